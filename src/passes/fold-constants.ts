@@ -1,0 +1,33 @@
+/** Constant folding: nodes whose inputs are all constant (and Shape of a static tensor) become constants. */
+import type { Graph, Value } from '../ir/types.js';
+import { constValue } from '../ir/graph.js';
+import { getOp } from '../ops/registry.js';
+import type { Pass } from './pass.js';
+
+/** Ops never folded, whatever their inputs (none today; randomness would go here). */
+const NEVER_FOLD = new Set<string>();
+
+export const foldConstants: Pass = {
+  name: 'fold-constants',
+  summary: 'evaluate constant subgraphs and Shape of static tensors at compile time',
+  run(g: Graph) {
+    const keep = [];
+    for (const n of g.nodes) {
+      const inputs = n.inputs.map((i) => constValue(g, i));
+      const shapeOfStatic = n.op === 'Shape' && n.inputs[0] && g.tensors.has(n.inputs[0]);
+      const allConst = n.inputs.every((i, k) => !i || inputs[k]);
+      if (NEVER_FOLD.has(n.op) || !(allConst || shapeOfStatic)) {
+        keep.push(n);
+        continue;
+      }
+      const args = shapeOfStatic && !inputs[0] ? [{ ...g.tensors.get(n.inputs[0])!, data: new Float32Array(0) } as Value] : inputs;
+      const outs = getOp(n.op).reference(n, args);
+      n.outputs.forEach((o, k) => {
+        if (!o) return;
+        const t = g.tensors.get(o);
+        g.tensors.set(o, { ...t, name: o, dtype: outs[k].dtype, shape: outs[k].shape, data: outs[k].data });
+      });
+    }
+    g.nodes = keep;
+  },
+};

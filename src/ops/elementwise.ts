@@ -1,12 +1,14 @@
 /** Elementwise ops: unary activations and math, broadcasting binary arithmetic, variadic Sum/Max/Min/Mean. */
-import type { Node, TensorInfo, Value } from '../ir/types.js';
-import { attrFloat } from '../ir/attrs.js';
-import { allocData, numel } from '../ir/dtype.js';
+import type { DType, Node, TensorInfo, Value } from '../ir/types.js';
+import { attrFloat, attrInt } from '../ir/attrs.js';
+import { allocData, DTYPES, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { broadcastShapes, forEachBroadcast, nodeError, requireInput } from './util.js';
 
-/** Scalar float semantics of each unary op (attributes read from the node). */
-export const UNARY: Record<string, (node: Node) => (x: number) => number> = {
+/** A unary op's scalar semantics, specialised to a node's attributes. */
+export type UnaryFn = (node: Node) => (x: number) => number;
+
+const UNARY_DEFS = {
   Relu: () => (x) => (x > 0 ? x : 0),
   Sigmoid: () => (x) => 1 / (1 + Math.exp(-x)),
   Tanh: () => Math.tanh,
@@ -18,10 +20,7 @@ export const UNARY: Record<string, (node: Node) => (x: number) => number> = {
   Reciprocal: () => (x) => 1 / x,
   Floor: () => Math.floor,
   Ceil: () => Math.ceil,
-  Round: () => (x) => {
-    const r = Math.round(x);
-    return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-  },
+  Round: () => roundHalfEven,
   Sign: () => Math.sign,
   Sin: () => Math.sin,
   Cos: () => Math.cos,
@@ -34,12 +33,12 @@ export const UNARY: Record<string, (node: Node) => (x: number) => number> = {
   },
   Elu: (n) => {
     const a = attrFloat(n, 'alpha', 1);
-    return (x) => (x >= 0 ? x : a * (Math.exp(x) - 1));
+    return (x) => (x >= 0 ? x : a * Math.expm1(x));
   },
   Selu: (n) => {
     const a = attrFloat(n, 'alpha', 1.6732632423543772);
     const g = attrFloat(n, 'gamma', 1.0507009873554805);
-    return (x) => (x > 0 ? g * x : g * a * (Math.exp(x) - 1));
+    return (x) => (x > 0 ? g * x : g * a * Math.expm1(x));
   },
   HardSigmoid: (n) => {
     const a = attrFloat(n, 'alpha', 0.2);
@@ -58,14 +57,31 @@ export const UNARY: Record<string, (node: Node) => (x: number) => number> = {
     const hi = attrFloat(n, 'max', Infinity);
     return (x) => (x < lo ? lo : x > hi ? hi : x);
   },
-};
+} satisfies Record<string, UnaryFn>;
 
-/** Abramowitz-Stegun style erf accurate to float precision (series/continued fraction). */
+/** Names of the unary ops (the keys a per-backend unary table must cover). */
+export type UnaryOp = keyof typeof UNARY_DEFS;
+
+/** Scalar float semantics of each unary op (attributes read from the node). */
+export const UNARY: Record<string, UnaryFn> = UNARY_DEFS;
+
+/** Every unary op name. */
+export const UNARY_OPS = Object.keys(UNARY_DEFS) as UnaryOp[];
+
+/** Unary ops ONNX also defines on integer tensors; the rest take float32/float64 only. */
+export const INT_UNARY = new Set<UnaryOp>(['Relu', 'Abs', 'Neg', 'Sign', 'Clip', 'Shrink']);
+
+/** Round half to even, as ONNX Round and C rint() do. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/** erf accurate to double precision (Maclaurin series below 2.5, continued fraction for erfc above). */
 export function erf(x: number): number {
   const ax = Math.abs(x);
   let r: number;
   if (ax < 2.5) {
-    // Maclaurin series: converges fast enough below 2.5 in double precision.
     let term = ax;
     let sum = ax;
     const x2 = ax * ax;
@@ -77,15 +93,20 @@ export function erf(x: number): number {
     }
     r = (2 / Math.sqrt(Math.PI)) * sum;
   } else {
-    // Continued fraction for erfc.
     let f = 0;
-    for (let k = 60; k >= 1; k--) f = (k / 2) / (ax + f);
+    for (let k = 60; k >= 1; k--) f = k / 2 / (ax + f);
     r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
   }
   return x < 0 ? -r : r;
 }
 
-/** Scalar semantics of each binary op. */
+/** Floor modulo (result takes the divisor's sign), exact for integers: ONNX Mod with fmod=0. */
+export function floorMod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+/** Scalar semantics of each binary op (Mod here is fmod=0; fmod=1 is JS `%`). */
 export const BINARY: Record<string, (a: number, b: number) => number> = {
   Add: (a, b) => a + b,
   Sub: (a, b) => a - b,
@@ -102,22 +123,33 @@ export const BINARY: Record<string, (a: number, b: number) => number> = {
   GreaterOrEqual: (a, b) => (a >= b ? 1 : 0),
   And: (a, b) => (a && b ? 1 : 0),
   Or: (a, b) => (a || b ? 1 : 0),
-  Mod: (a, b) => a - Math.floor(a / b) * b,
+  Mod: floorMod,
 };
 
-const COMPARISONS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or']);
+/** Binary ops whose output is bool. */
+export const COMPARISONS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or']);
 
-/** Round to the element type after a float-semantics op (integer division truncates, float32 rounds). */
+/** True for float32/float64. */
+export function isFloatType(d: DType): boolean {
+  return DTYPES[d].isFloat;
+}
+
+/** Round to the element type after a float-semantics op (integer results truncate, float32 rounds, ints wrap). */
 function store(out: Value, i: number, v: number): void {
   if (out.dtype === 'float32' || out.dtype === 'float64' || out.dtype === 'bool') out.data[i] = v;
   else out.data[i] = Math.trunc(v);
 }
 
-function unaryDef(op: string, summary: string): OpDef {
+function unaryDef(op: UnaryOp): OpDef {
   return {
     op,
-    summary,
-    infer: ({ node, inputs }) => [{ ...requireInput(node, inputs, 0) }],
+    summary: `elementwise ${op}${INT_UNARY.has(op) ? ' (float and integer)' : ''}`,
+    infer({ node, inputs }) {
+      const x = requireInput(node, inputs, 0);
+      if (x.dtype === 'bool' || (!isFloatType(x.dtype) && !INT_UNARY.has(op)))
+        nodeError(node, `input type ${x.dtype} is not supported (${op} takes ${INT_UNARY.has(op) ? 'numeric' : 'float'} tensors); insert a Cast`);
+      return [{ dtype: x.dtype, shape: [...x.shape] }];
+    },
     reference(node, [x]) {
       const f = UNARY[op](node);
       const v = x as Value;
@@ -128,32 +160,43 @@ function unaryDef(op: string, summary: string): OpDef {
   };
 }
 
+/** The scalar function a binary node computes on its element type. */
+export function binaryScalar(node: Node, dtype: DType): (a: number, b: number) => number {
+  const op = node.op;
+  const float = isFloatType(dtype);
+  if (op === 'Mod') return attrInt(node, 'fmod', 0) ? (a, b) => a % b : floorMod;
+  if (op === 'Div' && !float) return (a, b) => Math.trunc(a / b);
+  if (op === 'Mul' && dtype === 'int32') return Math.imul;
+  if (op === 'Mul' && dtype === 'uint32') return (a, b) => Math.imul(a, b) >>> 0;
+  if (op === 'Pow' && dtype === 'float32') return (a, b) => Math.pow(a, Math.fround(b));
+  return BINARY[op];
+}
+
 function binaryDef(op: string, summary: string): OpDef {
-  const f = BINARY[op];
   const cmp = COMPARISONS.has(op);
+  const logical = op === 'And' || op === 'Or';
   return {
     op,
     summary,
     infer({ node, inputs }) {
       const a = requireInput(node, inputs, 0);
       const b = requireInput(node, inputs, 1);
-      if (!cmp && op !== 'Pow' && a.dtype !== b.dtype) nodeError(node, `input types ${a.dtype} and ${b.dtype} differ`);
+      if (op !== 'Pow' && a.dtype !== b.dtype) nodeError(node, `input types ${a.dtype} and ${b.dtype} differ; insert a Cast so both match`);
+      if (logical && a.dtype !== 'bool') nodeError(node, `inputs must be bool, not ${a.dtype}`);
+      if (!cmp && (a.dtype === 'bool' || b.dtype === 'bool')) nodeError(node, `bool inputs are not supported for ${op}; Cast them to a numeric type`);
+      if (op === 'Mod' && isFloatType(a.dtype) && !attrInt(node, 'fmod', 0)) nodeError(node, `float Mod needs fmod=1 (ONNX rule); set the attribute`);
       return [{ dtype: cmp ? 'bool' : a.dtype, shape: broadcastShapes(node, [a.shape, b.shape]) }];
     },
     reference(node, [a, b]) {
       const x = a as Value;
       const y = b as Value;
       const shape = broadcastShapes(node, [x.shape, y.shape]);
-      const out: Value = { dtype: cmp ? 'bool' : x.dtype, shape, data: allocData(cmp ? 'bool' : x.dtype, numel(shape)) };
+      const dtype: DType = cmp ? 'bool' : x.dtype;
+      const out: Value = { dtype, shape, data: allocData(dtype, numel(shape)) };
+      const f = binaryScalar(node, x.dtype);
       const xd = x.data;
       const yd = y.data;
-      if (op === 'Div' && x.dtype !== 'float32' && x.dtype !== 'float64') {
-        forEachBroadcast(shape, [x.shape, y.shape], (o, [i, j]) => store(out, o, Math.trunc(xd[i] / yd[j])));
-      } else if (x.dtype === 'float32' && (op === 'Pow' || op === 'Div')) {
-        forEachBroadcast(shape, [x.shape, y.shape], (o, [i, j]) => store(out, o, f(xd[i], Math.fround(yd[j]))));
-      } else {
-        forEachBroadcast(shape, [x.shape, y.shape], (o, [i, j]) => store(out, o, f(xd[i], yd[j])));
-      }
+      forEachBroadcast(shape, [x.shape, y.shape], (o, [i, j]) => store(out, o, f(xd[i], yd[j])));
       return [out];
     },
   };
@@ -168,6 +211,9 @@ function variadicDef(op: 'Sum' | 'Max' | 'Min' | 'Mean', summary: string): OpDef
     infer({ node, inputs }) {
       const ts = inputs.filter((t): t is TensorInfo => !!t);
       if (!ts.length) nodeError(node, 'needs at least one input');
+      for (const t of ts) if (t.dtype !== ts[0].dtype) nodeError(node, `input types ${ts.map((x) => x.dtype).join(', ')} differ; insert Casts so all match`);
+      if (ts[0].dtype === 'bool') nodeError(node, `bool inputs are not supported; Cast them to a numeric type`);
+      if (op === 'Mean' && !isFloatType(ts[0].dtype)) nodeError(node, `Mean takes float tensors, not ${ts[0].dtype}; insert a Cast`);
       return [{ dtype: ts[0].dtype, shape: broadcastShapes(node, ts.map((t) => t.shape)) }];
     },
     reference(node, inputs) {
@@ -184,8 +230,9 @@ function variadicDef(op: 'Sum' | 'Max' | 'Min' | 'Mean', summary: string): OpDef
   };
 }
 
+/** Registry entries of every elementwise op. */
 export const elementwiseOps: OpDef[] = [
-  ...Object.keys(UNARY).map((op) => unaryDef(op, `elementwise ${op}`)),
+  ...UNARY_OPS.map((op) => unaryDef(op)),
   ...Object.keys(BINARY)
     .filter((op) => op !== 'Max' && op !== 'Min')
     .map((op) => binaryDef(op, `broadcasting ${op}`)),

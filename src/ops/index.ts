@@ -1,6 +1,14 @@
 /** Registers every op family; import this once before using the registry. */
 import { registerOps } from './registry.js';
 import { elementwiseOps } from './elementwise.js';
+import { reduceOps } from './reduce.js';
+import { softmaxOps } from './softmax.js';
+import { miscOps } from './misc.js';
+import { poolOps } from './pool.js';
+import { normOps } from './norm.js';
+import { shapeOps } from './shape.js';
+import { layoutOps } from './layout.js';
+import { resizeOps } from './resize.js';
 
 let done = false;
 
@@ -9,6 +17,14 @@ export function registerAllOps(): void {
   if (done) return;
   done = true;
   registerOps(elementwiseOps);
+  registerOps(reduceOps);
+  registerOps(softmaxOps);
+  registerOps(miscOps);
+  registerOps(poolOps);
+  registerOps(normOps);
+  registerOps(shapeOps);
+  registerOps(layoutOps);
+  registerOps(resizeOps);
 }
 
 registerAllOps();

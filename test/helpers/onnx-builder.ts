@@ -1,4 +1,5 @@
 /** Build small ONNX models in tests (single ops or short chains) with onnx-proto's encoder. */
+import type { onnx as OnnxNs } from 'onnx-proto';
 import { onnx } from '../../src/frontend/onnx/proto.js';
 
 type AttrIn = number | string | number[] | string[] | { floats: number[] } | { float: number } | { tensor: TensorIn };
@@ -27,7 +28,7 @@ export interface ModelIn {
 
 const CODES = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 } as const;
 
-function tensorProto(name: string, t: TensorIn): onnx.ITensorProto {
+function tensorProto(name: string, t: TensorIn): OnnxNs.ITensorProto {
   const dtype = t.dtype ?? 'float32';
   const base = { name, dims: t.dims, dataType: CODES[dtype] };
   if (dtype === 'float32') return { ...base, floatData: Array.from(t.data) };
@@ -35,7 +36,7 @@ function tensorProto(name: string, t: TensorIn): onnx.ITensorProto {
   return { ...base, int32Data: Array.from(t.data) };
 }
 
-function attrProto(name: string, v: AttrIn): onnx.IAttributeProto {
+function attrProto(name: string, v: AttrIn): OnnxNs.IAttributeProto {
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v };
   if (typeof v === 'string') return { name, type: 3, s: Buffer.from(v) };
   if (Array.isArray(v)) {

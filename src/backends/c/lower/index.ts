@@ -1,6 +1,24 @@
 /** All C lowerings by IR op, assembled from the per-family tables in this folder. */
 import type { CLowering } from '../lowering.js';
+import { elementwiseLowerings } from './elementwise.js';
+import { reduceLowerings } from './reduce.js';
+import { softmaxLowerings } from './softmax.js';
+import { miscLowerings } from './misc.js';
+import { poolLowerings } from './pool.js';
+import { normLowerings } from './norm.js';
+import { shapeLowerings } from './shape.js';
+import { layoutLowerings } from './layout.js';
+import { resizeLowerings } from './resize.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
+  ...elementwiseLowerings,
+  ...reduceLowerings,
+  ...softmaxLowerings,
+  ...miscLowerings,
+  ...poolLowerings,
+  ...normLowerings,
+  ...shapeLowerings,
+  ...layoutLowerings,
+  ...resizeLowerings,
 };

@@ -1,0 +1,85 @@
+/** `npm run bench`: generated C (gcc -O3 -march=native, 1 thread) against onnxruntime-node (1 intra-op thread), side by side. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import * as ort from 'onnxruntime-node';
+import '../src/ops/index.js';
+import { buildProgram, compileGraph } from '../src/build.js';
+import { getTarget } from '../src/targets/targets.js';
+import { runnerFor } from '../src/runners/runner.js';
+import { randomInputs } from '../src/verify/verify.js';
+import { compareValues } from '../src/verify/metrics.js';
+import { parseInputShapes } from '../src/cli/args.js';
+import { graphMacs } from '../src/inspect.js';
+import type { Value } from '../src/ir/types.js';
+import { REAL_MODELS } from '../test/helpers/models.js';
+
+interface BenchCase { name: string; file: string; shapes: Record<string, number[]> }
+interface Row { name: string; macs: number; edgecMs: number; ortMs: number; relL2: number }
+
+const argv = await yargs(hideBin(process.argv))
+  .usage('$0 [model.onnx] [--input-shape NAME=DIMS]')
+  .option('input-shape', { type: 'string', array: true })
+  .option('repeat', { type: 'number', default: 30, describe: 'timed runs per measurement' })
+  .option('rounds', { type: 'number', default: 3, describe: 'alternating rounds; the table shows the median' })
+  .option('out', { type: 'string', default: 'bench/results/bench.md' })
+  .strict()
+  .parseAsync();
+
+const cases: BenchCase[] = argv._.length
+  ? argv._.map((f) => ({ name: path.basename(String(f), '.onnx'), file: String(f), shapes: parseInputShapes(argv['input-shape']) }))
+  : REAL_MODELS.filter((m) => m.name.startsWith('ppocr')).map((m) => ({ name: m.name, file: m.file, shapes: { [m.input]: m.shape } }));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeOrt(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number): Promise<number> {
+  const ts: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+const target = getTarget('c');
+const rows: Row[] = [];
+for (const c of cases) {
+  process.stderr.write(`bench ${c.name}: compiling\n`);
+  const { graph, reference } = compileGraph(c.file, target, { inputShapes: c.shapes });
+  const dir = path.join('bench/results', c.name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const program = await buildProgram(graph, dir, target);
+  const inputs = randomInputs(reference, 1);
+  const toOrt = (v: Value) => new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, v.shape);
+  const feeds = Object.fromEntries(reference.inputs.map((n, i) => [n, toOrt(inputs[i])]));
+  const session = await ort.InferenceSession.create(c.file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const outs = graph.outputs.map((n) => graph.tensors.get(n)!);
+  const runner = runnerFor(target);
+  const ortRes = await session.run(feeds);
+  const first = await runner.run(program, inputs, outs);
+  const o0 = graph.outputs[0];
+  const relL2 = compareValues(o0, first.outputs[0], { dtype: 'float32', shape: outs[0].shape, data: ortRes[o0].data as Float32Array }).rel_l2_err;
+  await timeOrt(session, feeds, 3);
+  const e: number[] = [];
+  const o: number[] = [];
+  for (let r = 0; r < argv.rounds; r++) {
+    e.push((await runner.run(program, inputs, outs, { repeat: argv.repeat })).medianUs! / 1000);
+    o.push(await timeOrt(session, feeds, argv.repeat));
+  }
+  rows.push({ name: c.name, macs: graphMacs(graph), edgecMs: median(e), ortMs: median(o), relL2 });
+  await session.release();
+  process.stderr.write(`bench ${c.name}: edgec ${median(e).toFixed(2)} ms, onnxruntime ${median(o).toFixed(2)} ms\n`);
+}
+
+const table = [
+  `| model | MMACs | edgec C (ms) | onnxruntime (ms) | edgec / ORT | output rel_l2 vs ORT |`,
+  `|---|---:|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${r.name} | ${(r.macs / 1e6).toFixed(1)} | ${r.edgecMs.toFixed(3)} | ${r.ortMs.toFixed(3)} | ${(r.edgecMs / r.ortMs).toFixed(2)}x | ${r.relL2.toExponential(1)} |`),
+  '',
+  `gcc ${target.toolchain.cflags.join(' ')}, one thread; onnxruntime-node ${ort.env.versions?.common ?? ''} with 1 intra-op thread. Median of ${argv.rounds} rounds × ${argv.repeat} runs each.`,
+].join('\n');
+fs.mkdirSync(path.dirname(argv.out), { recursive: true });
+fs.writeFileSync(argv.out, `${table}\n`);
+process.stdout.write(`${table}\n\nwrote ${argv.out}\n`);

@@ -1,0 +1,118 @@
+/* edgec elementwise helpers: a vectorizable expf, exact integer modulo, defined float-to-integer conversion.
+ * Include after edgec_runtime.h. The loops themselves are emitted per node with literal shapes. */
+#ifndef EDGEC_KERNELS_ELEMENTWISE_H
+#define EDGEC_KERNELS_ELEMENTWISE_H
+
+/* Bit view of a float (type punning through a union is defined in C99 and vectorizes). */
+typedef union {
+  float f;
+  uint32_t u;
+} edgec_f32_bits;
+
+/* exp(x) for float within 2 ulp, branch-free so loops calling it vectorize (results below 2^-125 flush to 0). */
+EDGEC_INLINE float edgec_expf(float x) {
+  const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits */
+  float xc = x < -86.6f ? -86.6f : (x > 88.72283f ? 88.72283f : x);
+  edgec_f32_bits nb, sc;
+  float n, r, p;
+  nb.f = xc * 1.44269504088896341f + magic;
+  n = nb.f - magic;
+  r = xc - n * 0.693359375f; /* ln2 split in two parts (Cody-Waite) */
+  r = r + n * 2.12194440e-4f;
+  p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  /* 2^(n-1) from its exponent bits, times 2: valid for n-1 in [-126, 127]. */
+  sc.u = (nb.u - 0x4B400000u + 126u) << 23;
+  p = p * sc.f * 2.0f;
+  p = x < -86.6f ? 0.0f : p;
+  return x > 88.72283f ? HUGE_VALF : p;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef float edgec_v8f __attribute__((vector_size(32)));
+typedef int32_t edgec_v8i __attribute__((vector_size(32)));
+#endif
+
+/* Maximum (is_min == 0) or minimum of n >= 1 contiguous floats; GNU vector extensions where available, because
+ * gcc does not vectorize select-based max reductions without -ffast-math. */
+EDGEC_INLINE float edgec_extreme_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n, int is_min) {
+  float m = x[0];
+  ptrdiff_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+  if (n >= 8) {
+    edgec_v8f acc, v;
+    edgec_v8i take;
+    int l;
+    memcpy(&acc, x, sizeof acc);
+    for (i = 8; i + 8 <= n; i += 8) {
+      memcpy(&v, x + i, sizeof v);
+      take = is_min ? (v < acc) : (v > acc);
+      acc = (edgec_v8f)((take & (edgec_v8i)v) | (~take & (edgec_v8i)acc));
+    }
+    for (l = 0; l < 8; l++) m = (is_min ? acc[l] < m : acc[l] > m) ? acc[l] : m;
+  }
+#endif
+  for (; i < n; i++) m = (is_min ? x[i] < m : x[i] > m) ? x[i] : m;
+  return m;
+}
+
+/* Sum of n contiguous floats in 8 independent partial sums (vectorizes without -ffast-math). */
+EDGEC_INLINE float edgec_sum_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n) {
+  float acc[8] = {0.0f}, s = 0.0f;
+  ptrdiff_t i;
+  int l;
+  for (i = 0; i + 8 <= n; i += 8)
+    for (l = 0; l < 8; l++) acc[l] += x[i + l];
+  for (; i < n; i++) s += x[i];
+  for (l = 0; l < 8; l++) s += acc[l];
+  return s;
+}
+
+/* Sum of exp(x[i] - m) over n contiguous floats; exps go through a fixed 64-float block so both loops vectorize. */
+EDGEC_INLINE float edgec_sumexp_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n, float m) {
+  float blk[64], s = 0.0f;
+  ptrdiff_t i, k;
+  for (i = 0; i < n; i += 64) {
+    ptrdiff_t len = n - i < 64 ? n - i : 64;
+    for (k = 0; k < len; k++) blk[k] = edgec_expf(x[i + k] - m);
+    s += edgec_sum_f32(blk, len);
+  }
+  return s;
+}
+
+/* Float to int64 as edgec's Cast defines it: truncate toward zero, NaN/inf to 0, saturate outside the int64 range. */
+EDGEC_INLINE int64_t edgec_f2i(double x) {
+  if (!(x == x) || x == HUGE_VAL || x == -HUGE_VAL) return 0;
+  if (x >= 9223372036854775807.0) return INT64_MAX;
+  if (x <= -9223372036854775808.0) return INT64_MIN;
+  return (int64_t)x;
+}
+
+/* Floor modulo for signed 32-bit (and promoted 8/16-bit) integers: the result takes the divisor's sign. */
+EDGEC_INLINE int32_t edgec_mod_floor_i32(int32_t a, int32_t b) {
+  int32_t r = (b == -1) ? 0 : a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+/* Floor modulo for int64. */
+EDGEC_INLINE int64_t edgec_mod_floor_i64(int64_t a, int64_t b) {
+  int64_t r = (b == -1) ? 0 : a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+/* Truncating modulo (C's %, ONNX fmod=1) for int32 that is defined for INT32_MIN % -1. */
+EDGEC_INLINE int32_t edgec_mod_trunc_i32(int32_t a, int32_t b) {
+  return (b == -1) ? 0 : a % b;
+}
+
+/* Truncating modulo for int64 that is defined for INT64_MIN % -1. */
+EDGEC_INLINE int64_t edgec_mod_trunc_i64(int64_t a, int64_t b) {
+  return (b == -1) ? 0 : a % b;
+}
+
+#endif

@@ -1,0 +1,148 @@
+/** `edgec build`: import → passes → emit → (verify) into an output folder written atomically. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import './ops/index.js';
+import type { Graph, TensorInfo, Value } from './ir/types.js';
+import { cloneGraph } from './ir/graph.js';
+import { loadOnnx } from './frontend/onnx/load.js';
+import { runPipeline, type Pass } from './passes/pass.js';
+import { passesFor } from './passes/pipeline.js';
+import { inferShapes } from './passes/infer-shapes.js';
+import { foldConstants } from './passes/fold-constants.js';
+import { emitC } from './backends/c/emit.js';
+import { getTarget, type Target } from './targets/targets.js';
+import { runnerFor } from './runners/runner.js';
+import { EdgecError } from './util/errors.js';
+import { silentProgress, type Progress } from './util/progress.js';
+import { graphMacs, layerTable } from './inspect.js';
+import { verifyArtifact, type VerifyResult } from './verify/verify.js';
+
+/** Everything `edgec build` takes. */
+export interface BuildOptions {
+  model: string;
+  outDir: string;
+  target: string;
+  inputShapes?: Record<string, number[]>;
+  /** C symbol prefix; default 'model'. */
+  name?: string;
+  verify?: boolean;
+  /** .npy inputs for verification, in graph-input order; seeded random when absent. */
+  verifyInputs?: Value[];
+  seed?: number;
+  /** Max rel-L2 error of every output for verification to pass. */
+  tolerance?: number;
+  /** Build the verification program with sanitizers. */
+  sanitize?: boolean;
+  /** Run the IR verifier between passes. */
+  verifyIr?: boolean;
+  progress?: Progress;
+}
+
+/** What a build produced (also written as report.json). */
+export interface BuildReport {
+  model: string;
+  target: string;
+  prefix: string;
+  inputs: (TensorInfo & { name: string })[];
+  outputs: (TensorInfo & { name: string })[];
+  nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[] };
+  macs: number;
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
+  kernels: string[];
+  verification?: VerifyResult;
+  ok: boolean;
+}
+
+/** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'verifyIr' | 'progress'>) {
+  const progress = opts.progress ?? silentProgress;
+  progress.start('import', 1);
+  const imported = loadOnnx(model, { inputShapes: opts.inputShapes });
+  progress.update(1, path.basename(model));
+  progress.stop();
+  const importedNodes = imported.nodes.length;
+  // The reference runs on the graph as imported (shapes known, constants folded) so pass bugs show up in verification.
+  const reference = runPipeline(cloneGraph(imported), [inferShapes, foldConstants]);
+  const passes: Pass[] = passesFor(target);
+  const log: { pass: string; nodes: number }[] = [];
+  progress.start('passes', passes.length);
+  const g = runPipeline(imported, passes, {
+    verifyBetween: opts.verifyIr,
+    onPass: (name, nodes) => {
+      log.push({ pass: name, nodes });
+      progress.update(log.length, name);
+    },
+  });
+  progress.stop();
+  return { graph: g, reference, importedNodes, log };
+}
+
+function writeFiles(dir: string, files: Map<string, string>): void {
+  for (const [name, text] of files) {
+    const f = path.join(dir, name);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, text);
+  }
+}
+
+/** Check the output folder can be created, before doing any work. */
+function prepareOutDir(outDir: string): string {
+  const parent = path.dirname(path.resolve(outDir));
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.accessSync(parent, fs.constants.W_OK);
+  } catch {
+    throw new EdgecError(`cannot write to output directory '${outDir}': its parent is not writable; choose another -o`);
+  }
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new EdgecError(`-o ${outDir}: exists and is not a directory`);
+  return fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
+}
+
+/** Run a whole build; the output folder appears complete or not at all. */
+export async function build(opts: BuildOptions): Promise<BuildReport> {
+  const target = getTarget(opts.target);
+  if (target.backend !== 'c') throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have`);
+  const prefix = opts.name ?? 'model';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
+  const tmp = prepareOutDir(opts.outDir);
+  try {
+    const { graph, reference, importedNodes, log } = compileGraph(opts.model, target, opts);
+    const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    writeFiles(tmp, art.files);
+    const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
+    const report: BuildReport = {
+      model: opts.model,
+      target: target.name,
+      prefix,
+      inputs: io(graph.inputs),
+      outputs: io(graph.outputs),
+      nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log },
+      macs: graphMacs(graph),
+      sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
+      kernels: art.kernels,
+      ok: true,
+    };
+    fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
+    if (opts.verify) {
+      report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
+        inputs: opts.verifyInputs, seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+      });
+      report.sizes.code_bytes = report.verification.code_bytes;
+      report.ok = report.verification.passed;
+    }
+    fs.writeFileSync(path.join(tmp, 'report.json'), JSON.stringify({ ...report, layers: layerTable(graph) }, null, 2));
+    fs.rmSync(opts.outDir, { recursive: true, force: true });
+    fs.renameSync(tmp, opts.outDir);
+    return report;
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
+export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
+  const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+  writeFiles(dir, art.files);
+  return runnerFor(target).build(dir, prefix, target, { sanitize });
+}

@@ -1,0 +1,66 @@
+/** `edgec build`: compile a model for a target, optionally verifying it. */
+import type { CommandModule } from 'yargs';
+import { build, type BuildReport } from '../build.js';
+import { readNpy } from '../util/npy.js';
+import { terminalProgress } from '../util/progress.js';
+import { parseInputShapes } from './args.js';
+
+/** The verification table printed after `build --verify`. */
+export function formatReport(r: BuildReport): string {
+  const lines: string[] = [];
+  const kb = (n: number | undefined) => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
+  lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
+  lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
+  const v = r.verification;
+  if (v) {
+    lines.push('');
+    lines.push(`verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
+    lines.push(`${'output'.padEnd(24)} ${'shape'.padEnd(16)} ${'max_abs_err'.padStart(12)} ${'rel_l2_err'.padStart(12)} ${'cosine'.padStart(10)}  result`);
+    for (const o of v.outputs) {
+      const ok = o.rel_l2_err <= v.tolerance;
+      lines.push(`${o.name.slice(0, 24).padEnd(24)} ${o.shape.join('x').padEnd(16)} ${o.max_abs_err.toExponential(2).padStart(12)} ${o.rel_l2_err.toExponential(2).padStart(12)} ${o.cosine.toFixed(6).padStart(10)}  ${ok ? 'PASS' : 'FAIL'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The build command; `setCode` receives the exit code (1 when verification fails). */
+export function buildCommand(setCode: (code: number) => void): CommandModule {
+  return {
+    command: 'build <model>',
+    describe: 'compile an ONNX model into a C artifact (model.c, model.h, weights, runtime, report.json)',
+    builder: (y) =>
+      y
+        .positional('model', { type: 'string', describe: 'the .onnx file', demandOption: true })
+        .option('target', { alias: 't', type: 'string', default: 'c', describe: "target name (see 'edgec targets')" })
+        .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (written atomically)' })
+        .option('input-shape', { type: 'string', array: true, describe: 'bind input dims: NAME=1x3x224x224 (repeatable)' })
+        .option('name', { type: 'string', default: 'model', describe: 'C symbol prefix (model_run, MODEL_ARENA_SIZE)' })
+        .option('verify', { type: 'boolean', default: false, describe: 'compile with the target toolchain, run, and compare with the float reference' })
+        .option('verify-input', { type: 'string', array: true, describe: '.npy input(s) for --verify, in graph-input order (default: seeded random)' })
+        .option('seed', { type: 'number', default: 1, describe: 'seed of the random verification inputs' })
+        .option('tolerance', { type: 'number', default: 1e-4, describe: 'max rel_l2_err per output for --verify to pass' })
+        .option('sanitize', { type: 'boolean', default: false, describe: 'build the verification program with -fsanitize=address,undefined' })
+        .example('$0 build det.onnx --input-shape x=1x3x320x320 -o out/det --verify', 'compile and verify PP-OCR det'),
+    handler: async (argv) => {
+      const report = await build({
+        model: argv.model as string,
+        outDir: argv.output as string,
+        target: argv.target as string,
+        inputShapes: parseInputShapes(argv['input-shape'] as string[] | undefined),
+        name: argv.name as string,
+        verify: argv.verify as boolean,
+        verifyInputs: (argv['verify-input'] as string[] | undefined)?.map(readNpy),
+        seed: argv.seed as number,
+        tolerance: argv.tolerance as number,
+        sanitize: argv.sanitize as boolean,
+        progress: terminalProgress(),
+      });
+      process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);
+      if (!report.ok) {
+        process.stderr.write(`edgec: error: verification failed: an output's rel_l2_err exceeds ${argv.tolerance} (see ${argv.output}/report.json)\n`);
+        setCode(1);
+      }
+    },
+  };
+}

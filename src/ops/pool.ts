@@ -1,0 +1,201 @@
+/** Pooling ops: MaxPool and AveragePool (1-D/2-D/3-D windows), GlobalAveragePool and GlobalMaxPool. */
+import type { DType, Node, TensorInfo, Value } from '../ir/types.js';
+import { attrInt, attrInts, attrString } from '../ir/attrs.js';
+import { allocData, numel, stridesOf } from '../ir/dtype.js';
+import type { OpDef } from './registry.js';
+import { nodeError, requireInput } from './util.js';
+
+/** Resolved window geometry of a MaxPool/AveragePool node over the spatial dims of its input. */
+export interface PoolGeometry {
+  inSpatial: number[];
+  outSpatial: number[];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** Padding before each spatial dim (the window of output 0 starts at -padsBegin). */
+  padsBegin: number[];
+  /** Padding after each spatial dim (bounds the taps AveragePool counts with count_include_pad). */
+  padsEnd: number[];
+  countIncludePad: boolean;
+}
+
+const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
+
+/** Window geometry of a MaxPool/AveragePool node (ONNX output-size rules, including ceil_mode and auto_pad). */
+export function poolGeometry(node: Node, inShape: readonly number[]): PoolGeometry {
+  const r = inShape.length - 2;
+  if (r < 1 || r > 3) nodeError(node, `input rank ${inShape.length} is not supported; pooling needs N x C x D1 [x D2 [x D3]]`);
+  const kernel = attrInts(node, 'kernel_shape');
+  if (!kernel) nodeError(node, "attribute 'kernel_shape' is missing; add it to the node");
+  const strides = attrInts(node, 'strides', new Array<number>(r).fill(1));
+  const dilations = attrInts(node, 'dilations', new Array<number>(r).fill(1));
+  const pads = attrInts(node, 'pads', new Array<number>(2 * r).fill(0));
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const ceil = attrInt(node, 'ceil_mode', 0) !== 0;
+  const lens: [string, number[], number][] = [['kernel_shape', kernel, r], ['strides', strides, r], ['dilations', dilations, r], ['pads', pads, 2 * r]];
+  for (const [name, v, want] of lens)
+    if (v.length !== want) nodeError(node, `attribute '${name}' has ${v.length} values but the input has ${r} spatial dims; give ${want}`);
+  if (!AUTO_PADS.includes(autoPad)) nodeError(node, `auto_pad '${autoPad}' is unknown; use one of ${AUTO_PADS.join(', ')}`);
+  if ([...kernel, ...strides, ...dilations].some((v) => v < 1)) nodeError(node, 'kernel_shape, strides and dilations must all be >= 1');
+  if (pads.some((p) => p < 0)) nodeError(node, `pads [${pads.join(', ')}] must not be negative`);
+  const inSpatial = inShape.slice(2);
+  const outSpatial: number[] = [];
+  const padsBegin: number[] = [];
+  const padsEnd: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const n = inSpatial[i];
+    const s = strides[i];
+    const ext = (kernel[i] - 1) * dilations[i] + 1;
+    let o: number;
+    let pb = 0;
+    let pe = 0;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      o = Math.ceil(n / s);
+      const total = Math.max(0, (o - 1) * s + ext - n);
+      pb = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+      pe = total - pb;
+    } else {
+      if (autoPad === 'NOTSET') {
+        pb = pads[i];
+        pe = pads[i + r];
+      }
+      const span = n + pb + pe - ext;
+      if (span < 0) nodeError(node, `window extent ${ext} is larger than padded dim ${i + 2} (${n + pb + pe}); check kernel_shape, dilations and pads`);
+      o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+      // ceil_mode drops a last window that would start inside the end padding.
+      if (ceil && (o - 1) * s >= n + pb) o--;
+    }
+    outSpatial.push(o);
+    padsBegin.push(pb);
+    padsEnd.push(pe);
+  }
+  const countIncludePad = attrInt(node, 'count_include_pad', 0) !== 0;
+  return { inSpatial, outSpatial, kernel, strides, dilations, padsBegin, padsEnd, countIncludePad };
+}
+
+/** The most negative value of a dtype: what MaxPool yields for a window with no input taps. */
+function lowestOf(dtype: DType): number {
+  switch (dtype) {
+    case 'float32': return -3.4028234663852886e38;
+    case 'float64': return -Number.MAX_VALUE;
+    case 'int8': return -128;
+    case 'int16': return -32768;
+    case 'int32': return -2147483648;
+    case 'int64': return -Number.MAX_SAFE_INTEGER;
+    default: return 0;
+  }
+}
+
+function checkInput(node: Node, inputs: readonly (TensorInfo | undefined)[], allowed: readonly DType[]): TensorInfo {
+  const x = requireInput(node, inputs, 0);
+  if (!allowed.includes(x.dtype)) nodeError(node, `input type ${x.dtype} is not supported; use one of ${allowed.join(', ')}`);
+  return x;
+}
+
+const FLOATS: DType[] = ['float32', 'float64'];
+const MAX_TYPES: DType[] = ['float32', 'float64', 'int8', 'uint8'];
+
+/** Float reference of windowed pooling over any number of spatial dims. */
+function poolReference(node: Node, x: Value, kind: 'max' | 'avg'): Value {
+  const g = poolGeometry(node, x.shape);
+  const r = g.kernel.length;
+  const planes = x.shape[0] * x.shape[1];
+  const inSize = numel(g.inSpatial);
+  const outSize = numel(g.outSpatial);
+  const inStr = stridesOf(g.inSpatial);
+  const outStr = stridesOf(g.outSpatial);
+  const taps = numel(g.kernel);
+  const kStr = stridesOf(g.kernel);
+  const out = allocData(x.dtype, planes * outSize);
+  const lowest = lowestOf(x.dtype);
+  const offsets: number[] = [];
+  for (let o = 0; o < outSize; o++) {
+    // Input offsets of the taps that land inside the input, and the taps inside the padded extent.
+    offsets.length = 0;
+    let padded = 0;
+    let rem = o;
+    const start = new Array<number>(r);
+    for (let d = 0; d < r; d++) {
+      const od = Math.floor(rem / outStr[d]);
+      rem -= od * outStr[d];
+      start[d] = od * g.strides[d] - g.padsBegin[d];
+    }
+    for (let t = 0; t < taps; t++) {
+      let off = 0;
+      let inside = true;
+      let inPad = true;
+      for (let d = 0; d < r; d++) {
+        const k = Math.floor(t / kStr[d]) % g.kernel[d];
+        const p = start[d] + k * g.dilations[d];
+        if (p < 0 || p >= g.inSpatial[d]) inside = false;
+        if (p >= g.inSpatial[d] + g.padsEnd[d]) inPad = false;
+        off += p * inStr[d];
+      }
+      if (inside) offsets.push(off);
+      if (inPad) padded++;
+    }
+    const div = g.countIncludePad ? padded : offsets.length;
+    for (let c = 0; c < planes; c++) {
+      const base = c * inSize;
+      let acc = kind === 'max' ? lowest : 0;
+      for (const off of offsets) {
+        const v = x.data[base + off];
+        acc = kind === 'max' ? (v > acc ? v : acc) : acc + v;
+      }
+      out[c * outSize + o] = kind === 'avg' && offsets.length ? acc / div : acc;
+    }
+  }
+  return { dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...g.outSpatial], data: out };
+}
+
+function windowPool(op: 'MaxPool' | 'AveragePool', summary: string): OpDef {
+  const kind = op === 'MaxPool' ? 'max' : 'avg';
+  return {
+    op,
+    summary,
+    infer({ node, inputs }) {
+      const x = checkInput(node, inputs, kind === 'max' ? MAX_TYPES : FLOATS);
+      const g = poolGeometry(node, x.shape);
+      return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...g.outSpatial] }];
+    },
+    reference: (node, [x]) => [poolReference(node, x as Value, kind)],
+    macs: (node, _inputs, outputs) => numel(outputs[0].shape) * numel(attrInts(node, 'kernel_shape', [1])),
+  };
+}
+
+function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', summary: string): OpDef {
+  const isMax = op === 'GlobalMaxPool';
+  return {
+    op,
+    summary,
+    infer({ node, inputs }) {
+      const x = checkInput(node, inputs, isMax ? MAX_TYPES : FLOATS);
+      if (x.shape.length < 3) nodeError(node, `input rank ${x.shape.length} is too small; global pooling needs N x C x D1 ...`);
+      return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] }];
+    },
+    reference(_node, [xv]) {
+      const x = xv as Value;
+      const planes = x.shape[0] * x.shape[1];
+      const size = numel(x.shape.slice(2));
+      const out = allocData(x.dtype, planes);
+      for (let c = 0; c < planes; c++) {
+        let acc = isMax ? lowestOf(x.dtype) : 0;
+        for (let i = c * size; i < (c + 1) * size; i++) {
+          const v = x.data[i];
+          acc = isMax ? (v > acc ? v : acc) : acc + v;
+        }
+        out[c] = isMax ? acc : acc / size;
+      }
+      return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)], data: out }];
+    },
+    macs: (_node, inputs) => (inputs[0] ? numel(inputs[0].shape) : 0),
+  };
+}
+
+/** Pooling op definitions. */
+export const poolOps: OpDef[] = [
+  windowPool('MaxPool', 'windowed max over 1-3 spatial dims (pads, strides, dilations, ceil_mode, auto_pad)'),
+  windowPool('AveragePool', 'windowed mean over 1-3 spatial dims (count_include_pad, ceil_mode, auto_pad)'),
+  globalPool('GlobalAveragePool', 'mean over all spatial dims'),
+  globalPool('GlobalMaxPool', 'max over all spatial dims'),
+];

@@ -1,0 +1,30 @@
+/** Runners execute a built artifact on inputs: natively, and later under qemu, WebAssembly or C simulation. */
+import type { TensorInfo, Value } from '../ir/types.js';
+import type { Target } from '../targets/targets.js';
+import { nativeRunner } from './native.js';
+
+/** Options for building the runnable program. */
+export interface RunnerBuildOptions {
+  /** Build with -fsanitize=address,undefined (tests). */
+  sanitize?: boolean;
+}
+
+/** One way to execute artifacts of some targets. */
+export interface Runner {
+  name: string;
+  /** Undefined when usable here, else the reason (a missing tool). */
+  unavailable(target: Target): Promise<string | undefined>;
+  /** Build the program for an artifact folder; returns the program path. */
+  build(dir: string, prefix: string, target: Target, opts?: RunnerBuildOptions): Promise<string>;
+  /** Run once on inputs (in graph-input order); `repeat` > 0 also times that many runs. */
+  run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
+}
+
+const RUNNERS: Record<string, Runner> = { native: nativeRunner };
+
+/** The runner a target names. */
+export function runnerFor(target: Target): Runner {
+  const r = RUNNERS[target.runner];
+  if (!r) throw new Error(`internal: target '${target.name}' names unknown runner '${target.runner}'`);
+  return r;
+}

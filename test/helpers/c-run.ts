@@ -1,0 +1,31 @@
+/** Compile a graph to C with the host compiler and run it: the C side of op and model tests. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../../src/ops/index.js';
+import type { Graph, Value } from '../../src/ir/types.js';
+import { buildProgram } from '../../src/build.js';
+import { getTarget } from '../../src/targets/targets.js';
+import { runnerFor } from '../../src/runners/runner.js';
+
+/** Options for runC. */
+export interface RunCOptions {
+  /** Build with -fsanitize=address,undefined. */
+  sanitize?: boolean;
+  /** Keep the build folder (its path is returned in `dir`). */
+  keep?: boolean;
+}
+
+/** Emit, compile (gcc, -Wall -Wextra -Werror) and run a shape-inferred graph on feeds; returns outputs by name. */
+export async function runC(g: Graph, feeds: Record<string, Value>, opts: RunCOptions = {}): Promise<Record<string, Value>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-test-'));
+  try {
+    const target = getTarget('c');
+    const program = await buildProgram(g, dir, target, 'model', opts.sanitize);
+    const outs = g.outputs.map((n) => g.tensors.get(n)!);
+    const res = await runnerFor(target).run(program, g.inputs.map((n) => feeds[n]), outs);
+    return Object.fromEntries(g.outputs.map((n, i) => [n, res.outputs[i]]));
+  } finally {
+    if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

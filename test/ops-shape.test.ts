@@ -1,0 +1,178 @@
+/** Shape ops: reference vs onnxruntime (exact), and the compiled C (plain and sanitized) vs the reference (exact). */
+import test, { type ExecutionContext } from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../src/ops/index.js';
+import type { DType, Value } from '../src/ir/types.js';
+import { allocData, numel } from '../src/ir/dtype.js';
+import { loadOnnx } from '../src/frontend/onnx/load.js';
+import { runPipeline } from '../src/passes/pass.js';
+import { inferShapes } from '../src/passes/infer-shapes.js';
+import { runReference } from '../src/interp/reference.js';
+import { seededRandom } from '../src/verify/metrics.js';
+import { makeModel, type ModelIn, type NodeIn, type TensorIn } from './helpers/onnx-builder.js';
+import { runOrt } from './helpers/ort.js';
+import { runC } from './helpers/c-run.js';
+import { limit } from './helpers/limit.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-shape-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const gate = limit(Math.max(1, os.cpus().length));
+
+/** Seeded input of any dtype: floats in [-2, 2), ints in [-50, 50), bools 0/1. */
+function randomValue(dtype: DType, shape: number[], seed: number): Value {
+  const rnd = seededRandom(seed);
+  const data = allocData(dtype, numel(shape));
+  for (let i = 0; i < data.length; i++) {
+    const r = rnd();
+    data[i] = dtype === 'float32' || dtype === 'float64' ? r * 4 - 2 : dtype === 'bool' ? (r < 0.5 ? 0 : 1) : Math.floor(r * 100) - 50;
+  }
+  return { dtype, shape, data };
+}
+
+/** A one-node model over input x (dtype float32 unless given) with initializers. */
+function single(op: string, dims: number[], attrs: NodeIn['attrs'] = {}, opset = 17, extra: Record<string, TensorIn> = {}, dtype?: TensorIn['dtype']): ModelIn {
+  return {
+    inputs: [{ name: 'x', dims, dtype }],
+    initializers: extra,
+    nodes: [{ op, inputs: ['x', ...Object.keys(extra)], outputs: ['y'], attrs }],
+    outputs: ['y'],
+    opset,
+  };
+}
+
+const i64 = (data: number[], dims = [data.length]): TensorIn => ({ dims, data, dtype: 'int64' });
+
+/** Reference vs onnxruntime, then C and sanitized C vs the reference: all exact. */
+async function check(t: ExecutionContext, m: ModelIn, expectShape?: number[]): Promise<void> {
+  const bytes = makeModel(m);
+  const file = path.join(tmp, `${t.title.replace(/[^A-Za-z0-9]+/g, '_')}.onnx`);
+  fs.writeFileSync(file, bytes);
+  const g = runPipeline(loadOnnx(file), [inferShapes]);
+  const feeds: Record<string, Value> = {};
+  g.inputs.forEach((n, i) => {
+    const ti = g.tensors.get(n)!;
+    feeds[n] = randomValue(ti.dtype, ti.shape, 7 + i);
+  });
+  const ref = runReference(g, feeds);
+  const ort = await runOrt(bytes, feeds);
+  const c = await gate(() => runC(g, feeds));
+  const cs = await gate(() => runC(g, feeds, { sanitize: true }));
+  for (const o of g.outputs) {
+    if (expectShape && o === g.outputs[0]) t.deepEqual(ref[o].shape, expectShape, `${o}: shape`);
+    t.deepEqual(g.tensors.get(o)!.shape, ref[o].shape, `${o}: inferred vs computed shape`);
+    for (const [what, v] of [['onnxruntime', ort[o]], ['C', c[o]], ['sanitized C', cs[o]]] as const) {
+      t.is(v.dtype, ref[o].dtype, `${o}: ${what} dtype`);
+      t.deepEqual([...v.shape], ref[o].shape, `${o}: ${what} shape`);
+      t.deepEqual(Array.from(v.data), Array.from(ref[o].data), `${o}: ${what} vs reference`);
+    }
+  }
+}
+
+// Reshape
+test('Reshape 0 copies a dim, -1 infers', (t) => check(t, single('Reshape', [2, 3, 4], {}, 13, { s: i64([0, -1]) }), [2, 12]));
+test('Reshape -1 in the middle, int64 data', (t) => check(t, single('Reshape', [2, 3, 4], {}, 13, { s: i64([4, -1, 2]) }, 'int64'), [4, 3, 2]));
+test('Reshape allowzero=1 keeps a literal 0', (t) => check(t, single('Reshape', [2, 0, 3], { allowzero: 1 }, 14, { s: i64([0, 6]) }), [0, 6]));
+test('Reshape opset 5 with allowzero absent', (t) => check(t, single('Reshape', [6, 4], {}, 5, { s: i64([3, 2, 0]) }), [3, 2, 4]));
+test('Reshape with a shape computed from Shape/Slice/Concat', (t) =>
+  check(t, {
+    inputs: [{ name: 'x', dims: [2, 3, 4] }],
+    initializers: { st: i64([0]), en: i64([1]), tail: i64([-1]) },
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+      { op: 'Slice', inputs: ['s', 'st', 'en'], outputs: ['b'] },
+      { op: 'Concat', inputs: ['b', 'tail'], outputs: ['shape'], attrs: { axis: 0 } },
+      { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['r'] },
+      { op: 'Relu', inputs: ['r'], outputs: ['y'] },
+    ],
+    outputs: ['y'],
+    opset: 13,
+  }, [2, 12]));
+test('Reshape chain between compute ops aliases its input', (t) =>
+  check(t, {
+    inputs: [{ name: 'x', dims: [1, 4, 3, 2] }],
+    initializers: { s: i64([4, 6]), u: i64([0]) },
+    nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['a'] },
+      { op: 'Reshape', inputs: ['a', 's'], outputs: ['b'] },
+      { op: 'Flatten', inputs: ['b'], outputs: ['c'], attrs: { axis: 0 } },
+      { op: 'Squeeze', inputs: ['c', 'u'], outputs: ['d'] },
+      { op: 'Neg', inputs: ['d'], outputs: ['y'] },
+    ],
+    outputs: ['y'],
+    opset: 13,
+  }, [24]));
+
+// Flatten
+for (const axis of [0, 1, 2, -1, 4])
+  test(`Flatten axis ${axis}`, (t) => check(t, single('Flatten', [2, 3, 4, 5], { axis }, 13)));
+test('Flatten default axis, int8', (t) => check(t, single('Flatten', [3, 2, 2], {}, 13, {}, 'int8'), [3, 4]));
+
+// Squeeze / Unsqueeze
+test('Squeeze opset 11 axes attribute', (t) => check(t, single('Squeeze', [1, 3, 1, 4], { axes: [0, -2] }, 11), [3, 4]));
+test('Squeeze opset 13 axes input', (t) => check(t, single('Squeeze', [1, 3, 1, 4], {}, 13, { a: i64([2]) }), [1, 3, 4]));
+test('Squeeze without axes removes every unit dim', (t) => check(t, single('Squeeze', [1, 3, 1, 4, 1], {}, 13), [3, 4]));
+test('Unsqueeze opset 11 axes attribute', (t) => check(t, single('Unsqueeze', [3, 4], { axes: [0, 3] }, 11), [1, 3, 4, 1]));
+test('Unsqueeze opset 13 negative axes input, bool', (t) => check(t, single('Unsqueeze', [3, 4], {}, 13, { a: i64([-1, 1]) }, 'bool'), [3, 1, 4, 1]));
+
+// Identity / Dropout
+test('Identity int32', (t) => check(t, single('Identity', [5, 2], {}, 17, {}, 'int32')));
+test('Dropout opset 13 is identity at inference', (t) => check(t, single('Dropout', [2, 5], {}, 13)));
+test('Dropout opset 10 ratio attribute and mask output dropped', (t) =>
+  check(t, { inputs: [{ name: 'x', dims: [2, 5] }], nodes: [{ op: 'Dropout', inputs: ['x'], outputs: ['y', 'mask'], attrs: { ratio: 0.3 } }], outputs: ['y'], opset: 10 }));
+
+// Shape
+test('Shape of a static tensor', (t) => check(t, single('Shape', [2, 3, 5], {}, 13), [3]));
+test('Shape opset 15 start/end', (t) => check(t, single('Shape', [2, 3, 5, 7], { start: 1, end: -1 }, 15), [2]));
+test('Shape opset 15 out-of-range start/end clamp', (t) => check(t, single('Shape', [2, 3, 5], { start: -10, end: 10 }, 15), [3]));
+
+// ConstantOfShape
+test('ConstantOfShape default float 0 from Shape', (t) =>
+  check(t, { inputs: [{ name: 'x', dims: [2, 3] }], nodes: [{ op: 'Shape', inputs: ['x'], outputs: ['s'] }, { op: 'ConstantOfShape', inputs: ['s'], outputs: ['y'] }], outputs: ['y'], opset: 13 }, [2, 3]));
+test('ConstantOfShape int64 value', (t) =>
+  check(t, {
+    inputs: [{ name: 'x', dims: [3, 4] }],
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+      { op: 'ConstantOfShape', inputs: ['s'], outputs: ['y'], attrs: { value: { tensor: i64([7], [1]) } } },
+    ],
+    outputs: ['y'],
+    opset: 13,
+  }, [3, 4]));
+test('ConstantOfShape float value', (t) =>
+  check(t, {
+    inputs: [{ name: 'x', dims: [2, 2, 3] }],
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+      { op: 'ConstantOfShape', inputs: ['s'], outputs: ['y'], attrs: { value: { tensor: { dims: [1], data: [1.5] } } } },
+    ],
+    outputs: ['y'],
+    opset: 13,
+  }, [2, 2, 3]));
+
+// Range
+function range(dtype: TensorIn['dtype'], s: number, l: number, d: number): ModelIn {
+  return {
+    inputs: [{ name: 'x', dims: [1] }],
+    initializers: { s: { dims: [], data: [s], dtype }, l: { dims: [], data: [l], dtype }, d: { dims: [], data: [d], dtype } },
+    nodes: [{ op: 'Range', inputs: ['s', 'l', 'd'], outputs: ['r'] }, { op: 'Identity', inputs: ['x'], outputs: ['xo'] }],
+    outputs: ['r', 'xo'],
+    opset: 13,
+  };
+}
+test('Range int64', (t) => check(t, range('int64', 2, 11, 3), [3]));
+test('Range int64 negative delta', (t) => check(t, range('int64', 10, -3, -4), [4]));
+test('Range int32 empty', (t) => check(t, range('int32', 5, 5, 1), [0]));
+test('Range float32 fractional delta', (t) => check(t, range('float32', 0.5, 3.1, 0.3), [9]));
+
+// Expand
+test('Expand [3,1] to [2,3,4]', (t) => check(t, single('Expand', [3, 1], {}, 13, { s: i64([2, 3, 4]) }), [2, 3, 4]));
+test('Expand bidirectional [1,4] with [3,1]', (t) => check(t, single('Expand', [1, 4], {}, 13, { s: i64([3, 1]) }), [3, 4]));
+test('Expand int64 inner broadcast', (t) => check(t, single('Expand', [2, 3, 1], {}, 13, { s: i64([2, 1, 3, 5]) }, 'int64'), [2, 2, 3, 5]));
+test('Expand to the same shape', (t) => check(t, single('Expand', [2, 3], {}, 13, { s: i64([1]) }), [2, 3]));
+
+// Tile
+test('Tile float [2,1,3]', (t) => check(t, single('Tile', [2, 3, 4], {}, 13, { r: i64([2, 1, 3]) }), [4, 3, 12]));
+test('Tile bool inner repeats', (t) => check(t, single('Tile', [3, 2], {}, 13, { r: i64([1, 4]) }, 'bool'), [3, 8]));
+test('Tile int64 outer repeats', (t) => check(t, single('Tile', [2, 5], {}, 13, { r: i64([3, 1]) }, 'int64'), [6, 5]));

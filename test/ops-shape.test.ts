@@ -45,7 +45,7 @@ function single(op: string, dims: number[], attrs: NodeIn['attrs'] = {}, opset =
 const i64 = (data: number[], dims = [data.length]): TensorIn => ({ dims, data, dtype: 'int64' });
 
 /** Reference vs onnxruntime, then C and sanitized C vs the reference: all exact. */
-async function check(t: ExecutionContext, m: ModelIn, expectShape?: number[]): Promise<void> {
+async function check(t: ExecutionContext, m: ModelIn, expectShape?: number[], given: Record<string, Value> = {}): Promise<void> {
   const bytes = makeModel(m);
   const file = path.join(tmp, `${t.title.replace(/[^A-Za-z0-9]+/g, '_')}.onnx`);
   fs.writeFileSync(file, bytes);
@@ -53,7 +53,7 @@ async function check(t: ExecutionContext, m: ModelIn, expectShape?: number[]): P
   const feeds: Record<string, Value> = {};
   g.inputs.forEach((n, i) => {
     const ti = g.tensors.get(n)!;
-    feeds[n] = randomValue(ti.dtype, ti.shape, 7 + i);
+    feeds[n] = given[n] ?? randomValue(ti.dtype, ti.shape, 7 + i);
   });
   const ref = runReference(g, feeds);
   const ort = await runOrt(bytes, feeds);
@@ -73,8 +73,15 @@ async function check(t: ExecutionContext, m: ModelIn, expectShape?: number[]): P
 // Reshape
 test('Reshape 0 copies a dim, -1 infers', (t) => check(t, single('Reshape', [2, 3, 4], {}, 13, { s: i64([0, -1]) }), [2, 12]));
 test('Reshape -1 in the middle, int64 data', (t) => check(t, single('Reshape', [2, 3, 4], {}, 13, { s: i64([4, -1, 2]) }, 'int64'), [4, 3, 2]));
-test('Reshape allowzero=1 keeps a literal 0', (t) => check(t, single('Reshape', [2, 0, 3], { allowzero: 1 }, 14, { s: i64([0, 6]) }), [0, 6]));
-test('Reshape opset 5 with allowzero absent', (t) => check(t, single('Reshape', [6, 4], {}, 5, { s: i64([3, 2, 0]) }), [3, 2, 4]));
+test('Reshape allowzero=1 keeps a literal 0 (empty tensor)', (t) =>
+  check(t, {
+    inputs: [{ name: 'x', dims: [2] }],
+    initializers: { z: { dims: [2, 0, 3], data: [] }, s: i64([0, 6]) },
+    nodes: [{ op: 'Reshape', inputs: ['z', 's'], outputs: ['y'], attrs: { allowzero: 1 } }, { op: 'Identity', inputs: ['x'], outputs: ['xo'] }],
+    outputs: ['y', 'xo'],
+    opset: 14,
+  }, [0, 6]));
+test('Reshape opset 5 copies a leading 0', (t) => check(t, single('Reshape', [6, 4], {}, 5, { s: i64([0, 2, 2]) }), [6, 2, 2]));
 test('Reshape with a shape computed from Shape/Slice/Concat', (t) =>
   check(t, {
     inputs: [{ name: 'x', dims: [2, 3, 4] }],

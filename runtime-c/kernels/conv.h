@@ -1,8 +1,10 @@
 /* edgec convolutions (NCHW, float): GEMM-based 2-D Conv (1x1 straight on the input, im2col otherwise),
  * direct depthwise 2-D Conv, GEMM + col2im 2-D ConvTranspose, and direct 3-D Conv/ConvTranspose.
- * Needs kernels/gemm.h (included first by the emitter). C99, no malloc, no globals, no VLAs. */
+ * Builds on kernels/gemm.h. C99, no malloc, no globals, no VLAs. */
 #ifndef EDGEC_KERNEL_CONV_H
 #define EDGEC_KERNEL_CONV_H
+
+#include "gemm.h"
 
 /* First output index o in [0, n) whose input coordinate o*s + off is >= 0, and one past the last with o*s + off < len. */
 EDGEC_INLINE void edgec_conv_valid_range(int n, int s, int off, int len, int *lo, int *hi) {
@@ -16,7 +18,7 @@ EDGEC_INLINE void edgec_conv_valid_range(int n, int s, int off, int len, int *lo
 }
 
 /* Pack conv weights [M][K] (K = Cin/G * kernel volume) into per-group A panels for edgec_sgemm (run-time weights). */
-static void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, int M, int G, int K, float *EDGEC_RESTRICT out) {
+static EDGEC_UNUSED void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, int M, int G, int K, float *EDGEC_RESTRICT out) {
   const int mg = M / G;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * K;
   int g;
@@ -25,7 +27,7 @@ static void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, int M, int G,
 
 /* im2col of output rows [oh0, oh1) of one group: col[k][j], k = (ci, kh, kw), j = (oh - oh0)*OW + ow,
  * rows ldb floats long (zero-filled past the last column). */
-static void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int Cg, int H, int W, int OW, int KH, int KW, int SH,
+static EDGEC_UNUSED void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int Cg, int H, int W, int OW, int KH, int KW, int SH,
                                 int SW, int DH, int DW, int PT, int PL, int oh0, int oh1, float *EDGEC_RESTRICT col,
                                 ptrdiff_t ldb) {
   const ptrdiff_t ncols = (ptrdiff_t)(oh1 - oh0) * OW;
@@ -66,7 +68,7 @@ static void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int Cg, int H, in
 /* 2-D convolution Y = act(W * X + bias) through the packed SGEMM. ap: per-group packed weights
  * (group g at ap + g * ceil(Mg/MR)*MR*Kg, Kg = C/G*KH*KW). A 1x1 / stride 1 / no-pad conv multiplies X directly;
  * any other conv runs im2col over blocks of `rows` output rows. scratch: see the lowering for the size. */
-static void edgec_conv2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H, int W,
+static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H, int W,
                          int M, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
                          int act, float aa, float ab, float *scratch, int rows, int MC, int KC, int NC) {
   const int cg = C / G, mg = M / G, kg = cg * KH * KW;
@@ -183,13 +185,13 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_row(const float *EDGEC_RESTRICT xp
 }
 
 /* Row stride of the zero-padded plane edgec_conv2d_dw builds (input span plus slack for whole vectors). */
-#define EDGEC_DW_PLANE_STRIDE(OW, KW, SW, DW) ((ptrdiff_t)((OW) + 40) * (SW) + (ptrdiff_t)((KW) - 1) * (DW) + 16)
+#define EDGEC_DW_PLANE_STRIDE(OW, KW, SW, DW) ((ptrdiff_t)((OW) + 8) * (SW) + (ptrdiff_t)((KW) - 1) * (DW) + 8)
 /* Rows of that plane. */
 #define EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)((KH) - 1) * (DH) + 1)
 
 /* Depthwise 2-D conv (Cin/G == 1; M = C * multiplier): each channel is copied into a zero-padded plane in scratch
  * (EDGEC_DW_PLANE_ROWS x EDGEC_DW_PLANE_STRIDE floats), then every output row is a branch-free vector loop. */
-static void edgec_conv2d_dw(const float *x, const float *w, const float *bias, float *y, int N, int C, int H, int W,
+static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_conv2d_dw(const float *x, const float *w, const float *bias, float *y, int N, int C, int H, int W,
                             int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
                             int act, float aa, float ab, float *scratch) {
   const int mult = M / C;
@@ -238,7 +240,7 @@ static void edgec_conv2d_dw(const float *x, const float *w, const float *bias, f
 /* 2-D ConvTranspose via GEMM + col2im: for each group and block of `rows` input rows,
  * cols[(o, kh, kw)][pixel] = A_g x X_g (ap: per-group packed W^T, Mg = O/G*KH*KW rows, Kg = C/G), then scatter-add into Y
  * (pre-filled with the bias); the activation runs once Y is complete. scratch: Mg*rows*W floats + the SGEMM's B block. */
-static void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H,
+static EDGEC_UNUSED void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H,
                                   int W, int O, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW,
                                   int PT, int PL, int act, float aa, float ab, float *scratch, int rows, int MC, int KC,
                                   int NC) {
@@ -294,7 +296,7 @@ static void edgec_convtranspose2d(const float *x, const float *ap, const float *
 }
 
 /* Direct 3-D convolution (also any lower rank padded with unit dims): w is [M][C/G][KD][KH][KW]. */
-static void edgec_conv3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C, int D,
+static EDGEC_UNUSED void edgec_conv3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C, int D,
                                 int H, int W, int M, int OD, int OH, int OW, int G, int KD, int KH, int KW, int SD,
                                 int SH, int SW, int DD, int DH, int DW, int PF, int PT, int PL, int act, float aa,
                                 float ab) {
@@ -335,7 +337,7 @@ static void edgec_conv3d_direct(const float *x, const float *w, const float *bia
 }
 
 /* Direct 3-D ConvTranspose (scatter form): w is [C][O/G][KD][KH][KW]; Y starts at the bias. */
-static void edgec_convtranspose3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C,
+static EDGEC_UNUSED void edgec_convtranspose3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C,
                                          int D, int H, int W, int O, int OD, int OH, int OW, int G, int KD, int KH,
                                          int KW, int SD, int SH, int SW, int DD, int DH, int DW, int PF, int PT, int PL,
                                          int act, float aa, float ab) {

@@ -9,10 +9,21 @@ typedef union {
   uint32_t u;
 } edgec_f32_bits;
 
+/* c ? a : b for floats as a bit blend: both sides are computed, and gcc keeps the loop branch-free (a plain ?: on
+ * floats is often split into branches, which -ftrapping-math then stops the vectorizer from if-converting). */
+EDGEC_INLINE float edgec_self(int c, float a, float b) {
+  edgec_f32_bits ab, bb, rb;
+  uint32_t m = 0u - (uint32_t)(c != 0);
+  ab.f = a;
+  bb.f = b;
+  rb.u = (ab.u & m) | (bb.u & ~m);
+  return rb.f;
+}
+
 /* exp(x) for float within 2 ulp, branch-free so loops calling it vectorize (results below 2^-125 flush to 0). */
 EDGEC_INLINE float edgec_expf(float x) {
   const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits */
-  float xc = x < -86.6f ? -86.6f : (x > 88.72283f ? 88.72283f : x);
+  float xc = edgec_self(x < -86.6f, -86.6f, edgec_self(x > 88.72283f, 88.72283f, x));
   edgec_f32_bits nb, sc;
   float n, r, p;
   nb.f = xc * 1.44269504088896341f + magic;
@@ -29,8 +40,7 @@ EDGEC_INLINE float edgec_expf(float x) {
   /* 2^(n-1) from its exponent bits, times 2: valid for n-1 in [-126, 127]. */
   sc.u = (nb.u - 0x4B400000u + 126u) << 23;
   p = p * sc.f * 2.0f;
-  p = x < -86.6f ? 0.0f : p;
-  return x > 88.72283f ? HUGE_VALF : p;
+  return edgec_self(x < -86.6f, 0.0f, edgec_self(x > 88.72283f, HUGE_VALF, p));
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -42,20 +52,23 @@ typedef int32_t edgec_v8i __attribute__((vector_size(32)));
  * gcc does not vectorize select-based max reductions without -ffast-math. */
 EDGEC_INLINE float edgec_extreme_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n, int is_min) {
   float m = x[0];
-  ptrdiff_t i = 0;
+  ptrdiff_t i = 0, nb = n - n % 8; /* whole blocks of 8, then the rest (this form keeps gcc's loop bounds exact) */
 #if defined(__GNUC__) || defined(__clang__)
-  if (n >= 8) {
+  if (nb > 0) {
     edgec_v8f acc, v;
     edgec_v8i take;
     int l;
     memcpy(&acc, x, sizeof acc);
-    for (i = 8; i + 8 <= n; i += 8) {
+    for (i = 8; i < nb; i += 8) {
       memcpy(&v, x + i, sizeof v);
       take = is_min ? (v < acc) : (v > acc);
       acc = (edgec_v8f)((take & (edgec_v8i)v) | (~take & (edgec_v8i)acc));
     }
     for (l = 0; l < 8; l++) m = (is_min ? acc[l] < m : acc[l] > m) ? acc[l] : m;
+    i = nb;
   }
+#else
+  (void)nb;
 #endif
   for (; i < n; i++) m = (is_min ? x[i] < m : x[i] > m) ? x[i] : m;
   return m;
@@ -64,11 +77,11 @@ EDGEC_INLINE float edgec_extreme_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n,
 /* Sum of n contiguous floats in 8 independent partial sums (vectorizes without -ffast-math). */
 EDGEC_INLINE float edgec_sum_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n) {
   float acc[8] = {0.0f}, s = 0.0f;
-  ptrdiff_t i;
+  ptrdiff_t i, nb = n - n % 8;
   int l;
-  for (i = 0; i + 8 <= n; i += 8)
+  for (i = 0; i < nb; i += 8)
     for (l = 0; l < 8; l++) acc[l] += x[i + l];
-  for (; i < n; i++) s += x[i];
+  for (i = nb; i < n; i++) s += x[i];
   for (l = 0; l < 8; l++) s += acc[l];
   return s;
 }

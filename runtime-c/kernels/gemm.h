@@ -59,7 +59,7 @@ EDGEC_INLINE int edgec_act_in_registers(int act) {
 }
 
 /* Write a finished MRxNR tile `t` (row stride NR) into C (mr x nr valid), adding C when acc_c, then the activation. */
-static void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
+static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
                                    int acc_c, int act, float aa, float ab) {
   int i, j;
   for (i = 0; i < mr; i++) {
@@ -76,7 +76,7 @@ static void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_R
 /* Micro-kernel: tile = sum_k A[k][0..MR) x B[k][0..NR) (A panel stride MR per k, B row stride ldb),
  * plus rb[i] (row bias) and cb[j] (column bias) when given, plus the old C when acc_c; then `act`.
  * Only the top-left mr x nr part of the tile is written to C. */
-EDGEC_FMA_CONTRACT static void edgec_sgemm_ukr(ptrdiff_t K, const float *EDGEC_RESTRICT a, const float *EDGEC_RESTRICT b,
+static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const float *EDGEC_RESTRICT a, const float *EDGEC_RESTRICT b,
                                                ptrdiff_t ldb, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
                                                int acc_c, const float *rb, const float *cb, int act, float aa, float ab) {
   float t[EDGEC_GEMM_MR * EDGEC_GEMM_NR];
@@ -174,7 +174,7 @@ EDGEC_FMA_CONTRACT static void edgec_sgemm_ukr(ptrdiff_t K, const float *EDGEC_R
 
 /* Pack rows [0, m) x cols [0, kc) of a strided matrix (element (i,k) at a[i*rs + k*cs]) into A panels
  * [ceil(m/MR)][kc][MR], scaled by `scale`, zero-padding the last panel's rows. */
-static void edgec_sgemm_pack_a(int m, int kc, const float *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs, float scale,
+static EDGEC_UNUSED void edgec_sgemm_pack_a(int m, int kc, const float *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs, float scale,
                                float *EDGEC_RESTRICT out) {
   int i0, i, k;
   for (i0 = 0; i0 < m; i0 += EDGEC_GEMM_MR) {
@@ -190,7 +190,7 @@ static void edgec_sgemm_pack_a(int m, int kc, const float *EDGEC_RESTRICT a, ptr
 
 /* Pack rows [0, kc) x cols [0, nc) of a strided matrix (element (k,j) at b[k*rs + j*cs]) into B panels
  * [ceil(nc/NR)][kc][NR], zero-padding the last panel's columns. */
-static void edgec_sgemm_pack_b(int kc, int nc, const float *EDGEC_RESTRICT b, ptrdiff_t rs, ptrdiff_t cs,
+static EDGEC_UNUSED void edgec_sgemm_pack_b(int kc, int nc, const float *EDGEC_RESTRICT b, ptrdiff_t rs, ptrdiff_t cs,
                                float *EDGEC_RESTRICT out) {
   int j0, j, k;
   for (j0 = 0; j0 < nc; j0 += EDGEC_GEMM_NR) {
@@ -211,7 +211,7 @@ static void edgec_sgemm_pack_b(int kc, int nc, const float *EDGEC_RESTRICT b, pt
 
 /* One K-block step over an M x nc block of C: A panels at ap (panel i at ap + i*aps, MR floats per k),
  * B panels at bp (panel j at bp + j*bps, row stride ldb). rb/cb: row/column bias pointers for this block or NULL. */
-static void edgec_sgemm_block(int M, int nc, int kc, const float *ap, ptrdiff_t aps, const float *bp, ptrdiff_t bps,
+static EDGEC_UNUSED void edgec_sgemm_block(int M, int nc, int kc, const float *ap, ptrdiff_t aps, const float *bp, ptrdiff_t bps,
                               ptrdiff_t ldb, float *c, ptrdiff_t ldc, int acc_c, const float *rb, const float *cb,
                               int act, float aa, float ab, int MC) {
   int m0, i, j;
@@ -238,7 +238,7 @@ static void edgec_sgemm_block(int M, int nc, int kc, const float *ap, ptrdiff_t 
  * A: pre-packed panels `ap` (alpha already applied), or strided (a, rsa, csa) packed here with alpha.
  * B: pre-packed panels `bp` over the full K, or strided (b, rsb, csb) packed here block by block.
  * scratch: 64-byte aligned, EDGEC_SGEMM_SCRATCH floats. MC/KC/NC: cache block sizes (MC a multiple of MR). */
-static void edgec_sgemm(int M, int N, int K, const float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float alpha,
+static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float alpha,
                         const float *bp, const float *b, ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int acc_c,
                         const float *rb, const float *cb, int act, float aa, float ab, float *scratch, int MC, int KC,
                         int NC) {

@@ -40,13 +40,13 @@ EDGEC_INLINE float edgec_red_init(int op) {
 /* Reduce n contiguous floats with `op` (partial results in independent lanes, so the loop vectorizes). */
 EDGEC_INLINE float edgec_red_row(int op, const float *EDGEC_RESTRICT x, ptrdiff_t n) {
   float acc[EDGEC_REDUCE_LANES], s = edgec_red_init(op);
-  ptrdiff_t i;
+  ptrdiff_t i, nb = n - n % EDGEC_REDUCE_LANES;
   int l;
   if (op == EDGEC_RED_MAX || op == EDGEC_RED_MIN) return n > 0 ? edgec_extreme_f32(x, n, op == EDGEC_RED_MIN) : s;
   for (l = 0; l < EDGEC_REDUCE_LANES; l++) acc[l] = edgec_red_init(op);
-  for (i = 0; i + EDGEC_REDUCE_LANES <= n; i += EDGEC_REDUCE_LANES)
+  for (i = 0; i < nb; i += EDGEC_REDUCE_LANES)
     for (l = 0; l < EDGEC_REDUCE_LANES; l++) acc[l] = edgec_red_step(op, acc[l], x[i + l]);
-  for (; i < n; i++) s = edgec_red_step(op, s, x[i]);
+  for (i = nb; i < n; i++) s = edgec_red_step(op, s, x[i]);
   for (l = 0; l < EDGEC_REDUCE_LANES; l++) s = op == EDGEC_RED_SUMSQ ? s + acc[l] : edgec_red_step(op, s, acc[l]);
   return s;
 }

@@ -137,7 +137,7 @@ export function isFloatType(d: DType): boolean {
 /** Round to the element type after a float-semantics op (integer results truncate, float32 rounds, ints wrap). */
 function store(out: Value, i: number, v: number): void {
   if (out.dtype === 'float32' || out.dtype === 'float64' || out.dtype === 'bool') out.data[i] = v;
-  else out.data[i] = Math.trunc(v);
+  else out.data[i] = Math.trunc(v) + 0; // + 0 turns -0 into 0 (int64 lives in a Float64Array)
 }
 
 function unaryDef(op: UnaryOp): OpDef {

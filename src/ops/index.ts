@@ -9,6 +9,8 @@ import { normOps } from './norm.js';
 import { shapeOps } from './shape.js';
 import { layoutOps } from './layout.js';
 import { resizeOps } from './resize.js';
+import { convOps } from './conv.js';
+import { linalgOps } from './linalg.js';
 
 let done = false;
 
@@ -25,6 +27,8 @@ export function registerAllOps(): void {
   registerOps(shapeOps);
   registerOps(layoutOps);
   registerOps(resizeOps);
+  registerOps(convOps);
+  registerOps(linalgOps);
 }
 
 registerAllOps();

@@ -244,6 +244,7 @@ export function slicePlanOf(node: Node, shape: readonly number[], consts: readon
   return slicePlan(node, shape, s, e, a, st);
 }
 
+/** Layout ops: Transpose, Concat, Split, Slice, Gather, Pad, DepthToSpace, SpaceToDepth. */
 export const layoutOps: OpDef[] = [
   {
     op: 'Transpose',

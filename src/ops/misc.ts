@@ -23,7 +23,8 @@ const cast: OpDef = {
     const v = x as Value;
     const to = castTarget(node);
     const data = allocData(to, v.data.length);
-    for (let i = 0; i < v.data.length; i++) data[i] = castScalar(v.data[i], to);
+    // + 0 turns an int64 -0 (from truncating -0.x) into 0.
+    for (let i = 0; i < v.data.length; i++) data[i] = to === 'int64' ? castScalar(v.data[i], to) + 0 : castScalar(v.data[i], to);
     return [{ dtype: to, shape: [...v.shape], data }];
   },
 };

@@ -107,7 +107,7 @@ function reduceValues(kind: ReduceKind, xs: ArrayLike<number>, idx: readonly num
 }
 
 function storeAs(dtype: DType, v: number): number {
-  return isFloatType(dtype) ? v : Math.trunc(v);
+  return isFloatType(dtype) ? v : Math.trunc(v) + 0;
 }
 
 function reduceDef(kind: ReduceKind, summary: string): OpDef {

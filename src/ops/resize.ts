@@ -208,6 +208,7 @@ function interpolate(spec: ResizeSpec, x: Value): Value {
   return out;
 }
 
+/** The Resize op (Upsample imports as Resize too). */
 export const resizeOps: OpDef[] = [
   {
     op: 'Resize',

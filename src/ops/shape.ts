@@ -131,6 +131,7 @@ function expandShape(node: Node, x: TensorInfo, consts: readonly (Value | undefi
   return broadcastShapes(node, [x.shape, toNumbers(requireConst(node, consts, 1, 'shape'))]);
 }
 
+/** Shape ops: aliasing views plus Shape, ConstantOfShape, Range, Expand, Tile. */
 export const shapeOps: OpDef[] = [
   viewDef('Reshape', 'reshape (0 copies a dim, -1 infers, allowzero)', (node, x, consts) =>
     reshapeShape(node, x.shape, toNumbers(requireConst(node, consts, 1, 'shape')))),

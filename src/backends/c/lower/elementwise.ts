@@ -12,14 +12,17 @@ export interface CFloatMath {
   f: '' | 'f';
   /** A literal of this type. */
   lit(v: number): string;
+  /** Branch-free select `c ? a : b` (float32: edgec_self, which keeps loops vectorizable under -ftrapping-math). */
+  sel(c: string, a: string, b: string): string;
 }
 
 /** The C float math of float32 or float64. */
 export function floatMath(dtype: DType): CFloatMath {
-  if (dtype === 'float32') return { f: 'f', lit: cFloat };
+  if (dtype === 'float32') return { f: 'f', lit: cFloat, sel: (c, a, b) => `edgec_self(${c}, ${a}, ${b})` };
   return {
     f: '',
     lit: (v) => (Number.isNaN(v) ? '(0.0/0.0)' : !Number.isFinite(v) ? (v > 0 ? 'HUGE_VAL' : '(-HUGE_VAL)') : `${v.toPrecision(17)}`),
+    sel: (c, a, b) => `((${c}) ? (${a}) : (${b}))`,
   };
 }
 
@@ -62,7 +65,7 @@ const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
   Erf: (x, _, m) => `erf${m.f}(${x})`,
   Softplus: (x, _, m) => `${x} > ${m.lit(20)} ? ${x} : log1p${m.f}(exp${m.f}(${x}))`,
   Softsign: (x, _, m) => `${x} / (${m.lit(1)} + fabs${m.f}(${x}))`,
-  LeakyRelu: (x, n, m) => `${x} >= ${m.lit(0)} ? ${x} : ${m.lit(attrFloat(n, 'alpha', 0.01))} * ${x}`,
+  LeakyRelu: (x, n, m) => m.sel(`${x} >= ${m.lit(0)}`, x, `${m.lit(attrFloat(n, 'alpha', 0.01))} * ${x}`),
   Elu: (x, n, m) => `${x} >= ${m.lit(0)} ? ${x} : ${m.lit(attrFloat(n, 'alpha', 1))} * expm1${m.f}(${x})`,
   Selu: (x, n, m) => {
     const a = attrFloat(n, 'alpha', 1.6732632423543772);
@@ -74,13 +77,13 @@ const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
     return `${v} < ${m.lit(0)} ? ${m.lit(0)} : (${v} > ${m.lit(1)} ? ${m.lit(1)} : ${v})`;
   },
   HardSwish: (x, _, m) => {
-    const v = `(${x} / ${m.lit(6)} + ${m.lit(0.5)})`;
-    return `${x} * (${v} < ${m.lit(0)} ? ${m.lit(0)} : (${v} > ${m.lit(1)} ? ${m.lit(1)} : ${v}))`;
+    const v = `(${x} * ${m.lit(1 / 6)} + ${m.lit(0.5)})`;
+    return `${x} * ${m.sel(`${v} < ${m.lit(0)}`, m.lit(0), m.sel(`${v} > ${m.lit(1)}`, m.lit(1), v))}`;
   },
   Shrink: (x, n, m) => {
     const b = attrFloat(n, 'bias', 0);
     const l = attrFloat(n, 'lambd', 0.5);
-    return `${x} < ${m.lit(-l)} ? ${x} + ${m.lit(b)} : (${x} > ${m.lit(l)} ? ${x} - ${m.lit(b)} : ${m.lit(0)})`;
+    return m.sel(`${x} < ${m.lit(-l)}`, `${x} + ${m.lit(b)}`, m.sel(`${x} > ${m.lit(l)}`, `${x} - ${m.lit(b)}`, m.lit(0)));
   },
   Clip: (x, n, m) => clipExpr(x, n, m.lit),
 };
@@ -165,19 +168,20 @@ export function emitLoops(ctx: CLowerCtx, ins: readonly LoopOperand[], out: Loop
   const all = [stridesOf(out.shape), ...ins.map((x) => broadcastStrides(x.shape, out.shape))];
   const { dims, strides } = coalesce(out.shape, all);
   const r = dims.length;
-  ins.forEach((x, k) => ctx.line(`const ${cType(x.dtype)} *EDGEC_RESTRICT a${k} = ${x.ptr};`));
+  const b = body(ins.map((_, k) => `x${k}`));
+  const text = [...(b.stmts ?? []), b.value].join('\n');
+  const used = ins.map((_, k) => new RegExp(`\\bx${k}\\b`).test(text));
+  ins.forEach((x, k) => used[k] && ctx.line(`const ${cType(x.dtype)} *EDGEC_RESTRICT a${k} = ${x.ptr};`));
   ctx.line(`${cType(out.dtype)} *EDGEC_RESTRICT y = ${out.ptr};`);
-  const xs = ins.map((_, k) => `x${k}`);
   const load = (k: number, depth: number) => `const ${cType(ins[k].dtype)} x${k} = a${k}[${indexExpr(strides[k + 1], depth)}];`;
-  const hoisted = ins.map((_, k) => r > 0 && strides[k + 1][r - 1] === 0);
+  const hoisted = ins.map((_, k) => used[k] && r > 0 && strides[k + 1][r - 1] === 0);
   let indent = '';
   for (let d = 0; d < r; d++) {
     if (d === r - 1) ins.forEach((_, k) => hoisted[k] && ctx.line(`${indent}${load(k, r - 1)}`));
     ctx.line(`${indent}for (ptrdiff_t i${d} = 0; i${d} < ${dims[d]}; i${d}++) {`);
     indent += '  ';
   }
-  ins.forEach((_, k) => !hoisted[k] && ctx.line(`${indent}${load(k, r)}`));
-  const b = body(xs);
+  ins.forEach((_, k) => used[k] && !hoisted[k] && ctx.line(`${indent}${load(k, r)}`));
   for (const s of b.stmts ?? []) ctx.line(`${indent}${s}`);
   ctx.line(`${indent}y[${indexExpr(strides[0], r)}] = ${b.value};`);
   for (let d = r - 1; d >= 0; d--) {
@@ -232,7 +236,7 @@ function binaryExpr(node: Node, dt: DType, a: string, b: string, expo: number | 
       case 'Sub': return `${a} - ${b}`;
       case 'Mul': return `${a} * ${b}`;
       case 'Div': return `${a} / ${b}`;
-      case 'PRelu': return `${a} < ${m.lit(0)} ? ${b} * ${a} : ${a}`;
+      case 'PRelu': return m.sel(`${a} < ${m.lit(0)}`, `${b} * ${a}`, a);
       case 'Mod': return `fmod${m.f}(${a}, ${b})`;
       case 'Pow':
         if (expo === 1) return a;

@@ -9,6 +9,8 @@ import { normLowerings } from './norm.js';
 import { shapeLowerings } from './shape.js';
 import { layoutLowerings } from './layout.js';
 import { resizeLowerings } from './resize.js';
+import { convLowerings } from './conv.js';
+import { linalgLowerings } from './linalg.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -21,4 +23,6 @@ export const C_LOWERINGS: Record<string, CLowering> = {
   ...shapeLowerings,
   ...layoutLowerings,
   ...resizeLowerings,
+  ...convLowerings,
+  ...linalgLowerings,
 };

@@ -27,10 +27,16 @@ export function cScalar(dtype: DType, v: number): string {
   return String(x);
 }
 
+/** Mark tensors as read when an empty output leaves nothing to do (keeps -Wunused-parameter quiet). */
+export function emitTouch(ctx: CLowerCtx, ...ts: CTensor[]): void {
+  ctx.line(`${ts.map((t) => `(void)${t.ptr};`).join(' ')} /* empty tensor: nothing to move */`);
+}
+
 /** Emit `dst = src` as one copy unless the emitter made them share a buffer. */
 export function emitCopy(ctx: CLowerCtx, src: CTensor, dst: CTensor): void {
   const bytes = numel(dst.info.shape) * DTYPES[dst.info.dtype].bytes;
-  if (bytes) ctx.line(`if ((const void *)${dst.ptr} != (const void *)${src.ptr}) memcpy(${dst.ptr}, ${src.ptr}, ${bytes});`);
+  if (!bytes) emitTouch(ctx, src, dst);
+  else ctx.line(`if ((const void *)${dst.ptr} != (const void *)${src.ptr}) memcpy(${dst.ptr}, ${src.ptr}, ${bytes});`);
 }
 
 /** A pointer expression offset by `bytes`. */
@@ -43,7 +49,7 @@ function bytePtr(ptr: string, bytes: number, isConst: boolean): string {
 export function emitRemap(ctx: CLowerCtx, src: CTensor, dst: CTensor, inShape: readonly number[], plan: RemapPlan, fill = 0): void {
   const dtype = src.info.dtype;
   const bsize = DTYPES[dtype].bytes;
-  if (!numel(plan.outShape)) return;
+  if (!numel(plan.outShape)) return emitTouch(ctx, src, dst);
   const st = stridesOf(inShape);
   const isId = (m: Int32Array | null, od: number, id: number) => !m || (od === id && m.every((v, j) => v === j));
   let axes = inShape.map((id, a) => {
@@ -51,8 +57,16 @@ export function emitRemap(ctx: CLowerCtx, src: CTensor, dst: CTensor, inShape: r
     const map = isId(plan.maps[a], od, id) ? null : plan.maps[a];
     return { od, st: st[a], map };
   });
-  // Unit output axes that read one fixed index become a base offset.
+  // Unit output axes that read one fixed index become a base offset; broadcast axes (one index) get stride 0.
   let base = 0;
+  for (const ax of axes) {
+    const c = ax.map?.[0] ?? -1;
+    if (ax.map && ax.od > 1 && c >= 0 && ax.map.every((v) => v === c)) {
+      base += c * ax.st;
+      ax.st = 0;
+      ax.map = null;
+    }
+  }
   axes = axes.filter((ax) => {
     if (ax.od !== 1 || (ax.map && ax.map[0] < 0)) return true;
     base += (ax.map ? ax.map[0] : 0) * ax.st;
@@ -76,7 +90,7 @@ export function emitRemap(ctx: CLowerCtx, src: CTensor, dst: CTensor, inShape: r
   const flat: number[] = [];
   for (const ax of axes) {
     offs.push(ax.map ? flat.length : -1);
-    if (ax.map) flat.push(...ax.map);
+    if (ax.map) for (const v of ax.map) flat.push(v);
   }
   const inner = axes[axes.length - 1].map;
   let gather = 0;
@@ -104,7 +118,7 @@ export function emitRemap(ctx: CLowerCtx, src: CTensor, dst: CTensor, inShape: r
 export function emitTranspose(ctx: CLowerCtx, src: CTensor, dst: CTensor, inShape: readonly number[], perm: readonly number[]): void {
   const bsize = DTYPES[src.info.dtype].bytes;
   const n = numel(inShape);
-  if (!n) return;
+  if (!n) return emitTouch(ctx, src, dst);
   // Drop unit axes, renumbering the permutation.
   const keep = inShape.map((d) => d !== 1);
   const renum = new Map<number, number>();
@@ -162,11 +176,13 @@ const concat: CLowering = (ctx) => {
   const inner = numel(shape.slice(axis + 1)) * es;
   const rowOut = shape[axis] * inner;
   let off = 0;
+  if (!rowOut || !outer) emitTouch(ctx, y);
   ctx.node.inputs.forEach((name, i) => {
     const x = name ? ctx.input(i) : undefined;
     if (!x) return;
     const row = x.info.shape[axis] * inner;
-    if (row && outer) {
+    if (!row || !outer) emitTouch(ctx, x);
+    else {
       ctx.useKernel('layout.h');
       ctx.line(`edgec_copy2d(${bytePtr(y.ptr, off, false)}, ${rowOut}, ${x.ptr}, ${row}, ${outer}, ${row});`);
     }
@@ -186,7 +202,12 @@ const split: CLowering = (ctx) => {
   let off = 0;
   splitSizes(ctx.node, shape[axis]).forEach((s, k) => {
     const row = s * inner;
-    if (ctx.node.outputs[k] && row && outer) {
+    if (!ctx.node.outputs[k]) {
+      off += row;
+      return;
+    }
+    if (!row || !outer) emitTouch(ctx, x, ctx.output(k));
+    else {
       ctx.useKernel('layout.h');
       ctx.line(`edgec_copy2d(${ctx.output(k).ptr}, ${row}, ${bytePtr(x.ptr, off, true)}, ${rowIn}, ${outer}, ${row});`);
     }
@@ -204,7 +225,7 @@ const gather: CLowering = (ctx) => {
   const outer = numel(shape.slice(0, axis));
   const inner = numel(shape.slice(axis + 1));
   const count = numel(ind.info.shape);
-  if (!numel(y.info.shape)) return;
+  if (!numel(y.info.shape)) return emitTouch(ctx, x, ind, y);
   if (ind.value) {
     const m = gatherIndices(ctx.node, shape[axis], ind.value.data);
     emitRemap(ctx, x, y, [outer, shape[axis], inner], { outShape: [outer, count, inner], maps: [null, m, null] });

@@ -3,7 +3,7 @@ import { DTYPES, numel } from '../../../ir/dtype.js';
 import { nodeError } from '../../../ops/util.js';
 import { nearestMaps, planeTaps, resizeSpec } from '../../../ops/resize.js';
 import type { CLowering } from '../lowering.js';
-import { emitRemap, needInput } from './layout.js';
+import { emitRemap, emitTouch, needInput } from './layout.js';
 
 /** The integer factor s when map[j] = floor(j / s) over the whole axis (null map: factor 1), else 0. */
 function intFactor(map: Int32Array | null, inDim: number, outDim: number): number {
@@ -18,7 +18,7 @@ const resize: CLowering = (ctx) => {
   const x = needInput(ctx, 0);
   const y = ctx.output(0);
   const spec = resizeSpec(ctx.node, x.info);
-  if (!numel(spec.outShape)) return;
+  if (!numel(spec.outShape)) return emitTouch(ctx, x, y);
   const r = spec.inShape.length;
   if (spec.mode === 'nearest') {
     const maps = nearestMaps(spec);

@@ -5,7 +5,7 @@ import { getOp } from '../../../ops/registry.js';
 import { nodeError, toNumbers } from '../../../ops/util.js';
 import { expandPlan, tilePlan } from '../../../ops/shape.js';
 import type { CLowerCtx, CLowering } from '../lowering.js';
-import { cScalar, emitCopy, emitRemap, needInput } from './layout.js';
+import { cScalar, emitCopy, emitRemap, emitTouch, needInput } from './layout.js';
 
 /** View ops: the output is the input's bytes; copy only when the emitter could not share the buffer. */
 const view: CLowering = (ctx) => emitCopy(ctx, needInput(ctx, 0), ctx.output(0));
@@ -21,7 +21,8 @@ function bake(ctx: CLowerCtx, shapeOnly: boolean): void {
   });
   const v = getOp(ctx.node.op).reference(ctx.node, ins)[0];
   const y = ctx.output(0);
-  if (!v.data.length) return;
+  if (shapeOnly) ctx.line(`(void)${needInput(ctx, 0).ptr}; /* only the static shape is read */`);
+  if (!v.data.length) return emitTouch(ctx, y);
   const sym = ctx.constArray(ctx.node.op.toLowerCase(), v);
   ctx.line(`memcpy(${y.ptr}, ${sym}, ${v.data.length * DTYPES[v.dtype].bytes});`);
 }
@@ -30,7 +31,7 @@ function bake(ctx: CLowerCtx, shapeOnly: boolean): void {
 const constantOfShape: CLowering = (ctx) => {
   const y = ctx.output(0);
   const n = numel(y.info.shape);
-  if (!n) return;
+  if (!n) return emitTouch(ctx, y);
   const bsize = DTYPES[y.info.dtype].bytes;
   const t = attrTensor(ctx.node, 'value');
   const v = t ? t.data[0] : 0;

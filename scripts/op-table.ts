@@ -1,0 +1,29 @@
+/** Regenerates the README's supported-op table from the op registry and the ONNX import table (`npm run docs`). */
+import * as fs from 'node:fs';
+import '../src/ops/index.js';
+import { allOps } from '../src/ops/registry.js';
+import { ONNX_IMPORT_RULES } from '../src/frontend/onnx/import-rules.js';
+import { C_LOWERINGS } from '../src/backends/c/lower/index.js';
+
+const BEGIN = '<!-- op-table:begin -->';
+const END = '<!-- op-table:end -->';
+
+/** The markdown table: one row per ONNX op edgec imports. */
+export function opTable(): string {
+  const ir = new Map(allOps().map((d) => [d.op, d]));
+  const rows = Object.keys(ONNX_IMPORT_RULES).sort().map((onnxOp) => {
+    const irOp = onnxOp === 'Upsample' ? 'Resize' : onnxOp;
+    const def = ir.get(irOp);
+    return `| ${onnxOp} | ${def ? 'yes' : 'no'} | ${C_LOWERINGS[irOp] ? 'yes' : 'no'} | ${def?.summary ?? ''} |`;
+  });
+  return [BEGIN, '| ONNX op | reference | C kernel | notes |', '|---|---|---|---|', ...rows, END].join('\n');
+}
+
+if (process.argv[1] && process.argv[1].endsWith('op-table.ts')) {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < 0) throw new Error('README.md lacks the op-table markers');
+  fs.writeFileSync('README.md', readme.slice(0, start) + opTable() + readme.slice(end + END.length));
+  process.stdout.write('README.md op table updated\n');
+}

@@ -1,0 +1,153 @@
+/** C lowerings of Conv and ConvTranspose onto runtime-c/kernels/conv.h (GEMM, depthwise, col2im and direct 3-D kernels). */
+import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
+import { nodeError } from '../../../ops/util.js';
+import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
+import { actArgs, bindScratch, gemmBlocking, GEMM_NR, packA, packedAFloats } from './linalg.js';
+
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/** Bytes a GEMM-based conv may spend on one im2col / col2im block (half of L2, at least 256 KiB). */
+function blockBudget(ctx: CLowerCtx): number {
+  return Math.max(256 * 1024, ctx.target.l2Bytes / 2);
+}
+
+interface ConvIO {
+  x: CTensor;
+  w: CTensor;
+  bias: string;
+  y: CTensor;
+}
+
+/** Inputs and output of a float32 Conv/ConvTranspose node. */
+function convIO(ctx: CLowerCtx): ConvIO {
+  const x = ctx.input(0);
+  const w = ctx.input(1);
+  if (!x || !w) nodeError(ctx.node, 'inputs X and W are required');
+  if (x.info.dtype !== 'float32')
+    nodeError(ctx.node, `input type ${x.info.dtype} has no C convolution kernel; convolve in float32 (dequantize or cast before this node)`);
+  ctx.useKernel('gemm.h');
+  ctx.useKernel('conv.h');
+  const b = ctx.input(2);
+  return { x, w, bias: b ? b.ptr : 'NULL', y: ctx.output(0) };
+}
+
+/** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
+function to2d(v: readonly number[], fill: number): [number, number] {
+  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
+}
+
+/** The argument list shared by the direct 3-D kernels. */
+function direct3dArgs(g: ConvGeometry): number[] {
+  return [
+    g.batch, g.inC, ...to3d(g.inSpatial, 1), g.outC, ...to3d(g.outSpatial, 1), g.group, ...to3d(g.kernel, 1),
+    ...to3d(g.strides, 1), ...to3d(g.dilations, 1), ...to3d(g.padsBegin, 0),
+  ];
+}
+
+/** Depthwise plane geometry (EDGEC_DW_PLANE_ROWS / EDGEC_DW_PLANE_STRIDE in conv.h). */
+function dwPlaneFloats(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
+  const rows = (oh - 1) * sh + (kh - 1) * dh + 1;
+  const stride = (ow + 8) * sw + (kw - 1) * dw + 8;
+  return rows * stride;
+}
+
+/** Packed per-group weights of a Conv ([M][C/G * k] rows), for the GEMM path. */
+function packConvWeights(w: CTensor, m: number, group: number, kg: number): Float32Array {
+  const mg = m / group;
+  const per = packedAFloats(mg, kg);
+  const out = new Float32Array(per * group);
+  const d = w.value!.data;
+  for (let g = 0; g < group; g++) out.set(packA(mg, kg, (i, p) => d[(g * mg + i) * kg + p]), g * per);
+  return out;
+}
+
+function lowerConv(ctx: CLowerCtx): void {
+  const { x, w, bias, y } = convIO(ctx);
+  const g = convGeometry(ctx.node, x.info, w.info);
+  const act = actArgs(ctx.node);
+  if (g.inSpatial.length === 3) {
+    ctx.line(`edgec_conv3d_direct(${x.ptr}, ${w.ptr}, ${bias}, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${act});`);
+    return;
+  }
+  const [H, W] = to2d(g.inSpatial, 1);
+  const [OH, OW] = to2d(g.outSpatial, 1);
+  const [KH, KW] = to2d(g.kernel, 1);
+  const [SH, SW] = to2d(g.strides, 1);
+  const [DH, DW] = to2d(g.dilations, 1);
+  const [PT, PL] = to2d(g.padsBegin, 0);
+  const geo = [g.batch, g.inC, H, W, g.outC, OH, OW];
+  const win = [KH, KW, SH, SW, DH, DW, PT, PL];
+  const cg = g.inC / g.group;
+  if (cg === 1) {
+    const sc = bindScratch(ctx, dwPlaneFloats(OH, OW, KH, KW, SH, SW, DH, DW));
+    ctx.line(`edgec_conv2d_dw(${x.ptr}, ${w.ptr}, ${bias}, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${act}, ${sc});`);
+    return;
+  }
+  const blk = gemmBlocking(ctx.target);
+  const mg = g.outC / g.group;
+  const kg = cg * KH * KW;
+  const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && OH === H && OW === W;
+  const rows = Math.max(1, Math.min(OH, Math.floor(blockBudget(ctx) / (kg * OW * 4))));
+  const work = pointwise ? Math.min(blk.kc, kg) * roundUp(Math.min(blk.nc, H * W), GEMM_NR) : kg * roundUp(rows * OW, GEMM_NR);
+  const perGroup = packedAFloats(mg, kg);
+  let ap: string;
+  let sc: string;
+  if (w.value) {
+    const packed = packConvWeights(w, g.outC, g.group, kg);
+    ap = ctx.constArray('conv_w', { dtype: 'float32', shape: [packed.length], data: packed });
+    sc = bindScratch(ctx, work);
+  } else {
+    // Run-time weights: pack them into the front of the scratch first.
+    sc = bindScratch(ctx, perGroup * g.group + work);
+    ctx.line(`edgec_conv_pack_weights(${w.ptr}, ${g.outC}, ${g.group}, ${kg}, s);`);
+    ap = 's';
+    sc = `s + ${perGroup * g.group}`;
+  }
+  ctx.line(`edgec_conv2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc});`);
+}
+
+function lowerConvTranspose(ctx: CLowerCtx): void {
+  const { x, w, bias, y } = convIO(ctx);
+  const g = convTransposeGeometry(ctx.node, x.info, w.info);
+  const act = actArgs(ctx.node);
+  if (g.inSpatial.length === 3) {
+    ctx.line(`edgec_convtranspose3d_direct(${x.ptr}, ${w.ptr}, ${bias}, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${act});`);
+    return;
+  }
+  const [H, W] = to2d(g.inSpatial, 1);
+  const [OH, OW] = to2d(g.outSpatial, 1);
+  const [KH, KW] = to2d(g.kernel, 1);
+  const [SH, SW] = to2d(g.strides, 1);
+  const [DH, DW] = to2d(g.dilations, 1);
+  const [PT, PL] = to2d(g.padsBegin, 0);
+  const blk = gemmBlocking(ctx.target);
+  const cg = g.inC / g.group;
+  const og = g.outC / g.group;
+  const mg = og * KH * KW;
+  const rows = Math.max(1, Math.min(H, Math.floor(blockBudget(ctx) / (mg * W * 4))));
+  const work = mg * rows * W + Math.min(blk.kc, cg) * roundUp(Math.min(blk.nc, rows * W), GEMM_NR);
+  const perGroup = packedAFloats(mg, cg);
+  let ap: string;
+  let sc: string;
+  if (w.value) {
+    // A_g[(o, kh, kw)][c] = W[g*cg + c][o][kh][kw]: W^T per group.
+    const d = w.value.data;
+    const packed = new Float32Array(perGroup * g.group);
+    for (let gi = 0; gi < g.group; gi++) packed.set(packA(mg, cg, (i, p) => d[(gi * cg + p) * mg + i]), gi * perGroup);
+    ap = ctx.constArray('convt_w', { dtype: 'float32', shape: [packed.length], data: packed });
+    sc = bindScratch(ctx, work);
+  } else {
+    sc = bindScratch(ctx, perGroup * g.group + work);
+    ctx.line(`for (int gi = 0; gi < ${g.group}; gi++) edgec_sgemm_pack_a(${mg}, ${cg}, ${w.ptr} + (ptrdiff_t)gi * ${cg * mg}, 1, ${mg}, 1.0f, s + (ptrdiff_t)gi * ${perGroup});`);
+    ap = 's';
+    sc = `s + ${perGroup * g.group}`;
+  }
+  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
+  ctx.line(`edgec_convtranspose2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${args.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc});`);
+}
+
+/** Conv and ConvTranspose → C lowering. */
+export const convLowerings: Record<string, CLowering> = {
+  Conv: lowerConv,
+  ConvTranspose: lowerConvTranspose,
+};

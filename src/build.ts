@@ -23,6 +23,8 @@ export interface BuildOptions {
   outDir: string;
   target: string;
   inputShapes?: Record<string, number[]>;
+  /** Inputs frozen to constants (--freeze-input). */
+  constInputs?: Record<string, Value>;
   /** C symbol prefix; default 'model'. */
   name?: string;
   verify?: boolean;
@@ -54,10 +56,10 @@ export interface BuildReport {
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'verifyIr' | 'progress'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
-  const imported = loadOnnx(model, { inputShapes: opts.inputShapes });
+  const imported = loadOnnx(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
   progress.update(1, path.basename(model));
   progress.stop();
   const importedNodes = imported.nodes.length;

@@ -258,17 +258,20 @@ test('infer rejects mismatched input types with a fix', async (t) => {
 });
 
 test('gcc vectorizes the inner loops of broadcast and activation nodes', (t) => {
+  const chain: [string, NodeIn['attrs']?, string?][] = [
+    ['Mul', {}, 's'], ['HardSwish'], ['LeakyRelu', { alpha: 0.1 }], ['Sub', {}, 'r'], ['Sigmoid'], ['PRelu', {}, 's'],
+    ['Clip', { min: -3, max: 6 }], ['Tanh'], ['Erf'], ['Exp'], ['HardSigmoid'], ['Relu'], ['Shrink'], ['Abs'], ['Neg'],
+    ['Softsign'], ['Round'], ['Sign'], ['Reciprocal'], ['Max', {}, 'x'], ['Where', {}, 'r'],
+  ];
+  const nodes: NodeIn[] = chain.map(([op, attrs, other], i) => {
+    const prev = i ? `t${i - 1}` : 'x';
+    const inputs = op === 'Where' ? ['m', prev, other!] : other ? [prev, other] : [prev];
+    return { op, inputs, outputs: [i === chain.length - 1 ? 'y' : `t${i}`], attrs };
+  });
+  nodes.splice(nodes.length - 1, 0, { op: 'Greater', inputs: [`t${chain.length - 2}`, 'r'], outputs: ['m'] });
   const bytes = makeModel({
     inputs: [{ name: 'x', dims: [1, 16, 24, 24] }, { name: 's', dims: [1, 16, 1, 1] }, { name: 'r', dims: [24] }],
-    nodes: [
-      { op: 'Mul', inputs: ['x', 's'], outputs: ['a'] },
-      { op: 'HardSwish', inputs: ['a'], outputs: ['b'] },
-      { op: 'LeakyRelu', inputs: ['b'], outputs: ['c'], attrs: { alpha: 0.1 } },
-      { op: 'Sub', inputs: ['c', 'r'], outputs: ['d'] },
-      { op: 'Sigmoid', inputs: ['d'], outputs: ['e'] },
-      { op: 'PRelu', inputs: ['e', 's'], outputs: ['f'] },
-      { op: 'Clip', inputs: ['f'], outputs: ['y'], attrs: { min: 0, max: 6 } },
-    ],
+    nodes,
     outputs: ['y'],
     opset: 14,
   });
@@ -284,7 +287,7 @@ test('gcc vectorizes the inner loops of broadcast and activation nodes', (t) => 
   const vectorized = new Set([...res.stderr.matchAll(/vec\.c:(\d+):\d+: optimized: loop vectorized/g)].map((m) => Number(m[1])));
   const src = art.files.get('vec.c')!.split('\n');
   // The innermost loop of each node: the last `for` line of its block.
-  for (const op of ['Mul', 'HardSwish', 'LeakyRelu', 'Sub', 'Sigmoid', 'PRelu', 'Clip']) {
+  for (const op of [...chain.map((c) => c[0]), 'Greater']) {
     const start = src.findIndex((l) => l.includes(`: ${op} ->`));
     t.true(start >= 0, `${op} node in vec.c`);
     let inner = -1;

@@ -107,18 +107,18 @@ static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const flo
 
 #if defined(EDGEC_HAVE_V8)
 /* Load 8 floats p[0], p[s], ..., p[7s] (s is a compile-time constant at the call sites that matter). */
-EDGEC_INLINE edgec_v8 edgec_v8_load_strided(const float *p, int s) {
+EDGEC_INLINE edgec_vec8 edgec_v8_load_strided(const float *p, int s) {
   if (s == 1) return EDGEC_V8_LOAD(p);
   if (s == 2) {
-    const edgec_v8 lo = EDGEC_V8_LOAD(p), hi = EDGEC_V8_LOAD(p + 8);
+    const edgec_vec8 lo = EDGEC_V8_LOAD(p), hi = EDGEC_V8_LOAD(p + 8);
 #if defined(__clang__)
     return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
 #else
-    const edgec_v8i even = {0, 2, 4, 6, 8, 10, 12, 14};
+    const edgec_vec8i even = {0, 2, 4, 6, 8, 10, 12, 14};
     return __builtin_shuffle(lo, hi, even);
 #endif
   }
-  return (edgec_v8){p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s], p[7 * s]};
+  return (edgec_vec8){p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s], p[7 * s]};
 }
 #endif
 
@@ -131,13 +131,13 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_row(const float *EDGEC_RESTRICT xp
   int ow = 0, kh, kw;
 #if defined(EDGEC_HAVE_V8)
   const int vact = edgec_act_in_registers(act) ? act : EDGEC_ACT_NONE;
-  const edgec_v8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab), vbias = EDGEC_V8_SET1(bias);
+  const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab), vbias = EDGEC_V8_SET1(bias);
   for (; ow + 32 <= OW; ow += 32) {
-    edgec_v8 a0 = vbias, a1 = vbias, a2 = vbias, a3 = vbias;
+    edgec_vec8 a0 = vbias, a1 = vbias, a2 = vbias, a3 = vbias;
     for (kh = 0; kh < KH; kh++) {
       const float *r = xp + (ptrdiff_t)kh * DH * ws + (ptrdiff_t)ow * SW;
       for (kw = 0; kw < KW; kw++) {
-        const edgec_v8 wv = EDGEC_V8_SET1(wk[kh * KW + kw]);
+        const edgec_vec8 wv = EDGEC_V8_SET1(wk[kh * KW + kw]);
         const float *p = r + kw * DW;
         a0 += wv * edgec_v8_load_strided(p, SW);
         a1 += wv * edgec_v8_load_strided(p + 8 * SW, SW);
@@ -157,7 +157,7 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_row(const float *EDGEC_RESTRICT xp
     EDGEC_V8_STORE(yr + ow + 24, a3);
   }
   for (; ow < OW; ow += 8) {
-    edgec_v8 a0 = vbias;
+    edgec_vec8 a0 = vbias;
     for (kh = 0; kh < KH; kh++) {
       const float *r = xp + (ptrdiff_t)kh * DH * ws + (ptrdiff_t)ow * SW;
       for (kw = 0; kw < KW; kw++) a0 += EDGEC_V8_SET1(wk[kh * KW + kw]) * edgec_v8_load_strided(r + kw * DW, SW);

@@ -1,5 +1,6 @@
-/* edgec elementwise helpers: a vectorizable expf, exact integer modulo, defined float-to-integer conversion.
- * Include after edgec_runtime.h. The loops themselves are emitted per node with literal shapes. */
+/* edgec elementwise helpers: branch-free float select, vectorizable expf/tanhf/erff, contiguous max and sum,
+ * exact integer modulo, defined float-to-integer conversion. Include after edgec_runtime.h. The loops themselves
+ * are emitted per node with literal shapes; these helpers keep them vectorizable without -ffast-math. */
 #ifndef EDGEC_KERNELS_ELEMENTWISE_H
 #define EDGEC_KERNELS_ELEMENTWISE_H
 
@@ -96,6 +97,38 @@ EDGEC_INLINE float edgec_sumexp_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n, 
     s += edgec_sum_f32(blk, len);
   }
   return s;
+}
+
+/* tanh(x) for float within a few ulp, branch-free (Cephes: odd polynomial below 0.625, exp formula above). */
+EDGEC_INLINE float edgec_tanhf(float x) {
+  float ax = edgec_self(x < 0.0f, -x, x), z = x * x, p, e;
+  p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  p = p * z * x + x;
+  e = 1.0f - 2.0f / (edgec_expf(2.0f * ax) + 1.0f);
+  e = edgec_self(x < 0.0f, -e, e);
+  return edgec_self(ax < 0.625f, p, e);
+}
+
+/* erf(x) for float within 4 ulp, branch-free (odd/even rational fit on [-4, 4]; erf is +-1 in float beyond). */
+EDGEC_INLINE float edgec_erff(float a) {
+  float x = edgec_self(a > 4.0f, 4.0f, edgec_self(a < -4.0f, -4.0f, a)), x2 = x * x, p, q;
+  p = -2.72614225801306e-10f;
+  p = p * x2 + 2.77068142495902e-08f;
+  p = p * x2 - 2.10102402082508e-06f;
+  p = p * x2 - 5.69250639462346e-05f;
+  p = p * x2 - 7.34990630326855e-04f;
+  p = p * x2 - 2.95459980854025e-03f;
+  p = p * x2 - 1.60960333262415e-02f;
+  q = -1.45660718464996e-05f;
+  q = q * x2 - 2.13374055278905e-04f;
+  q = q * x2 - 1.68282697438203e-03f;
+  q = q * x2 - 7.37332916720468e-03f;
+  q = q * x2 - 1.42647390514189e-02f;
+  return x * p / q;
 }
 
 /* Float to int64 as edgec's Cast defines it: truncate toward zero, NaN/inf to 0, saturate outside the int64 range. */

@@ -21,26 +21,26 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define EDGEC_HAVE_V8 1
-typedef float edgec_v8 __attribute__((vector_size(32)));
-typedef float edgec_v8u __attribute__((vector_size(32), aligned(4)));
-typedef int32_t edgec_v8i __attribute__((vector_size(32)));
-#define EDGEC_V8_LOAD(p) (*(const edgec_v8u *)(const void *)(p))
-#define EDGEC_V8_STORE(p, v) (*(edgec_v8u *)(void *)(p) = (v))
-#define EDGEC_V8_SET1(x) ((edgec_v8){(x), (x), (x), (x), (x), (x), (x), (x)})
+typedef float edgec_vec8 __attribute__((vector_size(32)));
+typedef float edgec_vec8u __attribute__((vector_size(32), aligned(4)));
+typedef int32_t edgec_vec8i __attribute__((vector_size(32)));
+#define EDGEC_V8_LOAD(p) (*(const edgec_vec8u *)(const void *)(p))
+#define EDGEC_V8_STORE(p, v) (*(edgec_vec8u *)(void *)(p) = (v))
+#define EDGEC_V8_SET1(x) ((edgec_vec8){(x), (x), (x), (x), (x), (x), (x), (x)})
 
 /* Piecewise-linear fused activations on one vector (NaN behaviour matches edgec_act_apply). */
-EDGEC_INLINE edgec_v8 edgec_v8_select(edgec_v8i m, edgec_v8 t, edgec_v8 f) {
-  return (edgec_v8)(((edgec_v8i)t & m) | ((edgec_v8i)f & ~m));
+EDGEC_INLINE edgec_vec8 edgec_v8_select(edgec_vec8i m, edgec_vec8 t, edgec_vec8 f) {
+  return (edgec_vec8)(((edgec_vec8i)t & m) | ((edgec_vec8i)f & ~m));
 }
-EDGEC_INLINE edgec_v8 edgec_v8_relu(edgec_v8 x) {
-  return (edgec_v8)((edgec_v8i)x & (x > EDGEC_V8_SET1(0.0f)));
+EDGEC_INLINE edgec_vec8 edgec_v8_relu(edgec_vec8 x) {
+  return (edgec_vec8)((edgec_vec8i)x & (x > EDGEC_V8_SET1(0.0f)));
 }
-EDGEC_INLINE edgec_v8 edgec_v8_clamp(edgec_v8 x, edgec_v8 lo, edgec_v8 hi) {
+EDGEC_INLINE edgec_vec8 edgec_v8_clamp(edgec_vec8 x, edgec_vec8 lo, edgec_vec8 hi) {
   x = edgec_v8_select(x < lo, lo, x);
   return edgec_v8_select(x > hi, hi, x);
 }
-EDGEC_INLINE edgec_v8 edgec_v8_act(edgec_v8 x, int act, edgec_v8 va, edgec_v8 vb) {
-  const edgec_v8 zero = EDGEC_V8_SET1(0.0f), one = EDGEC_V8_SET1(1.0f);
+EDGEC_INLINE edgec_vec8 edgec_v8_act(edgec_vec8 x, int act, edgec_vec8 va, edgec_vec8 vb) {
+  const edgec_vec8 zero = EDGEC_V8_SET1(0.0f), one = EDGEC_V8_SET1(1.0f);
   switch (act) {
   case EDGEC_ACT_RELU: return edgec_v8_relu(x);
   case EDGEC_ACT_CLIP: return edgec_v8_clamp(x, va, vb);
@@ -82,9 +82,9 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
   float t[EDGEC_GEMM_MR * EDGEC_GEMM_NR];
   ptrdiff_t k;
 #if defined(EDGEC_HAVE_V8)
-  edgec_v8 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  edgec_vec8 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
   {
-    edgec_v8 b0 = EDGEC_V8_SET1(0.0f), b1 = b0;
+    edgec_vec8 b0 = EDGEC_V8_SET1(0.0f), b1 = b0;
     if (cb) {
       if (nr == EDGEC_GEMM_NR) {
         b0 = EDGEC_V8_LOAD(cb);
@@ -99,7 +99,7 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
     c00 = b0; c01 = b1; c10 = b0; c11 = b1; c20 = b0; c21 = b1;
     c30 = b0; c31 = b1; c40 = b0; c41 = b1; c50 = b0; c51 = b1;
     if (rb) {
-      edgec_v8 r;
+      edgec_vec8 r;
       r = EDGEC_V8_SET1(rb[0]); c00 += r; c01 += r;
       r = EDGEC_V8_SET1(rb[mr > 1 ? 1 : 0]); c10 += r; c11 += r;
       r = EDGEC_V8_SET1(rb[mr > 2 ? 2 : 0]); c20 += r; c21 += r;
@@ -109,8 +109,8 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
     }
   }
   for (k = 0; k < K; k++) {
-    const edgec_v8 b0 = EDGEC_V8_LOAD(b), b1 = EDGEC_V8_LOAD(b + 8);
-    edgec_v8 av;
+    const edgec_vec8 b0 = EDGEC_V8_LOAD(b), b1 = EDGEC_V8_LOAD(b + 8);
+    edgec_vec8 av;
     av = EDGEC_V8_SET1(a[0]); c00 += av * b0; c01 += av * b1;
     av = EDGEC_V8_SET1(a[1]); c10 += av * b0; c11 += av * b1;
     av = EDGEC_V8_SET1(a[2]); c20 += av * b0; c21 += av * b1;
@@ -131,7 +131,7 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
       c50 += EDGEC_V8_LOAD(c5); c51 += EDGEC_V8_LOAD(c5 + 8);
     }
     if (act != EDGEC_ACT_NONE) {
-      const edgec_v8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab);
+      const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab);
       c00 = edgec_v8_act(c00, act, va, vb); c01 = edgec_v8_act(c01, act, va, vb);
       c10 = edgec_v8_act(c10, act, va, vb); c11 = edgec_v8_act(c11, act, va, vb);
       c20 = edgec_v8_act(c20, act, va, vb); c21 = edgec_v8_act(c21, act, va, vb);

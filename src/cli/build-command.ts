@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { build, type BuildReport } from '../build.js';
 import { readNpy } from '../util/npy.js';
 import { terminalProgress } from '../util/progress.js';
-import { parseInputShapes } from './args.js';
+import { parseFrozenInputs, parseInputShapes } from './args.js';
 
 /** The verification table printed after `build --verify`. */
 export function formatReport(r: BuildReport): string {
@@ -35,6 +35,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('target', { alias: 't', type: 'string', default: 'c', describe: "target name (see 'edgec targets')" })
         .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (written atomically)' })
         .option('input-shape', { type: 'string', array: true, describe: 'bind input dims: NAME=1x3x224x224 (repeatable)' })
+        .option('freeze-input', { type: 'string', array: true, describe: 'make an input a constant: NAME=value.npy (shape-valued inputs of dynamic-shape models)' })
         .option('name', { type: 'string', default: 'model', describe: 'C symbol prefix (model_run, MODEL_ARENA_SIZE)' })
         .option('verify', { type: 'boolean', default: false, describe: 'compile with the target toolchain, run, and compare with the float reference' })
         .option('verify-input', { type: 'string', array: true, describe: '.npy input(s) for --verify, in graph-input order (default: seeded random)' })
@@ -49,6 +50,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         target: argv.target as string,
         inputShapes: parseInputShapes(argv['input-shape'] as string[] | undefined),
         name: argv.name as string,
+        constInputs: parseFrozenInputs(argv['freeze-input'] as string[] | undefined),
         verify: argv.verify as boolean,
         verifyInputs: (argv['verify-input'] as string[] | undefined)?.map(readNpy),
         seed: argv.seed as number,

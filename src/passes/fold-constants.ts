@@ -1,11 +1,22 @@
 /** Constant folding: nodes whose inputs are all constant (and Shape of a static tensor) become constants. */
-import type { Graph, Value } from '../ir/types.js';
+import type { Graph, Node, Value } from '../ir/types.js';
+import { numel } from '../ir/dtype.js';
 import { constValue } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import type { Pass } from './pass.js';
 
 /** Ops never folded, whatever their inputs (none today; randomness would go here). */
 const NEVER_FOLD = new Set<string>();
+
+/** A fold whose outputs exceed this many elements and 4x its inputs' size stays a run-time node (ConstantOfShape, Expand, Tile). */
+const FOLD_GROWTH_LIMIT = 1 << 20;
+
+/** Whether folding would turn small inputs into a huge constant (better generated at run time). */
+function growsTooMuch(g: Graph, n: Node): boolean {
+  const out = n.outputs.reduce((a, o) => a + numel(g.tensors.get(o)?.shape ?? []), 0);
+  const inp = n.inputs.reduce((a, i) => a + (i ? numel(g.tensors.get(i)?.shape ?? []) : 0), 0);
+  return out > FOLD_GROWTH_LIMIT && out > 4 * inp;
+}
 
 export const foldConstants: Pass = {
   name: 'fold-constants',
@@ -16,7 +27,7 @@ export const foldConstants: Pass = {
       const inputs = n.inputs.map((i) => constValue(g, i));
       const shapeOfStatic = n.op === 'Shape' && n.inputs[0] && g.tensors.has(n.inputs[0]);
       const allConst = n.inputs.every((i, k) => !i || inputs[k]);
-      if (NEVER_FOLD.has(n.op) || !(allConst || shapeOfStatic)) {
+      if (NEVER_FOLD.has(n.op) || !(allConst || shapeOfStatic) || (!shapeOfStatic && growsTooMuch(g, n))) {
         keep.push(n);
         continue;
       }

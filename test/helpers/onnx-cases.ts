@@ -51,3 +51,10 @@ export function listOnnxCases(): OnnxCase[] {
   }
   return cases;
 }
+
+/** Names of a model's graph inputs that are not initializers, in order. */
+export function modelInputNames(file: string): string[] {
+  const m = onnx.ModelProto.decode(fs.readFileSync(file));
+  const inits = new Set((m.graph?.initializer ?? []).map((t) => t.name));
+  return (m.graph?.input ?? []).map((i) => i.name ?? '').filter((n) => !inits.has(n));
+}

@@ -8,6 +8,8 @@ export interface ImportCtx {
   opset: number;
   /** The constant value behind a tensor name (initializer or Constant output), if any. */
   constOf(name: string): Value | undefined;
+  /** Rank of a tensor known at import (graph inputs and constants), if any. */
+  rankOf(name: string): number | undefined;
   /** Register a new constant tensor and return its name. */
   addConst(stem: string, v: Value): string;
 }
@@ -143,6 +145,16 @@ const resize: ImportRule = (n, ctx) => {
   return [{ ...n, op: 'Resize', inputs: [n.inputs[0]], attrs }];
 };
 
+/** PRelu before opset 7 applied a 1-D slope per channel (axis 1); reshape it to [C, 1, ...] for numpy broadcasting. */
+const prelu: ImportRule = (n, ctx) => {
+  const slope = ctx.constOf(n.inputs[1]);
+  if (ctx.opset >= 7 || !slope || slope.shape.length !== 1 || slope.shape[0] === 1) return [n];
+  const rank = ctx.rankOf(n.inputs[0]);
+  if (rank === undefined) throw new EdgecError(`${where(n)}: PRelu-6 with a per-channel slope needs the input rank; re-export the model at opset >= 7`);
+  n.inputs[1] = ctx.addConst(`${n.name}_slope`, { ...slope, shape: [slope.shape[0], ...new Array<number>(Math.max(0, rank - 2)).fill(1)] });
+  return [n];
+};
+
 const firstOutputOnly: ImportRule = (n) => {
   n.outputs = n.outputs.slice(0, 1);
   return [n];
@@ -158,7 +170,7 @@ export const ONNX_IMPORT_RULES: Record<string, ImportRule> = {
   GreaterOrEqual: same, HardSigmoid: same, HardSwish: same, Identity: same, InstanceNormalization: same,
   LayerNormalization: firstOutputOnly, LeakyRelu: same, Less: same, LessOrEqual: same, Log: same,
   LogSoftmax: softmaxLike, LRN: same, MatMul: same, Max: same, MaxPool: firstOutputOnly, Mean: same, Min: same,
-  Mod: same, Mul: same, Neg: same, Or: same, Pad: pad, Pow: same, PRelu: same, Range: same, Reciprocal: same,
+  Mod: same, Mul: same, Neg: same, Or: same, Pad: pad, Pow: same, PRelu: prelu, Range: same, Reciprocal: same,
   ReduceL2: reduce(18), ReduceLogSumExp: reduce(18), ReduceMax: reduce(18), ReduceMean: reduce(18),
   ReduceMin: reduce(18), ReduceProd: reduce(18), ReduceSum: reduce(13), ReduceSumSquare: reduce(18),
   Relu: same, Reshape: reshape, Resize: resize, Round: same, Selu: same, Shape: same, Shrink: same,

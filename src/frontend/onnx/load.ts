@@ -11,6 +11,8 @@ import { ONNX_IMPORT_RULES, type ImportCtx } from './import-rules.js';
 /** Options for loading: concrete shapes for inputs whose dims are symbolic. */
 export interface LoadOptions {
   inputShapes?: Record<string, number[]>;
+  /** Inputs frozen to constant values (shape-valued inputs of dynamic-shape models). */
+  constInputs?: Record<string, Value>;
 }
 
 /** Decode bytes as an ONNX ModelProto, with a clear error for anything that is not one. */
@@ -75,6 +77,10 @@ export function onnxToGraph(model: OnnxNs.ModelProto, file: string, opts: LoadOp
   // Graph inputs that are not initializers, with shapes bound from --input-shape.
   const bind = opts.inputShapes ?? {};
   const inputs: string[] = [];
+  for (const [k, v] of Object.entries(opts.constInputs ?? {})) {
+    if (!(g0.input ?? []).some((vi) => vi.name === k)) throw new EdgecError(`--freeze-input names '${k}', which is not an input of the model`);
+    addConst(k, v);
+  }
   const realInputs = (g0.input ?? []).filter((vi) => !tensors.has(vi.name ?? ''));
   for (const k of Object.keys(bind))
     if (!realInputs.some((vi) => vi.name === k))
@@ -110,6 +116,7 @@ export function onnxToGraph(model: OnnxNs.ModelProto, file: string, opts: LoadOp
   let counter = 0;
   const ctx: ImportCtx = {
     opset,
+    rankOf: (name) => tensors.get(name)?.shape.length,
     constOf: (name) => {
       const t = tensors.get(name);
       return t?.data ? { dtype: t.dtype, shape: t.shape, data: t.data } : undefined;

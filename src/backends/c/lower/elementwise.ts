@@ -26,10 +26,16 @@ export function floatMath(dtype: DType): CFloatMath {
   };
 }
 
-/** A C integer literal of `dtype` (int64 through INT64_C). */
+/** Value range of each integer dtype. */
+const INT_RANGE: Partial<Record<DType, [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
+  int32: [-2147483648, 2147483647], uint32: [0, 4294967295], int64: [-(2 ** 63), 2 ** 63],
+};
+
+/** A C integer literal of `dtype` (int64 through INT64_C); v must lie strictly inside the dtype's range. */
 export function intLit(v: number, dtype: DType): string {
   const t = Math.trunc(v);
-  if (dtype === 'int64') return `INT64_C(${t})`;
+  if (dtype === 'int64') return `INT64_C(${BigInt(t)})`;
   return dtype === 'uint32' ? `${t}u` : `${t}`;
 }
 
@@ -49,7 +55,7 @@ type FloatUnaryC = (x: string, n: Node, m: CFloatMath) => string;
 const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
   Relu: (x, _, m) => `${x} > ${m.lit(0)} ? ${x} : ${m.lit(0)}`,
   Sigmoid: (x, _, m) => (m.f ? `1.0f / (1.0f + edgec_expf(-${x}))` : `1.0 / (1.0 + exp(-${x}))`),
-  Tanh: (x, _, m) => `tanh${m.f}(${x})`,
+  Tanh: (x, _, m) => (m.f ? `edgec_tanhf(${x})` : `tanh(${x})`),
   Exp: (x, _, m) => (m.f ? `edgec_expf(${x})` : `exp(${x})`),
   Log: (x, _, m) => `log${m.f}(${x})`,
   Sqrt: (x, _, m) => `sqrt${m.f}(${x})`,
@@ -62,7 +68,7 @@ const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
   Sign: (x, _, m) => `${x} > ${m.lit(0)} ? ${m.lit(1)} : (${x} < ${m.lit(0)} ? ${m.lit(-1)} : ${x})`,
   Sin: (x, _, m) => `sin${m.f}(${x})`,
   Cos: (x, _, m) => `cos${m.f}(${x})`,
-  Erf: (x, _, m) => `erf${m.f}(${x})`,
+  Erf: (x, _, m) => (m.f ? `edgec_erff(${x})` : `erf(${x})`),
   Softplus: (x, _, m) => `${x} > ${m.lit(20)} ? ${x} : log1p${m.f}(exp${m.f}(${x}))`,
   Softsign: (x, _, m) => `${x} / (${m.lit(1)} + fabs${m.f}(${x}))`,
   LeakyRelu: (x, n, m) => m.sel(`${x} >= ${m.lit(0)}`, x, `${m.lit(attrFloat(n, 'alpha', 0.01))} * ${x}`),
@@ -88,12 +94,13 @@ const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
   Clip: (x, n, m) => clipExpr(x, n, m.lit),
 };
 
-function clipExpr(x: string, n: Node, lit: (v: number) => string): string {
+function clipExpr(x: string, n: Node, lit: (v: number) => string, range: [number, number] = [-Infinity, Infinity]): string {
   const lo = attrFloat(n, 'min', -Infinity);
   const hi = attrFloat(n, 'max', Infinity);
   let e = x;
-  if (hi !== Infinity) e = `(${e} > ${lit(hi)} ? ${lit(hi)} : ${e})`;
-  if (lo !== -Infinity) e = `(${x} < ${lit(lo)} ? ${lit(lo)} : ${e})`;
+  // A bound at or beyond the type's range clips nothing (and may have no literal of the type).
+  if (hi < range[1] && hi !== Infinity) e = `(${e} > ${lit(hi)} ? ${lit(hi)} : ${e})`;
+  if (lo > range[0] && lo !== -Infinity) e = `(${x} < ${lit(lo)} ? ${lit(lo)} : ${e})`;
   return e;
 }
 
@@ -106,7 +113,7 @@ function intUnaryExpr(op: UnaryOp, x: string, n: Node, dtype: DType): string {
     case 'Abs': return signed ? `${x} < 0 ? (${T})(0u - (${wrapType(dtype)})${x}) : ${x}` : x;
     case 'Neg': return `(${T})(0u - (${wrapType(dtype)})${x})`;
     case 'Sign': return `(${T})((${x} > 0) - (${x} < 0))`;
-    case 'Clip': return clipExpr(x, n, (v) => intLit(v, dtype));
+    case 'Clip': return clipExpr(x, n, (v) => intLit(v, dtype), INT_RANGE[dtype]);
     default: {
       // Shrink: float thresholds, computed in double and truncated (as the reference does).
       const d = `(double)${x}`;

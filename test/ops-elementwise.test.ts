@@ -50,7 +50,7 @@ function randomValue(inp: In, seed: number): Value {
 }
 
 /** Build the model, check reference vs onnxruntime, then C and sanitized C vs reference. */
-async function check(t: ExecutionContext, ins: In[], nodes: NodeIn[], opts: { opset?: number; init?: ModelIn['initializers']; outputs?: string[]; shape?: number[] } = {}): Promise<Graph> {
+async function check(t: ExecutionContext, ins: In[], nodes: NodeIn[], opts: { opset?: number; init?: ModelIn['initializers']; outputs?: string[]; shape?: number[]; noOrt?: boolean } = {}): Promise<Graph> {
   const m: ModelIn = {
     inputs: ins.map((i) => ({ name: i.name, dims: i.dims, dtype: i.dtype })),
     initializers: opts.init,
@@ -65,7 +65,7 @@ async function check(t: ExecutionContext, ins: In[], nodes: NodeIn[], opts: { op
   const feeds: Record<string, Value> = {};
   ins.forEach((inp, k) => (feeds[inp.name] = randomValue(inp, 101 + 7 * k)));
   const ref = runReference(g, feeds);
-  const ort = await runOrt(bytes, feeds);
+  const ort = opts.noOrt ? ref : await runOrt(bytes, feeds);
   const c = await runC(g, feeds);
   const cs = await runC(g, feeds, { sanitize: true });
   for (const o of g.outputs) {
@@ -88,10 +88,11 @@ async function check(t: ExecutionContext, ins: In[], nodes: NodeIn[], opts: { op
 const X = (dims: number[], extra: Partial<In> = {}): In => ({ name: 'x', dims, ...extra });
 const node = (op: string, inputs: string[], attrs: NodeIn['attrs'] = {}): NodeIn => ({ op, inputs, outputs: ['y'], attrs });
 
-test('elementwise.h compiles clean alone with -Wall -Wextra -Werror -pedantic', (t) => {
+test('elementwise.h, reduce.h, softmax.h compile clean with -Wall -Wextra -Werror -pedantic, with and without vector extensions', (t) => {
   const src = path.join(tmp, 'ew_only.c');
   fs.writeFileSync(src, '#include "edgec_runtime.h"\n#include "kernels/elementwise.h"\n#include "kernels/reduce.h"\n#include "kernels/softmax.h"\nint main(void) { return 0; }\n');
-  execFileSync('gcc', ['-std=c99', '-O3', '-march=native', '-Wall', '-Wextra', '-Werror', '-pedantic', '-Wvla', '-I', RUNTIME_DIR, src, '-o', path.join(tmp, 'ew_only'), '-lm']);
+  for (const extra of [[], ['-DEDGEC_NO_VECTOR_EXT']])
+    execFileSync('gcc', ['-std=c99', '-O3', '-march=native', '-Wall', '-Wextra', '-Werror', '-pedantic', '-Wvla', ...extra, '-I', RUNTIME_DIR, src, '-o', path.join(tmp, 'ew_only'), '-lm']);
   t.pass();
 });
 
@@ -154,6 +155,8 @@ for (const op of ['Add', 'Sub', 'Mul', 'Div']) {
       check(t, [{ name: 'a', dims: a }, { name: 'b', dims: b, lo: op === 'Div' ? 0.5 : -4, hi: 4 }], [node(op, ['a', 'b'])], { shape: out }));
   }
 }
+test('Add of two scalars', (t) => check(t, [{ name: 'a', dims: [] }, { name: 'b', dims: [] }], [node('Add', ['a', 'b'])], { shape: [] }));
+test('Mul by a constant scalar', (t) => check(t, [X([3, 11])], [node('Mul', ['x', 'k'])], { init: { k: { dims: [], data: [0.125] } } }));
 test('Mul by constant per-channel weight (SE block x * hardsigmoid)', (t) =>
   check(t, [X([1, 16, 12, 12])], [
     { op: 'GlobalAveragePool', inputs: ['x'], outputs: ['p'] },
@@ -216,6 +219,11 @@ for (const dtype of ['int32', 'int64'] as const) {
   test(`Pow ${dtype}`, (t) =>
     check(t, [{ name: 'a', dims: [3, 8], dtype, lo: -6, hi: 6 }, { name: 'b', dims: [8], dtype, lo: 0, hi: 4 }], [node('Pow', ['a', 'b'])]));
 }
+for (const [op, fmod] of [['Div', 0], ['Mod', 0], ['Mod', 1]] as const) {
+  test(`${op}${op === 'Mod' ? ` fmod=${fmod}` : ''} int32 by zero and MIN by -1 in C matches the reference (no trap)`, (t) =>
+    check(t, [{ name: 'a', dims: [2, 4], dtype: 'int32', values: [7, -7, -2147483648, 5, 0, -1, -2147483648, 9] }, { name: 'b', dims: [4], dtype: 'int32', values: [0, 3, -1, 0] }],
+      [node(op, ['a', 'b'], op === 'Mod' ? { fmod } : {})], { noOrt: true }));
+}
 test('Add int8 wraps like onnxruntime', (t) =>
   check(t, [{ name: 'a', dims: [40], dtype: 'int8', lo: -128, hi: 127 }, { name: 'b', dims: [40], dtype: 'int8', lo: -128, hi: 127 }], [node('Add', ['a', 'b'])], { opset: 14 }));
 test('Mul uint8', (t) =>
@@ -261,7 +269,7 @@ test('gcc vectorizes the inner loops of broadcast and activation nodes', (t) => 
   const chain: [string, NodeIn['attrs']?, string?][] = [
     ['Mul', {}, 's'], ['HardSwish'], ['LeakyRelu', { alpha: 0.1 }], ['Sub', {}, 'r'], ['Sigmoid'], ['PRelu', {}, 's'],
     ['Clip', { min: -3, max: 6 }], ['Tanh'], ['Erf'], ['Exp'], ['HardSigmoid'], ['Relu'], ['Shrink'], ['Abs'], ['Neg'],
-    ['Softsign'], ['Round'], ['Sign'], ['Reciprocal'], ['Max', {}, 'x'], ['Where', {}, 'r'],
+    ['Softsign'], ['Round'], ['Sign'], ['Reciprocal'], ['Add', {}, 'k'], ['Div', {}, 'k'], ['Max', {}, 'x'], ['Where', {}, 'r'],
   ];
   const nodes: NodeIn[] = chain.map(([op, attrs, other], i) => {
     const prev = i ? `t${i - 1}` : 'x';
@@ -271,6 +279,7 @@ test('gcc vectorizes the inner loops of broadcast and activation nodes', (t) => 
   nodes.splice(nodes.length - 1, 0, { op: 'Greater', inputs: [`t${chain.length - 2}`, 'r'], outputs: ['m'] });
   const bytes = makeModel({
     inputs: [{ name: 'x', dims: [1, 16, 24, 24] }, { name: 's', dims: [1, 16, 1, 1] }, { name: 'r', dims: [24] }],
+    initializers: { k: { dims: [], data: [1.5] } },
     nodes,
     outputs: ['y'],
     opset: 14,

@@ -47,17 +47,18 @@ static EDGEC_UNUSED void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int 
             memset(d, 0, (size_t)OW * sizeof(float));
             continue;
           }
-          {
-            const float *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W + off;
-            for (ow = 0; ow < lo; ow++) d[ow] = 0.0f;
+          for (ow = 0; ow < lo; ow++) d[ow] = 0.0f;
+          if (hi > lo) {
+            /* s[ow - lo] is input column (ow * SW + off) of row ih, in range for ow in [lo, hi). */
+            const float *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W + (ptrdiff_t)lo * SW + off;
             if (SW == 1)
-              memcpy(d + lo, s + lo, (size_t)(hi - lo) * sizeof(float));
+              memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
             else if (SW == 2)
-              for (ow = lo; ow < hi; ow++) d[ow] = s[2 * ow];
+              for (ow = lo; ow < hi; ow++) d[ow] = s[2 * (ow - lo)];
             else
-              for (ow = lo; ow < hi; ow++) d[ow] = s[(ptrdiff_t)ow * SW];
-            for (ow = hi; ow < OW; ow++) d[ow] = 0.0f;
+              for (ow = lo; ow < hi; ow++) d[ow] = s[(ptrdiff_t)(ow - lo) * SW];
           }
+          for (ow = hi; ow < OW; ow++) d[ow] = 0.0f;
         }
         if (ldb > ncols) memset(row + ncols, 0, (size_t)(ldb - ncols) * sizeof(float));
       }
@@ -67,10 +68,10 @@ static EDGEC_UNUSED void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int 
 
 /* 2-D convolution Y = act(W * X + bias) through the packed SGEMM. ap: per-group packed weights
  * (group g at ap + g * ceil(Mg/MR)*MR*Kg, Kg = C/G*KH*KW). A 1x1 / stride 1 / no-pad conv multiplies X directly;
- * any other conv runs im2col over blocks of `rows` output rows. scratch: see the lowering for the size. */
+ * any other conv runs im2col over blocks of `rows` output rows. b_direct: see edgec_sgemm. scratch: see the lowering. */
 static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H, int W,
                          int M, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
-                         int act, float aa, float ab, float *scratch, int rows, int MC, int KC, int NC) {
+                         int act, float aa, float ab, float *scratch, int rows, int MC, int KC, int NC, int b_direct) {
   const int cg = C / G, mg = M / G, kg = cg * KH * KW;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * kg;
   const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
@@ -83,8 +84,8 @@ static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const flo
       const float *apg = ap + g * gstride;
       const float *bg = bias ? bias + g * mg : NULL;
       if (pointwise) {
-        edgec_sgemm(mg, (int)hw, kg, apg, NULL, 0, 0, 1.0f, NULL, xg, hw, 1, yg, hw, 0, bg, NULL, act, aa, ab, scratch, MC,
-                    KC, NC);
+        edgec_sgemm(mg, (int)hw, kg, apg, NULL, 0, 0, 1.0f, NULL, xg, hw, 1, b_direct, yg, hw, 0, bg, NULL, act, aa, ab,
+                    scratch, MC, KC, NC);
       } else {
         int oh0;
         for (oh0 = 0; oh0 < OH; oh0 += rows) {
@@ -106,107 +107,158 @@ static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const flo
 }
 
 #if defined(EDGEC_HAVE_V8)
-/* Load 8 floats p[0], p[s], ..., p[7s] (s is a compile-time constant at the call sites that matter). */
-EDGEC_INLINE edgec_vec8 edgec_v8_load_strided(const float *p, int s) {
-  if (s == 1) return EDGEC_V8_LOAD(p);
-  if (s == 2) {
-    const edgec_vec8 lo = EDGEC_V8_LOAD(p), hi = EDGEC_V8_LOAD(p + 8);
-#if defined(__clang__)
-    return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
-#else
-    const edgec_vec8i even = {0, 2, 4, 6, 8, 10, 12, 14};
-    return __builtin_shuffle(lo, hi, even);
-#endif
+/* NV (1-4) vectors of depthwise outputs at column ow for ROWS (1 or 2) output rows that are SH plane rows apart.
+ * Each plane row is loaded once and feeds every output row it is a tap row of, which halves the loads (the kernel is
+ * load-bound) for two rows. Only the first `valid` outputs of each row are stored. */
+EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT xp, ptrdiff_t ws, ptrdiff_t pw,
+                                                    const float *EDGEC_RESTRICT wk, edgec_vec8 vbias,
+                                                    float *EDGEC_RESTRICT yr, ptrdiff_t yrs, int ow, int valid,
+                                                    const int NV, const int ROWS, const int KH, const int KW,
+                                                    const int SH, const int SW, const int DH, const int DW, int vact,
+                                                    edgec_vec8 va, edgec_vec8 vb) {
+  edgec_vec8 acc[2][4], xv[4];
+  const int span = (ROWS - 1) * SH + (KH - 1) * DH + 1;
+  int r, q, kw, v;
+  for (q = 0; q < ROWS; q++)
+    for (v = 0; v < NV; v++) acc[q][v] = vbias;
+  for (r = 0; r < span; r++) {
+    for (kw = 0; kw < KW; kw++) {
+      const float *p = xp + (ptrdiff_t)r * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW + ow;
+      for (v = 0; v < NV; v++) xv[v] = EDGEC_V8_LOAD(p + 8 * v);
+      for (q = 0; q < ROWS; q++) {
+        const int d = r - q * SH;
+        if (d >= 0 && d % DH == 0 && d / DH < KH) {
+          const edgec_vec8 wv = EDGEC_V8_SET1(wk[d / DH * KW + kw]);
+          for (v = 0; v < NV; v++) acc[q][v] += wv * xv[v];
+        }
+      }
+    }
   }
-  return (edgec_vec8){p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s], p[6 * s], p[7 * s]};
+  for (q = 0; q < ROWS; q++) {
+    float *yq = yr + q * yrs + ow;
+    for (v = 0; v < NV; v++) {
+      edgec_vec8 o = vact != EDGEC_ACT_NONE ? edgec_v8_act(acc[q][v], vact, va, vb) : acc[q][v];
+      if (8 * v + 8 <= valid) {
+        EDGEC_V8_STORE(yq + 8 * v, o);
+      } else {
+        float t[8];
+        const int rest = valid - 8 * v < 8 ? valid - 8 * v : 8;
+        int j;
+        EDGEC_V8_STORE(t, o);
+        for (j = 0; j < rest; j++) yq[8 * v + j] = t[j];
+      }
+    }
+  }
 }
 #endif
 
-/* One output row of a depthwise conv over a zero-padded plane: xp points at the plane row of the first tap
- * (row stride ws), wk at the KHxKW taps. Rows of xp hold enough slack for whole 8-wide vectors. */
-EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_row(const float *EDGEC_RESTRICT xp, ptrdiff_t ws,
-                                                  const float *EDGEC_RESTRICT wk, float bias, float *EDGEC_RESTRICT yr,
-                                                  int OW, const int KH, const int KW, const int SW, const int DH,
-                                                  const int DW, int act, float aa, float ab) {
-  int ow = 0, kh, kw;
+/* Output rows of one depthwise channel over a zero-padded, phase-split plane (see edgec_conv2d_dw): plane row
+ * oh * SH (row stride ws, SW phases of pw floats each) starts tap row 0 of output row oh; wk holds the KHxKW taps.
+ * Column tap c = kw*DW lives in phase c % SW at offset c / SW, so every load is contiguous; rows hold slack for whole
+ * 8-wide vectors. Rows go two at a time; columns 32 at a time, then one chunk of TAIL (0-4, a constant) vectors. */
+EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT plane, ptrdiff_t ws, ptrdiff_t pw,
+                                                   const float *EDGEC_RESTRICT wk, float bias, float *EDGEC_RESTRICT yc,
+                                                   int OH, int OW, const int SH, const int TAIL, const int KH,
+                                                   const int KW, const int SW, const int DH, const int DW, int act,
+                                                   float aa, float ab) {
+  int oh;
 #if defined(EDGEC_HAVE_V8)
   const int vact = edgec_act_in_registers(act) ? act : EDGEC_ACT_NONE;
   const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab), vbias = EDGEC_V8_SET1(bias);
-  for (; ow + 32 <= OW; ow += 32) {
-    edgec_vec8 a0 = vbias, a1 = vbias, a2 = vbias, a3 = vbias;
-    for (kh = 0; kh < KH; kh++) {
-      const float *r = xp + (ptrdiff_t)kh * DH * ws + (ptrdiff_t)ow * SW;
-      for (kw = 0; kw < KW; kw++) {
-        const edgec_vec8 wv = EDGEC_V8_SET1(wk[kh * KW + kw]);
-        const float *p = r + kw * DW;
-        a0 += wv * edgec_v8_load_strided(p, SW);
-        a1 += wv * edgec_v8_load_strided(p + 8 * SW, SW);
-        a2 += wv * edgec_v8_load_strided(p + 16 * SW, SW);
-        a3 += wv * edgec_v8_load_strided(p + 24 * SW, SW);
-      }
-    }
-    if (vact != EDGEC_ACT_NONE) {
-      a0 = edgec_v8_act(a0, vact, va, vb);
-      a1 = edgec_v8_act(a1, vact, va, vb);
-      a2 = edgec_v8_act(a2, vact, va, vb);
-      a3 = edgec_v8_act(a3, vact, va, vb);
-    }
-    EDGEC_V8_STORE(yr + ow, a0);
-    EDGEC_V8_STORE(yr + ow + 8, a1);
-    EDGEC_V8_STORE(yr + ow + 16, a2);
-    EDGEC_V8_STORE(yr + ow + 24, a3);
-  }
-  for (; ow < OW; ow += 8) {
-    edgec_vec8 a0 = vbias;
-    for (kh = 0; kh < KH; kh++) {
-      const float *r = xp + (ptrdiff_t)kh * DH * ws + (ptrdiff_t)ow * SW;
-      for (kw = 0; kw < KW; kw++) a0 += EDGEC_V8_SET1(wk[kh * KW + kw]) * edgec_v8_load_strided(r + kw * DW, SW);
-    }
-    if (vact != EDGEC_ACT_NONE) a0 = edgec_v8_act(a0, vact, va, vb);
-    if (ow + 8 <= OW) {
-      EDGEC_V8_STORE(yr + ow, a0);
+  const int body = OW / 32 * 32;
+  for (oh = 0; oh < OH; oh += 2) {
+    const float *xp = plane + (ptrdiff_t)oh * SH * ws;
+    float *yr = yc + (ptrdiff_t)oh * OW;
+    int ow;
+    if (oh + 1 < OH) {
+      for (ow = 0; ow < body; ow += 32)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, 4, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      if (TAIL > 0)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      if (vact != act) edgec_act_run(yr, 2 * (ptrdiff_t)OW, act, aa, ab);
     } else {
-      float t[8];
-      int j;
-      EDGEC_V8_STORE(t, a0);
-      for (j = 0; j < OW - ow; j++) yr[ow + j] = t[j];
+      for (ow = 0; ow < body; ow += 32)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, 4, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      if (TAIL > 0)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      if (vact != act) edgec_act_run(yr, OW, act, aa, ab);
     }
   }
-  if (vact != act) edgec_act_apply(yr, OW, act, aa, ab);
 #else
-  for (; ow < OW; ow++) {
-    float acc = bias;
-    for (kh = 0; kh < KH; kh++)
-      for (kw = 0; kw < KW; kw++) acc += wk[kh * KW + kw] * xp[(ptrdiff_t)kh * DH * ws + (ptrdiff_t)ow * SW + kw * DW];
-    yr[ow] = acc;
+  int ow, kh, kw;
+  (void)TAIL;
+  for (oh = 0; oh < OH; oh++) {
+    const float *xp = plane + (ptrdiff_t)oh * SH * ws;
+    float *yr = yc + (ptrdiff_t)oh * OW;
+    for (ow = 0; ow < OW; ow++) {
+      float acc = bias;
+      for (kh = 0; kh < KH; kh++)
+        for (kw = 0; kw < KW; kw++)
+          acc += wk[kh * KW + kw] * xp[(ptrdiff_t)kh * DH * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW + ow];
+      yr[ow] = acc;
+    }
+    edgec_act_run(yr, OW, act, aa, ab);
   }
-  edgec_act_apply(yr, OW, act, aa, ab);
 #endif
 }
 
-/* Row stride of the zero-padded plane edgec_conv2d_dw builds (input span plus slack for whole vectors). */
-#define EDGEC_DW_PLANE_STRIDE(OW, KW, SW, DW) ((ptrdiff_t)((OW) + 8) * (SW) + (ptrdiff_t)((KW) - 1) * (DW) + 8)
+/* edgec_dw_rows with the tail chunk size picked once per channel rather than per row. */
+EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_channel(const float *plane, ptrdiff_t ws, ptrdiff_t pw, const float *wk,
+                                                      float b, float *yc, int OH, int OW, const int SH, const int KH,
+                                                      const int KW, const int SW, const int DH, const int DW, int act,
+                                                      float aa, float ab) {
+  switch ((OW % 32 + 7) / 8) {
+  case 0: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 0, KH, KW, SW, DH, DW, act, aa, ab); break;
+  case 1: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 1, KH, KW, SW, DH, DW, act, aa, ab); break;
+  case 2: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 2, KH, KW, SW, DH, DW, act, aa, ab); break;
+  case 3: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 3, KH, KW, SW, DH, DW, act, aa, ab); break;
+  default: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 4, KH, KW, SW, DH, DW, act, aa, ab); break;
+  }
+}
+
+/* Floats per phase of a plane row edgec_conv2d_dw builds (output width, tap reach, slack for whole vectors). */
+#define EDGEC_DW_PLANE_PHASE(OW, KW, SW, DW) ((ptrdiff_t)(OW) + (ptrdiff_t)((KW) - 1) * (DW) / (SW) + 16)
 /* Rows of that plane. */
 #define EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)((KH) - 1) * (DH) + 1)
 
-/* Depthwise 2-D conv (Cin/G == 1; M = C * multiplier): each channel is copied into a zero-padded plane in scratch
- * (EDGEC_DW_PLANE_ROWS x EDGEC_DW_PLANE_STRIDE floats), then every output row is a branch-free vector loop. */
-static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_conv2d_dw(const float *x, const float *w, const float *bias, float *y, int N, int C, int H, int W,
-                            int M, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
-                            int act, float aa, float ab, float *scratch) {
+/* Depthwise 2-D conv (Cin/G == 1; M = C * multiplier). Each channel is copied once into a zero-padded plane in
+ * scratch (EDGEC_DW_PLANE_ROWS rows of SW * EDGEC_DW_PLANE_PHASE floats) whose rows are split into SW phases
+ * (phase p holds padded columns p, p + SW, ...), so strided convs read contiguous vectors; every output row is then
+ * a branch-free vector loop over all taps. Always inlined: with the literal shapes of each call site gcc specializes
+ * the tap loops and tail handling (worth ~1.5x over one generic copy). */
+EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float *w, const float *bias, float *y, int N,
+                                                     int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH,
+                                                     int SW, int DH, int DW, int PT, int PL, int act, float aa, float ab,
+                                                     float *scratch) {
   const int mult = M / C;
-  const ptrdiff_t ws = EDGEC_DW_PLANE_STRIDE(OW, KW, SW, DW), hp = EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH);
-  int n, c, m, r, oh;
+  const ptrdiff_t pw = EDGEC_DW_PLANE_PHASE(OW, KW, SW, DW), ws = SW * pw, hp = EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH);
+  int n, c, m, r, p, j;
   for (n = 0; n < N; n++) {
     for (c = 0; c < C; c++) {
       const float *xc = x + ((ptrdiff_t)n * C + c) * H * W;
       for (r = 0; r < hp; r++) {
-        float *d = scratch + r * ws;
+        float *EDGEC_RESTRICT d = scratch + r * ws;
         const int ih = r - PT;
-        memset(d, 0, (size_t)ws * sizeof(float));
-        if (ih >= 0 && ih < H) {
-          const int lo = PL, hi = PL + W < ws ? PL + W : (int)ws;
-          if (hi > lo) memcpy(d + lo, xc + (ptrdiff_t)ih * W, (size_t)(hi - lo) * sizeof(float));
+        if (ih < 0 || ih >= H) {
+          memset(d, 0, (size_t)ws * sizeof(float));
+          continue;
+        }
+        for (p = 0; p < SW; p++) {
+          float *EDGEC_RESTRICT dp = d + p * pw;
+          int lo, hi;
+          edgec_conv_valid_range((int)pw, SW, p - PL, W, &lo, &hi);
+          for (j = 0; j < lo; j++) dp[j] = 0.0f;
+          if (hi > lo) {
+            /* s[j - lo] is input column (j * SW + p - PL) of row ih, in range for j in [lo, hi). */
+            const float *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W + (ptrdiff_t)lo * SW + p - PL;
+            if (SW == 1)
+              memcpy(dp + lo, s, (size_t)(hi - lo) * sizeof(float));
+            else if (SW == 2)
+              for (j = lo; j < hi; j++) dp[j] = s[2 * (j - lo)];
+            else
+              for (j = lo; j < hi; j++) dp[j] = s[(ptrdiff_t)(j - lo) * SW];
+          }
+          for (j = hi; j < pw; j++) dp[j] = 0.0f;
         }
       }
       for (m = 0; m < mult; m++) {
@@ -214,84 +266,105 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_conv2d_dw(const float *x, cons
         const float *wk = w + (ptrdiff_t)co * KH * KW;
         const float b = bias ? bias[co] : 0.0f;
         float *yc = y + ((ptrdiff_t)n * M + co) * OH * OW;
-        for (oh = 0; oh < OH; oh++) {
-          const float *xp = scratch + (ptrdiff_t)oh * SH * ws;
-          float *yr = yc + (ptrdiff_t)oh * OW;
-          if (KH == 3 && KW == 3 && SW == 1 && DH == 1 && DW == 1)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, 3, 3, 1, 1, 1, act, aa, ab);
-          else if (KH == 3 && KW == 3 && SW == 2 && DH == 1 && DW == 1)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, 3, 3, 2, 1, 1, act, aa, ab);
-          else if (KH == 5 && KW == 5 && SW == 1 && DH == 1 && DW == 1)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, 5, 5, 1, 1, 1, act, aa, ab);
-          else if (KH == 5 && KW == 5 && SW == 2 && DH == 1 && DW == 1)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, 5, 5, 2, 1, 1, act, aa, ab);
-          else if (SW == 1)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, KH, KW, 1, DH, DW, act, aa, ab);
-          else if (SW == 2)
-            edgec_dw_row(xp, ws, wk, b, yr, OW, KH, KW, 2, DH, DW, act, aa, ab);
-          else
-            edgec_dw_row(xp, ws, wk, b, yr, OW, KH, KW, SW, DH, DW, act, aa, ab);
+        edgec_dw_channel(scratch, ws, pw, wk, b, yc, OH, OW, SH, KH, KW, SW, DH, DW, act, aa, ab);
+      }
+    }
+  }
+}
+
+/* Scatter one GEMM block of a 2-D ConvTranspose into Y (input rows [h0, h1), cols[(o, kh, kw)][pixel]).
+ * General form: accumulate into Y (pre-filled with the bias). With `direct` (taps never overlap: K <= S, no dilation)
+ * each covered pixel is written once as col + bias; with `full` also every output pixel is covered, so each output
+ * row is complete once its taps are written and gets the activation right away. */
+static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int ncols, const float *bias, float *y, int og,
+                                                       int obase, int h0, int h1, int W, int OH, int OW, int KH,
+                                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL,
+                                                       int direct, int full, int act, float aa, float ab) {
+  const ptrdiff_t ohw = (ptrdiff_t)OH * OW;
+  int o, kh, kw, ih, iw;
+  for (o = 0; o < og; o++) {
+    float *yo = y + (ptrdiff_t)(obase + o) * ohw;
+    const float b = bias ? bias[obase + o] : 0.0f;
+    for (kh = 0; kh < KH; kh++) {
+      for (ih = h0; ih < h1; ih++) {
+        const int oh = ih * SH - PT + kh * DH;
+        float *yr;
+        if (oh < 0 || oh >= OH) continue;
+        yr = yo + (ptrdiff_t)oh * OW;
+        if (full && KW == 2 && SW == 2 && PL == 0 && OW == 2 * W) {
+          const float *EDGEC_RESTRICT c0 = cols + ((ptrdiff_t)(o * KH + kh) * KW) * ncols + (ptrdiff_t)(ih - h0) * W;
+          const float *EDGEC_RESTRICT c1 = c0 + ncols;
+          float *EDGEC_RESTRICT d = yr;
+          for (iw = 0; iw < W; iw++) {
+            d[2 * iw] = c0[iw] + b;
+            d[2 * iw + 1] = c1[iw] + b;
+          }
+        } else {
+          for (kw = 0; kw < KW; kw++) {
+            const float *EDGEC_RESTRICT cw = cols + ((ptrdiff_t)(o * KH + kh) * KW + kw) * ncols + (ptrdiff_t)(ih - h0) * W;
+            const int off = kw * DW - PL;
+            int lo, hi;
+            edgec_conv_valid_range(W, SW, off, OW, &lo, &hi);
+            if (hi <= lo) continue;
+            {
+              /* d[(iw - lo) * SW] is output column iw * SW + off, in range for iw in [lo, hi). */
+              float *EDGEC_RESTRICT d = yr + (ptrdiff_t)lo * SW + off;
+              if (direct) {
+                for (iw = lo; iw < hi; iw++) d[(ptrdiff_t)(iw - lo) * SW] = cw[iw] + b;
+              } else if (SW == 1) {
+                for (iw = lo; iw < hi; iw++) d[iw - lo] += cw[iw];
+              } else if (SW == 2) {
+                for (iw = lo; iw < hi; iw++) d[2 * (iw - lo)] += cw[iw];
+              } else {
+                for (iw = lo; iw < hi; iw++) d[(ptrdiff_t)(iw - lo) * SW] += cw[iw];
+              }
+            }
+          }
         }
+        if (full) edgec_act_run(yr, OW, act, aa, ab);
       }
     }
   }
 }
 
 /* 2-D ConvTranspose via GEMM + col2im: for each group and block of `rows` input rows,
- * cols[(o, kh, kw)][pixel] = A_g x X_g (ap: per-group packed W^T, Mg = O/G*KH*KW rows, Kg = C/G), then scatter-add into Y
- * (pre-filled with the bias); the activation runs once Y is complete. scratch: Mg*rows*W floats + the SGEMM's B block. */
-static EDGEC_UNUSED void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H,
-                                  int W, int O, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW,
-                                  int PT, int PL, int act, float aa, float ab, float *scratch, int rows, int MC, int KC,
-                                  int NC) {
+ * cols[(o, kh, kw)][pixel] = A_g x X_g (ap: per-group packed W^T, Mg = O/G*KH*KW rows, Kg = C/G), then the
+ * scatter into Y. Kernels no larger than the stride (the 2x2 stride-2 upsampler) write Y directly and, when they cover
+ * it, apply the activation row by row; otherwise Y starts at the bias and gets the activation once complete.
+ * scratch: Mg*rows*W floats + the SGEMM's B block. b_direct: see edgec_sgemm. */
+static EDGEC_UNUSED void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N,
+                                              int C, int H, int W, int O, int OH, int OW, int G, int KH, int KW, int SH,
+                                              int SW, int DH, int DW, int PT, int PL, int act, float aa, float ab,
+                                              float *scratch, int rows, int MC, int KC, int NC, int b_direct) {
   const int cg = C / G, og = O / G, mg = og * KH * KW;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * cg;
   const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
+  const int direct = KH <= SH && KW <= SW && (KH == 1 || DH == 1) && (KW == 1 || DW == 1);
+  const int full = direct && KH == SH && KW == SW && OH + PT <= H * SH && OW + PL <= W * SW;
   float *cols = scratch, *gemm_scratch = scratch + (ptrdiff_t)mg * rows * W;
-  int n, g, o, kh, kw, h0, ih, iw;
+  int n, g, o, h0;
   for (n = 0; n < N; n++) {
     float *yn = y + (ptrdiff_t)n * O * ohw;
-    for (o = 0; o < O; o++) {
-      float *yo = yn + o * ohw;
-      const float b = bias ? bias[o] : 0.0f;
-      ptrdiff_t i;
-      for (i = 0; i < ohw; i++) yo[i] = b;
+    if (!full) {
+      for (o = 0; o < O; o++) {
+        float *yo = yn + o * ohw;
+        const float b = bias ? bias[o] : 0.0f;
+        ptrdiff_t i;
+        for (i = 0; i < ohw; i++) yo[i] = b;
+      }
     }
     for (g = 0; g < G; g++) {
       const float *xg = x + ((ptrdiff_t)n * C + (ptrdiff_t)g * cg) * hw;
       for (h0 = 0; h0 < H; h0 += rows) {
         const int h1 = H - h0 < rows ? H : h0 + rows;
         const int ncols = (h1 - h0) * W;
-        edgec_sgemm(mg, ncols, cg, ap + g * gstride, NULL, 0, 0, 1.0f, NULL, xg + (ptrdiff_t)h0 * W, hw, 1, cols, ncols, 0,
-                    NULL, NULL, EDGEC_ACT_NONE, 0.0f, 0.0f, gemm_scratch, MC, KC, NC);
-        for (o = 0; o < og; o++) {
-          float *yo = yn + (ptrdiff_t)(g * og + o) * ohw;
-          for (kh = 0; kh < KH; kh++) {
-            for (kw = 0; kw < KW; kw++) {
-              const float *cr = cols + ((ptrdiff_t)(o * KH + kh) * KW + kw) * ncols;
-              const int off = kw * DW - PL;
-              int lo, hi;
-              edgec_conv_valid_range(W, SW, off, OW, &lo, &hi);
-              for (ih = h0; ih < h1; ih++) {
-                const int oh = ih * SH - PT + kh * DH;
-                if (oh < 0 || oh >= OH) continue;
-                {
-                  float *EDGEC_RESTRICT yr = yo + (ptrdiff_t)oh * OW + off;
-                  const float *EDGEC_RESTRICT cw = cr + (ptrdiff_t)(ih - h0) * W;
-                  if (SW == 1)
-                    for (iw = lo; iw < hi; iw++) yr[iw] += cw[iw];
-                  else if (SW == 2)
-                    for (iw = lo; iw < hi; iw++) yr[2 * iw] += cw[iw];
-                  else
-                    for (iw = lo; iw < hi; iw++) yr[(ptrdiff_t)iw * SW] += cw[iw];
-                }
-              }
-            }
-          }
-        }
+        edgec_sgemm(mg, ncols, cg, ap + g * gstride, NULL, 0, 0, 1.0f, NULL, xg + (ptrdiff_t)h0 * W, hw, 1, b_direct,
+                    cols, ncols, 0, NULL, NULL, EDGEC_ACT_NONE, 0.0f, 0.0f, gemm_scratch, MC, KC, NC);
+        edgec_convtranspose2d_scatter(cols, ncols, bias, yn, og, g * og, h0, h1, W, OH, OW, KH, KW, SH, SW, DH, DW, PT,
+                                      PL, direct, full, act, aa, ab);
       }
     }
-    if (act != EDGEC_ACT_NONE) edgec_act_apply(yn, (ptrdiff_t)O * ohw, act, aa, ab);
+    if (!full) edgec_act_run(yn, (ptrdiff_t)O * ohw, act, aa, ab);
   }
 }
 
@@ -331,7 +404,7 @@ static EDGEC_UNUSED void edgec_conv3d_direct(const float *x, const float *w, con
             }
             ym[((ptrdiff_t)od * OH + oh) * OW + ow] = acc;
           }
-      if (act != EDGEC_ACT_NONE) edgec_act_apply(ym, ovol, act, aa, ab);
+      edgec_act_run(ym, ovol, act, aa, ab);
     }
   }
 }
@@ -376,7 +449,7 @@ static EDGEC_UNUSED void edgec_convtranspose3d_direct(const float *x, const floa
             }
       }
     }
-    if (act != EDGEC_ACT_NONE) edgec_act_apply(yn, (ptrdiff_t)O * ovol, act, aa, ab);
+    edgec_act_run(yn, (ptrdiff_t)O * ovol, act, aa, ab);
   }
 }
 

@@ -44,7 +44,9 @@ EDGEC_INLINE float edgec_expf(float x) {
   return edgec_self(x < -86.6f, 0.0f, edgec_self(x > 88.72283f, HUGE_VALF, p));
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+/* GNU vector extensions speed up max/min reductions; define EDGEC_NO_VECTOR_EXT to use plain C everywhere. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(EDGEC_NO_VECTOR_EXT)
+#define EDGEC_VECTOR_EXT 1
 typedef float edgec_v8f __attribute__((vector_size(32)));
 typedef int32_t edgec_v8i __attribute__((vector_size(32)));
 #endif
@@ -54,7 +56,7 @@ typedef int32_t edgec_v8i __attribute__((vector_size(32)));
 EDGEC_INLINE float edgec_extreme_f32(const float *EDGEC_RESTRICT x, ptrdiff_t n, int is_min) {
   float m = x[0];
   ptrdiff_t i = 0, nb = n - n % 8; /* whole blocks of 8, then the rest (this form keeps gcc's loop bounds exact) */
-#if defined(__GNUC__) || defined(__clang__)
+#ifdef EDGEC_VECTOR_EXT
   if (nb > 0) {
     edgec_v8f acc, v;
     edgec_v8i take;
@@ -139,26 +141,26 @@ EDGEC_INLINE int64_t edgec_f2i(double x) {
   return (int64_t)x;
 }
 
-/* Floor modulo for signed 32-bit (and promoted 8/16-bit) integers: the result takes the divisor's sign. */
+/* Floor modulo for signed 32-bit (and promoted 8/16-bit) integers: the result takes the divisor's sign; x mod 0 = 0. */
 EDGEC_INLINE int32_t edgec_mod_floor_i32(int32_t a, int32_t b) {
-  int32_t r = (b == -1) ? 0 : a % b;
+  int32_t r = (b == -1 || b == 0) ? 0 : a % b;
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
-/* Floor modulo for int64. */
+/* Floor modulo for int64; x mod 0 = 0. */
 EDGEC_INLINE int64_t edgec_mod_floor_i64(int64_t a, int64_t b) {
-  int64_t r = (b == -1) ? 0 : a % b;
+  int64_t r = (b == -1 || b == 0) ? 0 : a % b;
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
-/* Truncating modulo (C's %, ONNX fmod=1) for int32 that is defined for INT32_MIN % -1. */
+/* Truncating modulo (C's %, ONNX fmod=1) for int32, defined for INT32_MIN % -1 and x % 0 (= 0). */
 EDGEC_INLINE int32_t edgec_mod_trunc_i32(int32_t a, int32_t b) {
-  return (b == -1) ? 0 : a % b;
+  return (b == -1 || b == 0) ? 0 : a % b;
 }
 
-/* Truncating modulo for int64 that is defined for INT64_MIN % -1. */
+/* Truncating modulo for int64, defined for INT64_MIN % -1 and x % 0 (= 0). */
 EDGEC_INLINE int64_t edgec_mod_trunc_i64(int64_t a, int64_t b) {
-  return (b == -1) ? 0 : a % b;
+  return (b == -1 || b == 0) ? 0 : a % b;
 }
 
 #endif

@@ -9,6 +9,8 @@
 #ifndef EDGEC_KERNEL_GEMM_H
 #define EDGEC_KERNEL_GEMM_H
 
+#include "elementwise.h"
+
 #define EDGEC_GEMM_MR 6
 #define EDGEC_GEMM_NR 16
 
@@ -58,6 +60,17 @@ EDGEC_INLINE int edgec_act_in_registers(int act) {
   return act != EDGEC_ACT_SIGMOID;
 }
 
+/* Apply a fused activation to n contiguous floats: Sigmoid through the vectorizable edgec_expf, the rest as
+ * edgec_act_apply does. */
+EDGEC_INLINE void edgec_act_run(float *EDGEC_RESTRICT p, ptrdiff_t n, int act, float a, float b) {
+  if (act == EDGEC_ACT_SIGMOID) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) p[i] = 1.0f / (1.0f + edgec_expf(-p[i]));
+  } else if (act != EDGEC_ACT_NONE) {
+    edgec_act_apply(p, n, act, a, b);
+  }
+}
+
 /* Write a finished MRxNR tile `t` (row stride NR) into C (mr x nr valid), adding C when acc_c, then the activation. */
 static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
                                    int acc_c, int act, float aa, float ab) {
@@ -69,7 +82,7 @@ static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, f
       for (j = 0; j < nr; j++) ci[j] += ti[j];
     else
       for (j = 0; j < nr; j++) ci[j] = ti[j];
-    if (act != EDGEC_ACT_NONE) edgec_act_apply(ci, nr, act, aa, ab);
+    edgec_act_run(ci, nr, act, aa, ab);
   }
 }
 
@@ -236,12 +249,13 @@ static EDGEC_UNUSED void edgec_sgemm_block(int M, int nc, int kc, const float *a
 
 /* C[M][N] (row stride ldc) = alpha * A B (+ C when acc_c) + rb[i] + cb[j], then `act`.
  * A: pre-packed panels `ap` (alpha already applied), or strided (a, rsa, csa) packed here with alpha.
- * B: pre-packed panels `bp` over the full K, or strided (b, rsb, csb) packed here block by block.
- * scratch: 64-byte aligned, EDGEC_SGEMM_SCRATCH floats. MC/KC/NC: cache block sizes (MC a multiple of MR). */
-static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa, float alpha,
-                        const float *bp, const float *b, ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int acc_c,
-                        const float *rb, const float *cb, int act, float aa, float ab, float *scratch, int MC, int KC,
-                        int NC) {
+ * B: pre-packed panels `bp` over the full K, or strided (b, rsb, csb) packed here block by block; with b_direct and
+ * csb == 1 the micro-kernel reads whole NR-column panels of B in place and only a ragged last panel is packed.
+ * scratch: EDGEC_SGEMM_SCRATCH floats. MC/KC/NC: cache block sizes (MC a multiple of MR, NC of NR). */
+static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
+                                     float alpha, const float *bp, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
+                                     int b_direct, float *c, ptrdiff_t ldc, int acc_c, const float *rb, const float *cb,
+                                     int act, float aa, float ab, float *scratch, int MC, int KC, int NC) {
   float *bpack = scratch;
   int n0, k0;
   if (!ap) {
@@ -254,28 +268,35 @@ static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const
     for (i = 0; i < M; i++) {
       float *ci = c + (ptrdiff_t)i * ldc;
       for (j = 0; j < N; j++) ci[j] = (acc_c ? ci[j] : 0.0f) + (rb ? rb[i] : 0.0f) + (cb ? cb[j] : 0.0f);
-      if (act != EDGEC_ACT_NONE) edgec_act_apply(ci, N, act, aa, ab);
+      edgec_act_run(ci, N, act, aa, ab);
     }
     return;
   }
+  b_direct = b_direct && !bp && csb == 1;
   for (n0 = 0; n0 < N; n0 += NC) {
     const int nc = N - n0 < NC ? N - n0 : NC;
+    /* Columns [n0, n0 + nfull) read in place when b_direct; the rest (all of them otherwise) come from panels. */
+    const int nfull = b_direct ? nc / EDGEC_GEMM_NR * EDGEC_GEMM_NR : 0;
     for (k0 = 0; k0 < K; k0 += KC) {
       const int kc = K - k0 < KC ? K - k0 : KC;
-      const int first = k0 == 0, last = k0 + kc == K;
-      const float *bblk;
-      ptrdiff_t bps;
+      const int first = k0 == 0, last = k0 + kc == K, accum = acc_c || !first, blk_act = last ? act : EDGEC_ACT_NONE;
+      const float *ak = ap + (ptrdiff_t)k0 * EDGEC_GEMM_MR, *rbk = first ? rb : NULL;
+      const ptrdiff_t aps = (ptrdiff_t)K * EDGEC_GEMM_MR;
       if (bp) {
-        bblk = bp + (ptrdiff_t)(n0 / EDGEC_GEMM_NR) * K * EDGEC_GEMM_NR + (ptrdiff_t)k0 * EDGEC_GEMM_NR;
-        bps = (ptrdiff_t)K * EDGEC_GEMM_NR;
-      } else {
-        edgec_sgemm_pack_b(kc, nc, b + (ptrdiff_t)k0 * rsb + (ptrdiff_t)n0 * csb, rsb, csb, bpack);
-        bblk = bpack;
-        bps = (ptrdiff_t)kc * EDGEC_GEMM_NR;
+        edgec_sgemm_block(M, nc, kc, ak, aps, bp + (ptrdiff_t)(n0 / EDGEC_GEMM_NR) * K * EDGEC_GEMM_NR + (ptrdiff_t)k0 * EDGEC_GEMM_NR,
+                          (ptrdiff_t)K * EDGEC_GEMM_NR, EDGEC_GEMM_NR, c + n0, ldc, accum, rbk,
+                          first && cb ? cb + n0 : NULL, blk_act, aa, ab, MC);
+        continue;
       }
-      edgec_sgemm_block(M, nc, kc, ap + (ptrdiff_t)k0 * EDGEC_GEMM_MR, (ptrdiff_t)K * EDGEC_GEMM_MR, bblk, bps,
-                        EDGEC_GEMM_NR, c + n0, ldc, acc_c || !first, first ? rb : NULL, first && cb ? cb + n0 : NULL,
-                        last ? act : EDGEC_ACT_NONE, aa, ab, MC);
+      if (nfull > 0)
+        edgec_sgemm_block(M, nfull, kc, ak, aps, b + (ptrdiff_t)k0 * rsb + n0, EDGEC_GEMM_NR, rsb, c + n0, ldc, accum,
+                          rbk, first && cb ? cb + n0 : NULL, blk_act, aa, ab, MC);
+      if (nc > nfull) {
+        const int n1 = n0 + nfull;
+        edgec_sgemm_pack_b(kc, nc - nfull, b + (ptrdiff_t)k0 * rsb + (ptrdiff_t)n1 * csb, rsb, csb, bpack);
+        edgec_sgemm_block(M, nc - nfull, kc, ak, aps, bpack, (ptrdiff_t)kc * EDGEC_GEMM_NR, EDGEC_GEMM_NR, c + n1, ldc,
+                          accum, rbk, first && cb ? cb + n1 : NULL, blk_act, aa, ab, MC);
+      }
     }
   }
 }

@@ -16,8 +16,13 @@ EDGEC_INLINE void edgec_softmax_rows_f32(const float *EDGEC_RESTRICT x, float *E
       s = m + logf(edgec_sumexp_f32(xr, n, m));
       for (i = 0; i < n; i++) yr[i] = xr[i] - s;
     } else {
-      for (i = 0; i < n; i++) yr[i] = edgec_expf(xr[i] - m);
-      s = 1.0f / edgec_sum_f32(yr, n);
+      s = 0.0f;
+      for (i = 0; i < n; i += 256) { /* exp then sum each block while it is in L1 */
+        ptrdiff_t k, len = n - i < 256 ? n - i : 256;
+        for (k = 0; k < len; k++) yr[i + k] = edgec_expf(xr[i + k] - m);
+        s += edgec_sum_f32(yr + i, len);
+      }
+      s = 1.0f / s;
       for (i = 0; i < n; i++) yr[i] *= s;
     }
   }

@@ -56,7 +56,7 @@ export function castScalar(v: number, dtype: DType): number {
     case 'float32': return Math.fround(v);
     case 'float64': return v;
     case 'bool': return v !== 0 ? 1 : 0;
-    case 'int64': return Number.isFinite(v) ? Math.trunc(v) : 0;
+    case 'int64': return Number.isFinite(v) ? Math.trunc(v) + 0 : 0;
     default: {
       const arr = allocData(dtype, 1);
       arr[0] = Number.isFinite(v) ? Math.trunc(v) : 0;

@@ -164,8 +164,12 @@ function unaryDef(op: UnaryOp): OpDef {
 export function binaryScalar(node: Node, dtype: DType): (a: number, b: number) => number {
   const op = node.op;
   const float = isFloatType(dtype);
-  if (op === 'Mod') return attrInt(node, 'fmod', 0) ? (a, b) => a % b : floorMod;
-  if (op === 'Div' && !float) return (a, b) => Math.trunc(a / b);
+  // Integer division and modulo by 0 give 0 (C would trap; ONNX leaves it undefined).
+  if (op === 'Mod') {
+    const f = attrInt(node, 'fmod', 0) ? (a: number, b: number) => a % b : floorMod;
+    return float ? f : (a, b) => (b === 0 ? 0 : f(a, b));
+  }
+  if (op === 'Div' && !float) return (a, b) => (b === 0 ? 0 : Math.trunc(a / b));
   if (op === 'Mul' && dtype === 'int32') return Math.imul;
   if (op === 'Mul' && dtype === 'uint32') return (a, b) => Math.imul(a, b) >>> 0;
   if (op === 'Pow' && dtype === 'float32') return (a, b) => Math.pow(a, Math.fround(b));

@@ -192,8 +192,21 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   files.set(`${P}.c`, c.join('\n'));
   files.set(`${P}_weights.c`, w.join('\n'));
   files.set('edgec_runtime.h', fs.readFileSync(path.join(RUNTIME_DIR, 'edgec_runtime.h'), 'utf8'));
-  for (const k of kernels) files.set(`kernels/${k}`, fs.readFileSync(path.join(RUNTIME_DIR, 'kernels', k), 'utf8'));
+  for (const k of withIncludes(kernels)) files.set(`kernels/${k}`, fs.readFileSync(path.join(RUNTIME_DIR, 'kernels', k), 'utf8'));
   return { files, prefix: P, arenaBytes: plan.bytes, arenaLowerBound: plan.liveLowerBound, weightsBytes, kernels: [...kernels].sort() };
+}
+
+/** Kernel files plus the kernel files they #include (kernels may build on each other, e.g. conv.h on gemm.h). */
+function withIncludes(kernels: Set<string>): string[] {
+  const all = new Set<string>();
+  const visit = (k: string) => {
+    if (all.has(k)) return;
+    all.add(k);
+    const src = fs.readFileSync(path.join(RUNTIME_DIR, 'kernels', k), 'utf8');
+    for (const m of src.matchAll(/^#include "([\w.-]+\.h)"/gm)) if (fs.existsSync(path.join(RUNTIME_DIR, 'kernels', m[1]))) visit(m[1]);
+  };
+  for (const k of kernels) visit(k);
+  return [...all].sort();
 }
 
 function cleanComment(s: string): string {

@@ -2,7 +2,7 @@
 import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { actArgs, bindScratch, gemmBlocking, GEMM_NR, packA, packedAFloats } from './linalg.js';
+import { actArgs, bDirect, bindScratch, gemmBlocking, GEMM_NR, packA, packedAFloats } from './linalg.js';
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -25,8 +25,7 @@ function convIO(ctx: CLowerCtx): ConvIO {
   if (!x || !w) nodeError(ctx.node, 'inputs X and W are required');
   if (x.info.dtype !== 'float32')
     nodeError(ctx.node, `input type ${x.info.dtype} has no C convolution kernel; convolve in float32 (dequantize or cast before this node)`);
-  ctx.useKernel('gemm.h');
-  ctx.useKernel('conv.h');
+  for (const k of ['elementwise.h', 'gemm.h', 'conv.h']) ctx.useKernel(k);
   const b = ctx.input(2);
   return { x, w, bias: b ? b.ptr : 'NULL', y: ctx.output(0) };
 }
@@ -44,11 +43,11 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
-/** Depthwise plane geometry (EDGEC_DW_PLANE_ROWS / EDGEC_DW_PLANE_STRIDE in conv.h). */
+/** Floats of the depthwise kernel's padded plane (EDGEC_DW_PLANE_ROWS rows of SW * EDGEC_DW_PLANE_PHASE in conv.h). */
 function dwPlaneFloats(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
   const rows = (oh - 1) * sh + (kh - 1) * dh + 1;
-  const stride = (ow + 8) * sw + (kw - 1) * dw + 8;
-  return rows * stride;
+  const phase = ow + Math.floor(((kw - 1) * dw) / sw) + 16;
+  return rows * sw * phase;
 }
 
 /** Packed per-group weights of a Conv ([M][C/G * k] rows), for the GEMM path. */
@@ -103,7 +102,7 @@ function lowerConv(ctx: CLowerCtx): void {
     ap = 's';
     sc = `s + ${perGroup * g.group}`;
   }
-  ctx.line(`edgec_conv2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc});`);
+  ctx.line(`edgec_conv2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(mg)});`);
 }
 
 function lowerConvTranspose(ctx: CLowerCtx): void {
@@ -143,7 +142,7 @@ function lowerConvTranspose(ctx: CLowerCtx): void {
     sc = `s + ${perGroup * g.group}`;
   }
   const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
-  ctx.line(`edgec_convtranspose2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${args.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc});`);
+  ctx.line(`edgec_convtranspose2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${args.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(mg)});`);
 }
 
 /** Conv and ConvTranspose → C lowering. */

@@ -262,11 +262,12 @@ function binaryExpr(node: Node, dt: DType, a: string, b: string, expo: number | 
       case 'Add': return `(${T})((${W})${a} + (${W})${b})`;
       case 'Sub': return `(${T})((${W})${a} - (${W})${b})`;
       case 'Mul': return `(${T})((${W})${a} * (${W})${b})`;
-      case 'Div': return `(${T})(${a} / ${b})`;
+      // Division by 0 gives 0 and MIN / -1 wraps, as in the reference, instead of trapping.
+      case 'Div': return `${b} == 0 ? (${T})0 : (${signed ? `${b} == -1 ? (${T})(0u - (${W})${a}) : ` : ''}(${T})(${a} / ${b}))`;
       case 'PRelu': return `${a} < 0 ? (${T})((${W})${b} * (${W})${a}) : ${a}`;
       case 'Pow': return `(${T})edgec_f2i(pow((double)${a}, (double)${b}))`;
       case 'Mod': {
-        if (!signed) return `(${T})(${a} % ${b})`;
+        if (!signed) return `${b} == 0 ? (${T})0 : (${T})(${a} % ${b})`;
         const kind = attrInt(node, 'fmod', 0) ? 'trunc' : 'floor';
         return `(${T})edgec_mod_${kind}_${i32 ? 'i32' : 'i64'}(${a}, ${b})`;
       }

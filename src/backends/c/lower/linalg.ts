@@ -58,6 +58,18 @@ export function sgemmScratchFloats(m: number, n: number, k: number, aPacked: boo
   return (aPacked ? 0 : roundUp(m, GEMM_MR) * k) + (bPacked ? 0 : Math.min(blk.kc, k) * roundUp(Math.min(blk.nc, n), GEMM_NR));
 }
 
+/** Include gemm.h and the kernels it builds on. */
+export function useGemmKernels(ctx: CLowerCtx): void {
+  ctx.useKernel('elementwise.h');
+  ctx.useKernel('gemm.h');
+}
+
+/** Whether the SGEMM should read run-time B (unit column stride) in place instead of packing it: only for a
+ * product this short (M <= 2 MR), where packing costs more than the strided panel reads (measured on AVX2). */
+export function bDirect(m: number): number {
+  return m <= 2 * GEMM_MR ? 1 : 0;
+}
+
 /** C arguments `act, alpha, beta` of a node's fused activation. */
 export function actArgs(node: Node): string {
   const a = fusedActivation(node);
@@ -121,7 +133,7 @@ function lowerMatMul(ctx: CLowerCtx): void {
     naiveProduct(ctx, a, m, k, n, `i * ${k} + p`, `p * ${n} + j`, [g.aOffsets, g.bOffsets, yOffsets], b, y, (s) => s);
     return;
   }
-  ctx.useKernel('gemm.h');
+  useGemmKernels(ctx);
   const blk = gemmBlocking(ctx.target);
   const tail = (sc: string) => `${actArgs(ctx.node)}, ${sc}, ${blk.mc}, ${blk.kc}, ${blk.nc});`;
   const sameB = g.bOffsets.every((o) => o === g.bOffsets[0]);
@@ -136,13 +148,13 @@ function lowerMatMul(ctx: CLowerCtx): void {
     if (sameB && contiguousA) {
       const mm = m * g.aOffsets.length;
       const sc = bindScratch(ctx, sgemmScratchFloats(mm, n, k, false, true, blk));
-      ctx.line(`edgec_sgemm(${mm}, ${n}, ${k}, NULL, ${a.ptr}, ${k}, 1, 1.0f, ${bp}, NULL, 0, 0, ${y.ptr}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
+      ctx.line(`edgec_sgemm(${mm}, ${n}, ${k}, NULL, ${a.ptr}, ${k}, 1, 1.0f, ${bp}, NULL, 0, 0, 0, ${y.ptr}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
       return;
     }
     const sc = bindScratch(ctx, sgemmScratchFloats(m, n, k, false, true, blk));
     const bIdx = g.bOffsets.map((o) => distinct.indexOf(o) * panels);
     forBatches(ctx, [g.aOffsets, bIdx, yOffsets], ([ao, bo, yo]) =>
-      `edgec_sgemm(${m}, ${n}, ${k}, NULL, ${a.ptr} + ${ao}, ${k}, 1, 1.0f, ${bp} + ${bo}, NULL, 0, 0, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
+      `edgec_sgemm(${m}, ${n}, ${k}, NULL, ${a.ptr} + ${ao}, ${k}, 1, 1.0f, ${bp} + ${bo}, NULL, 0, 0, 0, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
     return;
   }
   if (a.value) {
@@ -155,12 +167,12 @@ function lowerMatMul(ctx: CLowerCtx): void {
     const sc = bindScratch(ctx, sgemmScratchFloats(m, n, k, true, false, blk));
     const aIdx = g.aOffsets.map((o) => distinct.indexOf(o) * panels);
     forBatches(ctx, [aIdx, g.bOffsets, yOffsets], ([ao, bo, yo]) =>
-      `edgec_sgemm(${m}, ${n}, ${k}, ${ap} + ${ao}, NULL, 0, 0, 1.0f, NULL, ${b.ptr} + ${bo}, ${n}, 1, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
+      `edgec_sgemm(${m}, ${n}, ${k}, ${ap} + ${ao}, NULL, 0, 0, 1.0f, NULL, ${b.ptr} + ${bo}, ${n}, 1, ${bDirect(m)}, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
     return;
   }
   const sc = bindScratch(ctx, sgemmScratchFloats(m, n, k, false, false, blk));
   forBatches(ctx, [g.aOffsets, g.bOffsets, yOffsets], ([ao, bo, yo]) =>
-    `edgec_sgemm(${m}, ${n}, ${k}, NULL, ${a.ptr} + ${ao}, ${k}, 1, 1.0f, NULL, ${b.ptr} + ${bo}, ${n}, 1, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
+    `edgec_sgemm(${m}, ${n}, ${k}, NULL, ${a.ptr} + ${ao}, ${k}, 1, 1.0f, NULL, ${b.ptr} + ${bo}, ${n}, 1, ${bDirect(m)}, ${y.ptr} + ${yo}, ${n}, 0, NULL, NULL, ${tail(sc)}`);
 }
 
 /** Floats of one packed B matrix. */
@@ -199,7 +211,7 @@ function lowerGemm(ctx: CLowerCtx): void {
       (s) => `(${g.alpha} * (double)${s}${cTerm})`);
     return;
   }
-  ctx.useKernel('gemm.h');
+  useGemmKernels(ctx);
   const blk = gemmBlocking(ctx.target);
   const av = a.value;
   const bv = b.value;
@@ -208,7 +220,7 @@ function lowerGemm(ctx: CLowerCtx): void {
   const { rb, cb, acc } = gemmBias(ctx, c, m, n, g.beta, y);
   const sc = bindScratch(ctx, sgemmScratchFloats(m, n, k, !!av, !!bv, blk));
   const aArgs = av ? `${ap}, NULL, 0, 0, 1.0f` : `NULL, ${a.ptr}, ${rsa}, ${csa}, ${cFloat(g.alpha)}`;
-  const bArgs = bv ? `${bp}, NULL, 0, 0` : `NULL, ${b.ptr}, ${rsb}, ${csb}`;
+  const bArgs = bv ? `${bp}, NULL, 0, 0, 0` : `NULL, ${b.ptr}, ${rsb}, ${csb}, ${csb === 1 ? bDirect(m) : 0}`;
   ctx.line(`edgec_sgemm(${m}, ${n}, ${k}, ${aArgs}, ${bArgs}, ${y.ptr}, ${n}, ${acc}, ${rb}, ${cb}, ${actArgs(ctx.node)}, ${sc}, ${blk.mc}, ${blk.kc}, ${blk.nc});`);
 }
 

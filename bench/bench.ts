@@ -14,6 +14,7 @@ import { parseInputShapes } from '../src/cli/args.js';
 import { graphMacs } from '../src/inspect.js';
 import type { Value } from '../src/ir/types.js';
 import { REAL_MODELS } from '../test/helpers/models.js';
+import { detInput, haveOcrLines, recInput } from '../test/helpers/ocr-inputs.js';
 
 interface BenchCase { name: string; file: string; shapes: Record<string, number[]> }
 interface Row { name: string; macs: number; edgecMs: number; ortMs: number; relL2: number }
@@ -51,7 +52,9 @@ for (const c of cases) {
   const dir = path.join('bench/results', c.name);
   fs.rmSync(dir, { recursive: true, force: true });
   const program = await buildProgram(graph, dir, target);
-  const inputs = randomInputs(reference, 1);
+  // PP-OCR models read rendered text (realistic activations); other models get seeded random inputs.
+  const ocr = haveOcrLines() && !argv._.length;
+  const inputs = ocr && c.name === 'ppocr-det' ? [detInput(0)] : ocr && c.name === 'ppocr-rec' ? [recInput(3)] : ocr && c.name === 'ppocr-cls' ? [recInput(5, 192)] : randomInputs(reference, 1);
   const toOrt = (v: Value) => new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, v.shape);
   const feeds = Object.fromEntries(reference.inputs.map((n, i) => [n, toOrt(inputs[i])]));
   const session = await ort.InferenceSession.create(c.file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });

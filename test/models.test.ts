@@ -42,3 +42,13 @@ for (const m of REAL_MODELS) {
     t.true(graph.nodes.length < reference.nodes.length, 'passes shrink the graph');
   });
 }
+
+test('ppocr-cls runs clean under AddressSanitizer and UBSan', async (t) => {
+  const m = REAL_MODELS.find((r) => r.name === 'ppocr-cls')!;
+  const { graph, reference } = compileGraph(m.file, getTarget('c'), { inputShapes: { [m.input]: m.shape } });
+  const x = inputFor(m.name, randomInputs(reference, 7)[0]);
+  const c = await serial(() => runC(graph, { [m.input]: x }, { sanitize: true }));
+  const ref = runReference(reference, { [m.input]: x });
+  const o = graph.outputs[0];
+  t.true(compareValues(o, c[o], ref[o]).rel_l2_err <= 1e-5);
+});

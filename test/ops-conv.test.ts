@@ -97,9 +97,9 @@ async function check(t: ExecutionContext, c: ConvCase, expectShape?: number[]): 
   }
 }
 
-test('gemm.h and conv.h compile clean alone with -Wall -Wextra -Werror -pedantic -Wvla', (t) => {
+test('gemm.h, conv.h and winograd.h compile clean alone with -Wall -Wextra -Werror -pedantic -Wvla', (t) => {
   const src = path.join(tmp, 'conv_only.c');
-  fs.writeFileSync(src, '#include "edgec_runtime.h"\n#include "kernels/conv.h"\n#include "kernels/gemm.h"\nint main(void) { return 0; }\n');
+  fs.writeFileSync(src, '#include "edgec_runtime.h"\n#include "kernels/winograd.h"\n#include "kernels/conv.h"\n#include "kernels/gemm.h"\nint main(void) { return 0; }\n');
   execFileSync('gcc', ['-std=c99', '-O3', '-march=native', '-Wall', '-Wextra', '-Werror', '-pedantic', '-Wvla', '-I', RUNTIME_DIR, src, '-o', path.join(tmp, 'conv_only'), '-lm']);
   t.pass();
 });
@@ -112,8 +112,17 @@ test('Conv 1x1, M past one cache block', (t) => check(t, { x: [1, 8, 4, 5], w: [
 test('Conv 1x1 stride 2 (im2col)', (t) => check(t, { x: [1, 6, 9, 10], w: [7, 6, 1, 1], attrs: { strides: [2, 2] } }, [1, 7, 5, 5]));
 test('Conv 1x1 with end padding only', (t) => check(t, { x: [1, 5, 6, 6], w: [4, 5, 1, 1], attrs: { pads: [0, 0, 1, 2] } }, [1, 4, 7, 8]));
 test('Conv 3x3 stride 2 pad 1 (stem)', (t) => check(t, { x: [1, 3, 33, 31], w: [16, 3, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } }, [1, 16, 17, 16]));
-test('Conv 3x3 over several im2col row blocks, K past one block', (t) =>
-  check(t, { x: [1, 64, 10, 64], w: [16, 64, 3, 3], attrs: { pads: [1, 1, 1, 1] } }));
+test('Conv 3x5 over several im2col row blocks, K past one block', (t) =>
+  check(t, { x: [1, 64, 10, 64], w: [16, 64, 3, 5], attrs: { pads: [1, 2, 1, 2] } }));
+
+// Conv: Winograd F(2x2, 3x3)
+test('Conv Winograd 3x3 pad 1 (PP-OCR det neck)', (t) => check(t, { x: [1, 24, 20, 20], w: [24, 24, 3, 3], attrs: { pads: [1, 1, 1, 1] } }));
+test('Conv Winograd odd output, asymmetric pads, ragged M', (t) =>
+  check(t, { x: [2, 9, 13, 11], w: [13, 9, 3, 3], attrs: { pads: [0, 1, 2, 0] } }, [2, 13, 13, 10]));
+test('Conv Winograd no padding, no bias', (t) => check(t, { x: [1, 8, 12, 15], w: [8, 8, 3, 3], bias: false }, [1, 8, 10, 13]));
+test('Conv Winograd pad 2, several tile-row blocks', (t) => check(t, { x: [1, 64, 30, 100], w: [40, 64, 3, 3], attrs: { pads: [2, 2, 2, 2] } }));
+test('Conv Winograd channels past one K block', (t) => check(t, { x: [1, 300, 8, 8], w: [10, 300, 3, 3], attrs: { pads: [1, 1, 1, 1] } }));
+test('Conv Winograd SAME_UPPER', (t) => check(t, { x: [1, 8, 9, 10], w: [12, 8, 3, 3], attrs: { auto_pad: 'SAME_UPPER' } }, [1, 12, 9, 10]));
 test('Conv groups', (t) => check(t, { x: [1, 8, 9, 9], w: [6, 4, 3, 3], attrs: { group: 2, pads: [1, 1, 1, 1] } }));
 test('Conv grouped 1x1', (t) => check(t, { x: [2, 12, 5, 7], w: [9, 4, 1, 1], attrs: { group: 3 } }));
 test('Conv dilations, asymmetric pads', (t) =>
@@ -165,6 +174,7 @@ for (const [name, a] of ACTS) {
   const sanitize = false;
   test(`Conv 1x1 + fused ${name}`, (t) => check(t, { x: [1, 16, 6, 10], w: [12, 16, 1, 1], act: a, sanitize }));
   test(`Conv 3x3 + fused ${name}`, (t) => check(t, { x: [1, 4, 7, 9], w: [7, 4, 3, 3], act: a, sanitize, attrs: { pads: [1, 1, 1, 1] } }));
+  test(`Conv Winograd + fused ${name}`, (t) => check(t, { x: [1, 8, 7, 9], w: [10, 8, 3, 3], act: a, sanitize, attrs: { pads: [1, 1, 1, 1] } }));
   test(`Conv depthwise + fused ${name}`, (t) => check(t, { x: [1, 4, 6, 45], w: [4, 1, 3, 3], act: a, sanitize, attrs: { group: 4, pads: [1, 1, 1, 1] } }));
   test(`ConvTranspose + fused ${name}`, (t) => check(t, { op: 'ConvTranspose', x: [1, 4, 5, 6], w: [4, 3, 2, 2], act: a, sanitize, attrs: { strides: [2, 2] } }));
 }

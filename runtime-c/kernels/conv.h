@@ -6,7 +6,8 @@
 
 #include "gemm.h"
 
-/* First output index o in [0, n) whose input coordinate o*s + off is >= 0, and one past the last with o*s + off < len. */
+/* First output index o in [0, n) whose input coordinate o*s + off is >= 0, and one past the last with
+ * o*s + off < len. */
 EDGEC_INLINE void edgec_conv_valid_range(int n, int s, int off, int len, int *lo, int *hi) {
   int a = off >= 0 ? 0 : (-off + s - 1) / s;
   int b = len - 1 - off < 0 ? 0 : (len - 1 - off) / s + 1;
@@ -18,7 +19,8 @@ EDGEC_INLINE void edgec_conv_valid_range(int n, int s, int off, int len, int *lo
 }
 
 /* Pack conv weights [M][K] (K = Cin/G * kernel volume) into per-group A panels for edgec_sgemm (run-time weights). */
-static EDGEC_UNUSED void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, int M, int G, int K, float *EDGEC_RESTRICT out) {
+static EDGEC_UNUSED void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, int M, int G, int K,
+                                                 float *EDGEC_RESTRICT out) {
   const int mg = M / G;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * K;
   int g;
@@ -27,9 +29,9 @@ static EDGEC_UNUSED void edgec_conv_pack_weights(const float *EDGEC_RESTRICT w, 
 
 /* im2col of output rows [oh0, oh1) of one group: col[k][j], k = (ci, kh, kw), j = (oh - oh0)*OW + ow,
  * rows ldb floats long (zero-filled past the last column). */
-static EDGEC_UNUSED void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int Cg, int H, int W, int OW, int KH, int KW, int SH,
-                                int SW, int DH, int DW, int PT, int PL, int oh0, int oh1, float *EDGEC_RESTRICT col,
-                                ptrdiff_t ldb) {
+EDGEC_INLINE void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int Cg, int H, int W, int OW, int KH, int KW,
+                                      int SH, int SW, int DH, int DW, int PT, int PL, int oh0, int oh1,
+                                      float *EDGEC_RESTRICT col, ptrdiff_t ldb) {
   const ptrdiff_t ncols = (ptrdiff_t)(oh1 - oh0) * OW;
   int ci, kh, kw, oh, ow;
   for (ci = 0; ci < Cg; ci++) {
@@ -68,10 +70,12 @@ static EDGEC_UNUSED void edgec_conv2d_im2col(const float *EDGEC_RESTRICT x, int 
 
 /* 2-D convolution Y = act(W * X + bias) through the packed SGEMM. ap: per-group packed weights
  * (group g at ap + g * ceil(Mg/MR)*MR*Kg, Kg = C/G*KH*KW). A 1x1 / stride 1 / no-pad conv multiplies X directly;
- * any other conv runs im2col over blocks of `rows` output rows. b_direct: see edgec_sgemm. scratch: see the lowering. */
-static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H, int W,
-                         int M, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL,
-                         int act, float aa, float ab, float *scratch, int rows, int MC, int KC, int NC, int b_direct) {
+ * any other conv runs im2col over blocks of `rows` output rows. b_direct: see edgec_sgemm. scratch: see the
+ * lowering. Always inlined so the im2col loops see each call site's literal shapes. */
+EDGEC_INLINE void edgec_conv2d(const float *x, const float *ap, const float *bias, float *y, int N, int C, int H,
+                               int W, int M, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH, int DW,
+                               int PT, int PL, int act, float aa, float ab, float *scratch, int rows, int MC, int KC,
+                               int NC, int b_direct) {
   const int cg = C / G, mg = M / G, kg = cg * KH * KW;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * kg;
   const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
@@ -108,8 +112,8 @@ static EDGEC_UNUSED void edgec_conv2d(const float *x, const float *ap, const flo
 
 #if defined(EDGEC_HAVE_V8)
 /* NV (1-4) vectors of depthwise outputs at column ow for ROWS (1 or 2) output rows that are SH plane rows apart.
- * Each plane row is loaded once and feeds every output row it is a tap row of, which halves the loads (the kernel is
- * load-bound) for two rows. Only the first `valid` outputs of each row are stored. */
+ * Each plane row vector is loaded once and feeds every output row it is a tap row of (fewer loads per FMA for two
+ * rows of a tall kernel). Only the first `valid` outputs of each row are stored. */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT xp, ptrdiff_t ws, ptrdiff_t pw,
                                                     const float *EDGEC_RESTRICT wk, edgec_vec8 vbias,
                                                     float *EDGEC_RESTRICT yr, ptrdiff_t yrs, int ow, int valid,
@@ -155,7 +159,8 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT 
 /* Output rows of one depthwise channel over a zero-padded, phase-split plane (see edgec_conv2d_dw): plane row
  * oh * SH (row stride ws, SW phases of pw floats each) starts tap row 0 of output row oh; wk holds the KHxKW taps.
  * Column tap c = kw*DW lives in phase c % SW at offset c / SW, so every load is contiguous; rows hold slack for whole
- * 8-wide vectors. Rows go two at a time; columns 32 at a time, then one chunk of TAIL (0-4, a constant) vectors. */
+ * 8-wide vectors. Rows go two at a time for tall kernels; columns 32 at a time, then one chunk of TAIL (0-4, a
+ * constant) vectors. */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT plane, ptrdiff_t ws, ptrdiff_t pw,
                                                    const float *EDGEC_RESTRICT wk, float bias, float *EDGEC_RESTRICT yc,
                                                    int OH, int OW, const int SH, const int TAIL, const int KH,
@@ -165,12 +170,12 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT p
 #if defined(EDGEC_HAVE_V8)
   const int vact = edgec_act_in_registers(act) ? act : EDGEC_ACT_NONE;
   const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab), vbias = EDGEC_V8_SET1(bias);
-  const int body = OW / 32 * 32;
-  for (oh = 0; oh < OH; oh += 2) {
+  const int body = OW / 32 * 32, pair = KH >= 4; /* two rows share enough plane rows to pay off from 4 taps up */
+  for (oh = 0; oh < OH; oh += 1 + pair) {
     const float *xp = plane + (ptrdiff_t)oh * SH * ws;
     float *yr = yc + (ptrdiff_t)oh * OW;
     int ow;
-    if (oh + 1 < OH) {
+    if (pair && oh + 1 < OH) {
       for (ow = 0; ow < body; ow += 32)
         edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, 4, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (TAIL > 0)
@@ -221,6 +226,32 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_channel(const float *plane, ptrdif
 /* Rows of that plane. */
 #define EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)((KH) - 1) * (DH) + 1)
 
+/* One plane row for stride 2: d[j] = padded column 2j, d[pw + j] = padded column 2j + 1 (padded column c is input
+ * column c - PL, zero outside [0, W)). Where both phases are in range it is one deinterleaving loop gcc vectorizes;
+ * outside, zeros, plus at most a column or two per edge that only one phase reaches. */
+EDGEC_INLINE void edgec_dw_fill_row2(const float *EDGEC_RESTRICT xr, int W, int PL, int pw, float *EDGEC_RESTRICT d) {
+  float *EDGEC_RESTRICT d1 = d + pw;
+  int a0, b0, a1, b1, lo, hi, j;
+  edgec_conv_valid_range(pw, 2, -PL, W, &a0, &b0);
+  edgec_conv_valid_range(pw, 2, 1 - PL, W, &a1, &b1);
+  lo = a0 > a1 ? a0 : a1;
+  hi = b0 < b1 ? b0 : b1;
+  if (hi < lo) hi = lo;
+  for (j = 0; j < lo; j++) d[j] = d1[j] = 0.0f;
+  for (j = hi; j < pw; j++) d[j] = d1[j] = 0.0f;
+  if (hi > lo) {
+    const float *EDGEC_RESTRICT s = xr + 2 * lo - PL;
+    for (j = 0; j < hi - lo; j++) {
+      d[lo + j] = s[2 * j];
+      d1[lo + j] = s[2 * j + 1];
+    }
+  }
+  for (j = a0; j < lo; j++) d[j] = xr[2 * j - PL];
+  for (j = hi > a0 ? hi : a0; j < b0; j++) d[j] = xr[2 * j - PL];
+  for (j = a1; j < lo; j++) d1[j] = xr[2 * j + 1 - PL];
+  for (j = hi > a1 ? hi : a1; j < b1; j++) d1[j] = xr[2 * j + 1 - PL];
+}
+
 /* Depthwise 2-D conv (Cin/G == 1; M = C * multiplier). Each channel is copied once into a zero-padded plane in
  * scratch (EDGEC_DW_PLANE_ROWS rows of SW * EDGEC_DW_PLANE_PHASE floats) whose rows are split into SW phases
  * (phase p holds padded columns p, p + SW, ...), so strided convs read contiguous vectors; every output row is then
@@ -228,8 +259,8 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_channel(const float *plane, ptrdif
  * the tap loops and tail handling (worth ~1.5x over one generic copy). */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float *w, const float *bias, float *y, int N,
                                                      int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH,
-                                                     int SW, int DH, int DW, int PT, int PL, int act, float aa, float ab,
-                                                     float *scratch) {
+                                                     int SW, int DH, int DW, int PT, int PL, int act, float aa,
+                                                     float ab, float *scratch) {
   const int mult = M / C;
   const ptrdiff_t pw = EDGEC_DW_PLANE_PHASE(OW, KW, SW, DW), ws = SW * pw, hp = EDGEC_DW_PLANE_ROWS(OH, KH, SH, DH);
   int n, c, m, r, p, j;
@@ -241,6 +272,10 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float
         const int ih = r - PT;
         if (ih < 0 || ih >= H) {
           memset(d, 0, (size_t)ws * sizeof(float));
+          continue;
+        }
+        if (SW == 2) {
+          edgec_dw_fill_row2(xc + (ptrdiff_t)ih * W, W, PL, (int)pw, d);
           continue;
         }
         for (p = 0; p < SW; p++) {
@@ -276,8 +311,8 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float
  * General form: accumulate into Y (pre-filled with the bias). With `direct` (taps never overlap: K <= S, no dilation)
  * each covered pixel is written once as col + bias; with `full` also every output pixel is covered, so each output
  * row is complete once its taps are written and gets the activation right away. */
-static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int ncols, const float *bias, float *y, int og,
-                                                       int obase, int h0, int h1, int W, int OH, int OW, int KH,
+static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int ncols, const float *bias, float *y,
+                                                       int og, int obase, int h0, int h1, int W, int OH, int OW, int KH,
                                                        int KW, int SH, int SW, int DH, int DW, int PT, int PL,
                                                        int direct, int full, int act, float aa, float ab) {
   const ptrdiff_t ohw = (ptrdiff_t)OH * OW;
@@ -301,7 +336,8 @@ static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int nc
           }
         } else {
           for (kw = 0; kw < KW; kw++) {
-            const float *EDGEC_RESTRICT cw = cols + ((ptrdiff_t)(o * KH + kh) * KW + kw) * ncols + (ptrdiff_t)(ih - h0) * W;
+            const float *EDGEC_RESTRICT cw =
+                cols + ((ptrdiff_t)(o * KH + kh) * KW + kw) * ncols + (ptrdiff_t)(ih - h0) * W;
             const int off = kw * DW - PL;
             int lo, hi;
             edgec_conv_valid_range(W, SW, off, OW, &lo, &hi);
@@ -369,10 +405,10 @@ static EDGEC_UNUSED void edgec_convtranspose2d(const float *x, const float *ap, 
 }
 
 /* Direct 3-D convolution (also any lower rank padded with unit dims): w is [M][C/G][KD][KH][KW]. */
-static EDGEC_UNUSED void edgec_conv3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C, int D,
-                                int H, int W, int M, int OD, int OH, int OW, int G, int KD, int KH, int KW, int SD,
-                                int SH, int SW, int DD, int DH, int DW, int PF, int PT, int PL, int act, float aa,
-                                float ab) {
+static EDGEC_UNUSED void edgec_conv3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C,
+                                             int D, int H, int W, int M, int OD, int OH, int OW, int G, int KD, int KH,
+                                             int KW, int SD, int SH, int SW, int DD, int DH, int DW, int PF, int PT,
+                                             int PL, int act, float aa, float ab) {
   const int cg = C / G, mg = M / G;
   const ptrdiff_t ivol = (ptrdiff_t)D * H * W, ovol = (ptrdiff_t)OD * OH * OW;
   int n, m, od, oh, ow, ci, kd, kh, kw;
@@ -410,10 +446,11 @@ static EDGEC_UNUSED void edgec_conv3d_direct(const float *x, const float *w, con
 }
 
 /* Direct 3-D ConvTranspose (scatter form): w is [C][O/G][KD][KH][KW]; Y starts at the bias. */
-static EDGEC_UNUSED void edgec_convtranspose3d_direct(const float *x, const float *w, const float *bias, float *y, int N, int C,
-                                         int D, int H, int W, int O, int OD, int OH, int OW, int G, int KD, int KH,
-                                         int KW, int SD, int SH, int SW, int DD, int DH, int DW, int PF, int PT, int PL,
-                                         int act, float aa, float ab) {
+static EDGEC_UNUSED void edgec_convtranspose3d_direct(const float *x, const float *w, const float *bias, float *y,
+                                                      int N, int C, int D, int H, int W, int O, int OD, int OH, int OW,
+                                                      int G, int KD, int KH, int KW, int SD, int SH, int SW, int DD,
+                                                      int DH, int DW, int PF, int PT, int PL, int act, float aa,
+                                                      float ab) {
   const int cg = C / G, og = O / G;
   const ptrdiff_t ivol = (ptrdiff_t)D * H * W, ovol = (ptrdiff_t)OD * OH * OW;
   int n, c, o, id, ih, iw, kd, kh, kw;

@@ -34,22 +34,31 @@ typedef int32_t edgec_vec8i __attribute__((vector_size(32)));
 EDGEC_INLINE edgec_vec8 edgec_v8_select(edgec_vec8i m, edgec_vec8 t, edgec_vec8 f) {
   return (edgec_vec8)(((edgec_vec8i)t & m) | ((edgec_vec8i)f & ~m));
 }
+#if defined(__AVX__)
+/* lo > x ? lo : x and hi < x ? hi : x in one instruction each (a NaN x passes through, as in edgec_act_apply). */
+#define EDGEC_V8_MAX_LO(lo, x) ((edgec_vec8)__builtin_ia32_maxps256((lo), (x)))
+#define EDGEC_V8_MIN_HI(hi, x) ((edgec_vec8)__builtin_ia32_minps256((hi), (x)))
+#else
+#define EDGEC_V8_MAX_LO(lo, x) edgec_v8_select((x) < (lo), (lo), (x))
+#define EDGEC_V8_MIN_HI(hi, x) edgec_v8_select((x) > (hi), (hi), (x))
+#endif
 EDGEC_INLINE edgec_vec8 edgec_v8_relu(edgec_vec8 x) {
   return (edgec_vec8)((edgec_vec8i)x & (x > EDGEC_V8_SET1(0.0f)));
 }
 EDGEC_INLINE edgec_vec8 edgec_v8_clamp(edgec_vec8 x, edgec_vec8 lo, edgec_vec8 hi) {
-  x = edgec_v8_select(x < lo, lo, x);
-  return edgec_v8_select(x > hi, hi, x);
+  return EDGEC_V8_MIN_HI(hi, EDGEC_V8_MAX_LO(lo, x));
+}
+EDGEC_INLINE edgec_vec8 edgec_v8_hardswish(edgec_vec8 x) {
+  return x * edgec_v8_clamp(x * EDGEC_V8_SET1(1.0f / 6.0f) + EDGEC_V8_SET1(0.5f), EDGEC_V8_SET1(0.0f),
+                            EDGEC_V8_SET1(1.0f));
 }
 EDGEC_INLINE edgec_vec8 edgec_v8_act(edgec_vec8 x, int act, edgec_vec8 va, edgec_vec8 vb) {
-  const edgec_vec8 zero = EDGEC_V8_SET1(0.0f), one = EDGEC_V8_SET1(1.0f);
   switch (act) {
   case EDGEC_ACT_RELU: return edgec_v8_relu(x);
   case EDGEC_ACT_CLIP: return edgec_v8_clamp(x, va, vb);
-  case EDGEC_ACT_HARDSIGMOID: return edgec_v8_clamp(va * x + vb, zero, one);
-  case EDGEC_ACT_HARDSWISH:
-    return x * edgec_v8_clamp(x * EDGEC_V8_SET1(1.0f / 6.0f) + EDGEC_V8_SET1(0.5f), zero, one);
-  case EDGEC_ACT_LEAKYRELU: return edgec_v8_select(x >= zero, x, va * x);
+  case EDGEC_ACT_HARDSIGMOID: return edgec_v8_clamp(va * x + vb, EDGEC_V8_SET1(0.0f), EDGEC_V8_SET1(1.0f));
+  case EDGEC_ACT_HARDSWISH: return edgec_v8_hardswish(x);
+  case EDGEC_ACT_LEAKYRELU: return edgec_v8_select(x >= EDGEC_V8_SET1(0.0f), x, va * x);
   default: return x;
   }
 }
@@ -72,8 +81,8 @@ EDGEC_INLINE void edgec_act_run(float *EDGEC_RESTRICT p, ptrdiff_t n, int act, f
 }
 
 /* Write a finished MRxNR tile `t` (row stride NR) into C (mr x nr valid), adding C when acc_c, then the activation. */
-static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
-                                   int acc_c, int act, float aa, float ab) {
+static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, float *EDGEC_RESTRICT c, ptrdiff_t ldc,
+                                                int mr, int nr, int acc_c, int act, float aa, float ab) {
   int i, j;
   for (i = 0; i < mr; i++) {
     float *EDGEC_RESTRICT ci = c + i * ldc;
@@ -89,9 +98,11 @@ static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, f
 /* Micro-kernel: tile = sum_k A[k][0..MR) x B[k][0..NR) (A panel stride MR per k, B row stride ldb),
  * plus rb[i] (row bias) and cb[j] (column bias) when given, plus the old C when acc_c; then `act`.
  * Only the top-left mr x nr part of the tile is written to C. */
-static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const float *EDGEC_RESTRICT a, const float *EDGEC_RESTRICT b,
-                                               ptrdiff_t ldb, float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
-                                               int acc_c, const float *rb, const float *cb, int act, float aa, float ab) {
+static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const float *EDGEC_RESTRICT a,
+                                                            const float *EDGEC_RESTRICT b, ptrdiff_t ldb,
+                                                            float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
+                                                            int acc_c, const float *rb, const float *cb, int act,
+                                                            float aa, float ab) {
   float t[EDGEC_GEMM_MR * EDGEC_GEMM_NR];
   ptrdiff_t k;
 #if defined(EDGEC_HAVE_V8)
@@ -145,12 +156,21 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
     }
     if (act != EDGEC_ACT_NONE) {
       const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab);
-      c00 = edgec_v8_act(c00, act, va, vb); c01 = edgec_v8_act(c01, act, va, vb);
-      c10 = edgec_v8_act(c10, act, va, vb); c11 = edgec_v8_act(c11, act, va, vb);
-      c20 = edgec_v8_act(c20, act, va, vb); c21 = edgec_v8_act(c21, act, va, vb);
-      c30 = edgec_v8_act(c30, act, va, vb); c31 = edgec_v8_act(c31, act, va, vb);
-      c40 = edgec_v8_act(c40, act, va, vb); c41 = edgec_v8_act(c41, act, va, vb);
-      c50 = edgec_v8_act(c50, act, va, vb); c51 = edgec_v8_act(c51, act, va, vb);
+      /* One switch for the whole tile; each case then runs straight through the 12 accumulators. */
+#define EDGEC_ACT_TILE(A)                                                                                              \
+  c00 = edgec_v8_act(c00, A, va, vb); c01 = edgec_v8_act(c01, A, va, vb); c10 = edgec_v8_act(c10, A, va, vb);         \
+  c11 = edgec_v8_act(c11, A, va, vb); c20 = edgec_v8_act(c20, A, va, vb); c21 = edgec_v8_act(c21, A, va, vb);         \
+  c30 = edgec_v8_act(c30, A, va, vb); c31 = edgec_v8_act(c31, A, va, vb); c40 = edgec_v8_act(c40, A, va, vb);         \
+  c41 = edgec_v8_act(c41, A, va, vb); c50 = edgec_v8_act(c50, A, va, vb); c51 = edgec_v8_act(c51, A, va, vb)
+      switch (act) {
+      case EDGEC_ACT_RELU: EDGEC_ACT_TILE(EDGEC_ACT_RELU); break;
+      case EDGEC_ACT_CLIP: EDGEC_ACT_TILE(EDGEC_ACT_CLIP); break;
+      case EDGEC_ACT_HARDSIGMOID: EDGEC_ACT_TILE(EDGEC_ACT_HARDSIGMOID); break;
+      case EDGEC_ACT_HARDSWISH: EDGEC_ACT_TILE(EDGEC_ACT_HARDSWISH); break;
+      case EDGEC_ACT_LEAKYRELU: EDGEC_ACT_TILE(EDGEC_ACT_LEAKYRELU); break;
+      default: break;
+      }
+#undef EDGEC_ACT_TILE
     }
     EDGEC_V8_STORE(c0, c00); EDGEC_V8_STORE(c0 + 8, c01);
     EDGEC_V8_STORE(c1, c10); EDGEC_V8_STORE(c1 + 8, c11);
@@ -187,8 +207,8 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
 
 /* Pack rows [0, m) x cols [0, kc) of a strided matrix (element (i,k) at a[i*rs + k*cs]) into A panels
  * [ceil(m/MR)][kc][MR], scaled by `scale`, zero-padding the last panel's rows. */
-static EDGEC_UNUSED void edgec_sgemm_pack_a(int m, int kc, const float *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs, float scale,
-                               float *EDGEC_RESTRICT out) {
+static EDGEC_UNUSED void edgec_sgemm_pack_a(int m, int kc, const float *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs,
+                                            float scale, float *EDGEC_RESTRICT out) {
   int i0, i, k;
   for (i0 = 0; i0 < m; i0 += EDGEC_GEMM_MR) {
     const int mr = m - i0 < EDGEC_GEMM_MR ? m - i0 : EDGEC_GEMM_MR;
@@ -209,7 +229,8 @@ static EDGEC_UNUSED void edgec_sgemm_pack_b(int kc, int nc, const float *EDGEC_R
   for (j0 = 0; j0 < nc; j0 += EDGEC_GEMM_NR) {
     const int nr = nc - j0 < EDGEC_GEMM_NR ? nc - j0 : EDGEC_GEMM_NR;
     if (cs == 1 && nr == EDGEC_GEMM_NR) {
-      for (k = 0; k < kc; k++) memcpy(out + (ptrdiff_t)k * EDGEC_GEMM_NR, b + (ptrdiff_t)k * rs + j0, EDGEC_GEMM_NR * sizeof(float));
+      for (k = 0; k < kc; k++)
+        memcpy(out + (ptrdiff_t)k * EDGEC_GEMM_NR, b + (ptrdiff_t)k * rs + j0, EDGEC_GEMM_NR * sizeof(float));
     } else {
       for (k = 0; k < kc; k++) {
         float *EDGEC_RESTRICT o = out + (ptrdiff_t)k * EDGEC_GEMM_NR;
@@ -224,9 +245,9 @@ static EDGEC_UNUSED void edgec_sgemm_pack_b(int kc, int nc, const float *EDGEC_R
 
 /* One K-block step over an M x nc block of C: A panels at ap (panel i at ap + i*aps, MR floats per k),
  * B panels at bp (panel j at bp + j*bps, row stride ldb). rb/cb: row/column bias pointers for this block or NULL. */
-static EDGEC_UNUSED void edgec_sgemm_block(int M, int nc, int kc, const float *ap, ptrdiff_t aps, const float *bp, ptrdiff_t bps,
-                              ptrdiff_t ldb, float *c, ptrdiff_t ldc, int acc_c, const float *rb, const float *cb,
-                              int act, float aa, float ab, int MC) {
+static EDGEC_UNUSED void edgec_sgemm_block(int M, int nc, int kc, const float *ap, ptrdiff_t aps, const float *bp,
+                                           ptrdiff_t bps, ptrdiff_t ldb, float *c, ptrdiff_t ldc, int acc_c,
+                                           const float *rb, const float *cb, int act, float aa, float ab, int MC) {
   int m0, i, j;
   for (m0 = 0; m0 < M; m0 += MC) {
     const int m1 = M - m0 < MC ? M : m0 + MC;
@@ -283,8 +304,8 @@ static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const
       const float *ak = ap + (ptrdiff_t)k0 * EDGEC_GEMM_MR, *rbk = first ? rb : NULL;
       const ptrdiff_t aps = (ptrdiff_t)K * EDGEC_GEMM_MR;
       if (bp) {
-        edgec_sgemm_block(M, nc, kc, ak, aps, bp + (ptrdiff_t)(n0 / EDGEC_GEMM_NR) * K * EDGEC_GEMM_NR + (ptrdiff_t)k0 * EDGEC_GEMM_NR,
-                          (ptrdiff_t)K * EDGEC_GEMM_NR, EDGEC_GEMM_NR, c + n0, ldc, accum, rbk,
+        const float *bk = bp + (ptrdiff_t)(n0 / EDGEC_GEMM_NR) * K * EDGEC_GEMM_NR + (ptrdiff_t)k0 * EDGEC_GEMM_NR;
+        edgec_sgemm_block(M, nc, kc, ak, aps, bk, (ptrdiff_t)K * EDGEC_GEMM_NR, EDGEC_GEMM_NR, c + n0, ldc, accum, rbk,
                           first && cb ? cb + n0 : NULL, blk_act, aa, ab, MC);
         continue;
       }

@@ -31,7 +31,7 @@ export const nativeRunner: Runner = {
     return (await hasTool(target.toolchain.cc)) ? undefined : `C compiler '${target.toolchain.cc}' not found on PATH`;
   },
   async build(dir, prefix, target, opts = {}) {
-    const exe = path.join(dir, '.build', opts.sanitize ? `${prefix}_asan` : prefix);
+    const exe = path.resolve(dir, '.build', opts.sanitize ? `${prefix}_asan` : prefix);
     fs.mkdirSync(path.dirname(exe), { recursive: true });
     const cc = target.toolchain.cc;
     const san = opts.sanitize ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-g'] : [];
@@ -40,7 +40,7 @@ export const nativeRunner: Runner = {
     const obj = (name: string) => path.join(path.dirname(exe), `${name}${opts.sanitize ? '_asan' : ''}.o`);
     // Weights compile without optimisation (pure data); model code with the target flags; in parallel.
     const jobs = [
-      run(cc, ['-std=c99', '-O0', '-c', `${prefix}_weights.c`, '-o', obj('weights')], { cwd: dir }),
+      run(cc, ['-std=c99', '-O0', ...strict, '-c', `${prefix}_weights.c`, '-o', obj('weights')], { cwd: dir }),
       run(cc, [...target.toolchain.cflags, ...strict, ...san, '-I.', '-c', `${prefix}.c`, '-o', obj('model')], { cwd: dir }),
       run(cc, [...target.toolchain.cflags.filter((f) => f !== '-std=c99'), '-std=gnu99', ...san, '-I.', ...defs, '-c', path.join(RUNTIME_DIR, 'edgec_main.c'), '-o', obj('main')], { cwd: dir }),
     ];

@@ -6,7 +6,7 @@ const ORT_TYPES: Record<string, Value['dtype']> = { float32: 'float32', int64: '
 
 /** Run a model (bytes or path) in onnxruntime with one intra-op thread; returns outputs by name. */
 export async function runOrt(model: Uint8Array | string, feeds: Record<string, Value>): Promise<Record<string, Value>> {
-  const session = await ort.InferenceSession.create(model as string, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(model as string, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) {
     const data = v.dtype === 'int64' ? BigInt64Array.from(Array.from(v.data as ArrayLike<number>, (x) => BigInt(x))) : v.data;

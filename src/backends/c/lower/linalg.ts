@@ -58,12 +58,6 @@ export function sgemmScratchFloats(m: number, n: number, k: number, aPacked: boo
   return (aPacked ? 0 : roundUp(m, GEMM_MR) * k) + (bPacked ? 0 : Math.min(blk.kc, k) * roundUp(Math.min(blk.nc, n), GEMM_NR));
 }
 
-/** Include gemm.h and the kernels it builds on. */
-export function useGemmKernels(ctx: CLowerCtx): void {
-  ctx.useKernel('elementwise.h');
-  ctx.useKernel('gemm.h');
-}
-
 /** Whether the SGEMM should read run-time B (unit column stride) in place instead of packing it: only for a
  * product this short (M <= 2 MR), where packing costs more than the strided panel reads (measured on AVX2). */
 export function bDirect(m: number): number {
@@ -133,7 +127,7 @@ function lowerMatMul(ctx: CLowerCtx): void {
     naiveProduct(ctx, a, m, k, n, `i * ${k} + p`, `p * ${n} + j`, [g.aOffsets, g.bOffsets, yOffsets], b, y, (s) => s);
     return;
   }
-  useGemmKernels(ctx);
+  ctx.useKernel('gemm.h');
   const blk = gemmBlocking(ctx.target);
   const tail = (sc: string) => `${actArgs(ctx.node)}, ${sc}, ${blk.mc}, ${blk.kc}, ${blk.nc});`;
   const sameB = g.bOffsets.every((o) => o === g.bOffsets[0]);
@@ -211,7 +205,7 @@ function lowerGemm(ctx: CLowerCtx): void {
       (s) => `(${g.alpha} * (double)${s}${cTerm})`);
     return;
   }
-  useGemmKernels(ctx);
+  ctx.useKernel('gemm.h');
   const blk = gemmBlocking(ctx.target);
   const av = a.value;
   const bv = b.value;

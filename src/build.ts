@@ -49,6 +49,8 @@ export interface BuildReport {
   outputs: (TensorInfo & { name: string })[];
   nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[] };
   macs: number;
+  /** Constant elements the compiled graph holds (weights and biases after folding). */
+  params: number;
   sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
   kernels: string[];
   verification?: VerifyResult;
@@ -120,6 +122,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       outputs: io(graph.outputs),
       nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log },
       macs: graphMacs(graph),
+      params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
       kernels: art.kernels,
       ok: true,

@@ -46,7 +46,9 @@ test('build --verify writes the artifact and a passing report; run executes it o
   for (const f of ['model.c', 'model.h', 'model_weights.c', 'edgec_runtime.h', 'report.json', 'edgec.json']) t.true(fs.existsSync(path.join(out, f)), f);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
   t.true(report.verification.passed);
-  t.true(report.sizes.arena_bytes > 0 && report.sizes.weights_bytes === (108 + 4) * 4);
+  t.is(report.params, 108 + 4);
+  // Weights are stored packed into the SGEMM's panel layout: at least the raw bytes, padded at most to whole panels.
+  t.true(report.sizes.arena_bytes > 0 && report.sizes.weights_bytes >= 112 * 4 && report.sizes.weights_bytes <= 2 * 112 * 4, String(report.sizes.weights_bytes));
   t.true(report.macs > 0);
   t.regex(fs.readFileSync(path.join(out, 'model.h'), 'utf8'), /#define MODEL_ARENA_SIZE \d+/);
 

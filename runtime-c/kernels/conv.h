@@ -288,8 +288,6 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float
             const float *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W + (ptrdiff_t)lo * SW + p - PL;
             if (SW == 1)
               memcpy(dp + lo, s, (size_t)(hi - lo) * sizeof(float));
-            else if (SW == 2)
-              for (j = lo; j < hi; j++) dp[j] = s[2 * (j - lo)];
             else
               for (j = lo; j < hi; j++) dp[j] = s[(ptrdiff_t)(j - lo) * SW];
           }
@@ -311,10 +309,10 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_conv2d_dw(const float *x, const float
  * General form: accumulate into Y (pre-filled with the bias). With `direct` (taps never overlap: K <= S, no dilation)
  * each covered pixel is written once as col + bias; with `full` also every output pixel is covered, so each output
  * row is complete once its taps are written and gets the activation right away. */
-static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int ncols, const float *bias, float *y,
-                                                       int og, int obase, int h0, int h1, int W, int OH, int OW, int KH,
-                                                       int KW, int SH, int SW, int DH, int DW, int PT, int PL,
-                                                       int direct, int full, int act, float aa, float ab) {
+EDGEC_INLINE void edgec_convtranspose2d_scatter(const float *cols, int ncols, const float *bias, float *y, int og,
+                                                int obase, int h0, int h1, int W, int OH, int OW, int KH, int KW,
+                                                int SH, int SW, int DH, int DW, int PT, int PL, int direct, int full,
+                                                int act, float aa, float ab) {
   const ptrdiff_t ohw = (ptrdiff_t)OH * OW;
   int o, kh, kw, ih, iw;
   for (o = 0; o < og; o++) {
@@ -367,17 +365,18 @@ static EDGEC_UNUSED void edgec_convtranspose2d_scatter(const float *cols, int nc
  * cols[(o, kh, kw)][pixel] = A_g x X_g (ap: per-group packed W^T, Mg = O/G*KH*KW rows, Kg = C/G), then the
  * scatter into Y. Kernels no larger than the stride (the 2x2 stride-2 upsampler) write Y directly and, when they cover
  * it, apply the activation row by row; otherwise Y starts at the bias and gets the activation once complete.
- * scratch: Mg*rows*W floats + the SGEMM's B block. b_direct: see edgec_sgemm. */
-static EDGEC_UNUSED void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N,
-                                              int C, int H, int W, int O, int OH, int OW, int G, int KH, int KW, int SH,
-                                              int SW, int DH, int DW, int PT, int PL, int act, float aa, float ab,
-                                              float *scratch, int rows, int MC, int KC, int NC, int b_direct) {
+ * scratch: Mg*rows*W floats (rounded up to 16) + the SGEMM's B block. b_direct: see edgec_sgemm. Always inlined (literal shapes let
+ * gcc vectorize the scatter). */
+EDGEC_INLINE void edgec_convtranspose2d(const float *x, const float *ap, const float *bias, float *y, int N, int C,
+                                        int H, int W, int O, int OH, int OW, int G, int KH, int KW, int SH, int SW,
+                                        int DH, int DW, int PT, int PL, int act, float aa, float ab, float *scratch,
+                                        int rows, int MC, int KC, int NC, int b_direct) {
   const int cg = C / G, og = O / G, mg = og * KH * KW;
   const ptrdiff_t gstride = (ptrdiff_t)((mg + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * cg;
   const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
   const int direct = KH <= SH && KW <= SW && (KH == 1 || DH == 1) && (KW == 1 || DW == 1);
   const int full = direct && KH == SH && KW == SW && OH + PT <= H * SH && OW + PL <= W * SW;
-  float *cols = scratch, *gemm_scratch = scratch + (ptrdiff_t)mg * rows * W;
+  float *cols = scratch, *gemm_scratch = scratch + ((ptrdiff_t)mg * rows * W + 15) / 16 * 16;
   int n, g, o, h0;
   for (n = 0; n < N; n++) {
     float *yn = y + (ptrdiff_t)n * O * ohw;

@@ -21,7 +21,8 @@
 #define EDGEC_FMA_CONTRACT
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+/* GNU vector extensions (gcc, clang) unless EDGEC_NO_VECTOR_EXT asks for the plain C99 loops. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(EDGEC_NO_VECTOR_EXT)
 #define EDGEC_HAVE_V8 1
 typedef float edgec_vec8 __attribute__((vector_size(32)));
 typedef float edgec_vec8u __attribute__((vector_size(32), aligned(4)));
@@ -263,16 +264,20 @@ static EDGEC_UNUSED void edgec_sgemm_block(int M, int nc, int kc, const float *a
   }
 }
 
+/* Floats of packed A for M x K, rounded up to whole 64-byte lines so a buffer after it stays aligned. */
+#define EDGEC_SGEMM_APACK(M, K) \
+  (((((M) + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * (ptrdiff_t)(K) + 15) / 16 * 16)
 /* Floats of scratch edgec_sgemm needs: packed A (when ap is NULL) plus one packed B block (when bp is NULL). */
-#define EDGEC_SGEMM_SCRATCH(M, K, a_packed, b_packed, KC, NC)                                                     \
-  ((a_packed) ? 0 : (((M) + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * (ptrdiff_t)(K)) +               \
+#define EDGEC_SGEMM_SCRATCH(M, K, a_packed, b_packed, KC, NC)                                                          \
+  ((a_packed) ? 0 : EDGEC_SGEMM_APACK(M, K)) +                                                                         \
       ((b_packed) ? 0 : (ptrdiff_t)(KC) * ((((NC) + EDGEC_GEMM_NR - 1) / EDGEC_GEMM_NR) * EDGEC_GEMM_NR))
 
 /* C[M][N] (row stride ldc) = alpha * A B (+ C when acc_c) + rb[i] + cb[j], then `act`.
  * A: pre-packed panels `ap` (alpha already applied), or strided (a, rsa, csa) packed here with alpha.
  * B: pre-packed panels `bp` over the full K, or strided (b, rsb, csb) packed here block by block; with b_direct and
  * csb == 1 the micro-kernel reads whole NR-column panels of B in place and only a ragged last panel is packed.
- * scratch: EDGEC_SGEMM_SCRATCH floats. MC/KC/NC: cache block sizes (MC a multiple of MR, NC of NR). */
+ * scratch: EDGEC_SGEMM_SCRATCH floats, 64-byte aligned (packed B panels then load whole cache lines).
+ * MC/KC/NC: cache block sizes (MC a multiple of MR, NC of NR). */
 static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
                                      float alpha, const float *bp, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                                      int b_direct, float *c, ptrdiff_t ldc, int acc_c, const float *rb, const float *cb,
@@ -282,7 +287,7 @@ static EDGEC_UNUSED void edgec_sgemm(int M, int N, int K, const float *ap, const
   if (!ap) {
     edgec_sgemm_pack_a(M, K, a, rsa, csa, alpha, scratch);
     ap = scratch;
-    bpack = scratch + (ptrdiff_t)((M + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * K;
+    bpack = scratch + EDGEC_SGEMM_APACK(M, K);
   }
   if (K == 0) {
     int i, j;

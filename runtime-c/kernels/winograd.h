@@ -10,6 +10,8 @@
 
 /* Floats per phase of one plane row (tile columns + one overlap column + slack). */
 #define EDGEC_WINO_PHASE(TW) ((ptrdiff_t)(TW) + 9)
+/* Floats of the input plane for `rows` tile rows, rounded to whole 64-byte lines (V and M that follow stay aligned). */
+#define EDGEC_WINO_PLANE(rows, TW) (((ptrdiff_t)(2 * (rows) + 2) * 2 * EDGEC_WINO_PHASE(TW) + 15) / 16 * 16)
 /* Columns of the V/M buffers for `rows` tile rows: whole NR-wide panels. */
 #define EDGEC_WINO_LDB(rows, TW) \
   ((ptrdiff_t)(((rows) * (TW) + EDGEC_GEMM_NR - 1) / EDGEC_GEMM_NR) * EDGEC_GEMM_NR)
@@ -84,7 +86,7 @@ EDGEC_INLINE void edgec_wino_output(const float *EDGEC_RESTRICT m, ptrdiff_t est
 }
 
 /* 3x3 stride-1 conv by Winograd F(2x2, 3x3). up: 16 packed A operands, operand e at up + e * ceil(M/MR)*MR*C
- * (U[e][m][c]); blocks of `rows` tile rows; scratch: plane (2*rows + 2 rows of 2 * EDGEC_WINO_PHASE floats)
+ * (U[e][m][c]); blocks of `rows` tile rows; scratch (64-byte aligned): plane (EDGEC_WINO_PLANE floats)
  * + V (16 * C * ldb) + M (16 * M * ldb) floats, ldb = EDGEC_WINO_LDB(rows, TW). Always inlined, with the transforms:
  * with each call site's literal shapes gcc vectorizes them with constant strides (~1.6x over one generic copy). */
 EDGEC_INLINE void edgec_conv2d_wino(const float *x, const float *up, const float *bias, float *y, int N, int C, int H,
@@ -93,7 +95,7 @@ EDGEC_INLINE void edgec_conv2d_wino(const float *x, const float *up, const float
   const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
   const ptrdiff_t pw = EDGEC_WINO_PHASE(TW), ldb = EDGEC_WINO_LDB(rows, TW);
   const ptrdiff_t aop = (ptrdiff_t)((M + EDGEC_GEMM_MR - 1) / EDGEC_GEMM_MR) * EDGEC_GEMM_MR * C;
-  float *plane = scratch, *vb = scratch + (ptrdiff_t)(2 * rows + 2) * 2 * pw, *mb = vb + 16 * (ptrdiff_t)C * ldb;
+  float *plane = scratch, *vb = scratch + EDGEC_WINO_PLANE(rows, TW), *mb = vb + 16 * (ptrdiff_t)C * ldb;
   int n, t0, c, m, e, r, k0;
   for (n = 0; n < N; n++) {
     const float *xn = x + (ptrdiff_t)n * C * H * W;

@@ -1,8 +1,9 @@
 /** The reference interpreter: runs a graph with each op's float reference kernel (ground truth for --verify). */
-import type { Graph, Value } from '../ir/types.js';
+import type { Graph, Node, Value } from '../ir/types.js';
 import { getOp } from '../ops/registry.js';
 import { constValue } from '../ir/graph.js';
 import { EdgecError } from '../util/errors.js';
+import { isIntegerNode, type QValue } from '../ir/quant.js';
 
 /** Per-tensor observer, called with every value the interpreter produces (calibration, layer diffs). */
 export type ValueObserver = (tensor: string, v: Value) => void;
@@ -24,7 +25,7 @@ export function runReference(g: Graph, feeds: Record<string, Value>, observe?: V
     ins.forEach((v, k) => {
       if (n.inputs[k] && !v) throw new Error(`internal: value of '${n.inputs[k]}' missing at node '${n.name}'`);
     });
-    const outs = getOp(n.op).reference(n, ins);
+    const outs = evalNode(g, n, ins);
     n.outputs.forEach((o, k) => {
       if (!o) return;
       env.set(o, outs[k]);
@@ -39,4 +40,17 @@ export function runReference(g: Graph, feeds: Record<string, Value>, observe?: V
     result[o] = v;
   }
   return result;
+}
+
+/** Run one node: its integer reference when it touches quantized tensors, else its float reference. */
+export function evalNode(g: Graph, n: Node, ins: (Value | undefined)[]): Value[] {
+  const def = getOp(n.op);
+  if (!isIntegerNode(g, n)) return def.reference(n, ins);
+  if (!def.intReference) throw new EdgecError(`node '${n.name}' (${n.op}) has quantized tensors but ${n.op} has no integer reference`);
+  const qins = ins.map((v, k): QValue | undefined => (v ? { ...v, quant: g.tensors.get(n.inputs[k])!.quant } : undefined));
+  const qouts = n.outputs.map((o) => {
+    const t = g.tensors.get(o);
+    return { dtype: t?.dtype ?? 'float32', shape: t?.shape ?? [], quant: t?.quant };
+  });
+  return def.intReference(n, qins, qouts);
 }

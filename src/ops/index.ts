@@ -11,6 +11,7 @@ import { layoutOps } from './layout.js';
 import { resizeOps } from './resize.js';
 import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
+import { quantOps } from './quant.js';
 
 let done = false;
 
@@ -28,6 +29,7 @@ export function registerAllOps(): void {
   registerOps(layoutOps);
   registerOps(resizeOps);
   registerOps(convOps);
+  registerOps(quantOps);
   registerOps(linalgOps);
 }
 

@@ -1,5 +1,6 @@
 /** The op registry: every op the IR knows, with its shape rule and float reference kernel. */
 import type { Node, TensorInfo, Value } from '../ir/types.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
 
 /** What a shape rule sees of a node's inputs: static types, plus values of constant inputs. */
 export interface ShapeArgs {
@@ -22,6 +23,18 @@ export interface OpDef {
   reference(node: Node, inputs: (Value | undefined)[]): Value[];
   /** Multiply-accumulates for one run (0 when not meaningful). */
   macs?(node: Node, inputs: (TensorInfo | undefined)[], outputs: TensorInfo[]): number;
+  /**
+   * How the int8 quantizer treats the op. 'requant': an integer kernel whose output scale comes from calibration;
+   * 'same': the int8 output keeps input 0's scale and zero point (layout ops, MaxPool, Pad, nearest Resize);
+   * 'lut': int8 -> int8 through a 256-entry table of the float reference (becomes a LookupTable node).
+   * Absent: the op runs in float between Dequantize and Quantize (a float island).
+   */
+  quant?: 'requant' | 'same' | 'lut';
+  /**
+   * Integer reference, used when any input or output tensor is quantized (ir/quant.ts isIntegerNode). It defines
+   * bit for bit what the integer C kernel computes; inputs and outputs carry their quantization parameters.
+   */
+  intReference?(node: Node, inputs: (QValue | undefined)[], outputs: QTensorInfo[]): Value[];
   /** Output 0 is input 0's bytes reinterpreted (Reshape, Flatten, Squeeze...): backends may alias them. */
   aliasesInput?: boolean;
 }

@@ -1,8 +1,8 @@
 /** Constant folding: nodes whose inputs are all constant (and Shape of a static tensor) become constants. */
+import { evalNode } from '../interp/reference.js';
 import type { Graph, Node, Value } from '../ir/types.js';
 import { numel } from '../ir/dtype.js';
 import { constValue } from '../ir/graph.js';
-import { getOp } from '../ops/registry.js';
 import type { Pass } from './pass.js';
 
 /** Ops never folded, whatever their inputs (none today; randomness would go here). */
@@ -32,7 +32,7 @@ export const foldConstants: Pass = {
         continue;
       }
       const args = shapeOfStatic && !inputs[0] ? [{ ...g.tensors.get(n.inputs[0])!, data: new Float32Array(0) } as Value] : inputs;
-      const outs = getOp(n.op).reference(n, args);
+      const outs = evalNode(g, n, args);
       n.outputs.forEach((o, k) => {
         if (!o) return;
         const t = g.tensors.get(o);

@@ -1,4 +1,5 @@
 /** Shape inference: gives every tensor a dtype and static shape, propagating small known values (shape arithmetic). */
+import { evalNode } from '../interp/reference.js';
 import type { Graph, TensorInfo, Value } from '../ir/types.js';
 import { numel } from '../ir/dtype.js';
 import { getOp } from '../ops/registry.js';
@@ -38,7 +39,7 @@ export const inferShapes: Pass = {
         const vals = def.reference(n, [{ ...inputs[0], data: new Float32Array(0) } as Value]);
         known.set(n.outputs[0], vals[0]);
       } else if (allKnown && n.outputs.every((o, k) => !o || numel(outs[k].shape) <= PROPAGATE_LIMIT)) {
-        const vals = def.reference(n, consts);
+        const vals = evalNode(g, n, consts);
         n.outputs.forEach((o, k) => o && known.set(o, vals[k]));
       }
     }

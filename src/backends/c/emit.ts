@@ -7,7 +7,8 @@ import { byteSize, DTYPES } from '../../ir/dtype.js';
 import { getOp } from '../../ops/registry.js';
 import { EdgecError } from '../../util/errors.js';
 import type { CLowerCtx, CTensor } from './lowering.js';
-import { C_LOWERINGS } from './lower/index.js';
+import { C_LOWERINGS, C_INT_LOWERINGS } from './lower/index.js';
+import { isIntegerNode } from '../../ir/quant.js';
 import { planArena, type BufferRequest } from './arena.js';
 import { constArrayDecl, constArrayRef, constArraySource } from './constants.js';
 
@@ -41,7 +42,8 @@ const DTYPE_CODES: Record<string, number> = { float32: 0, int8: 1, uint8: 2, int
 
 /** Lower a graph (after the pass pipeline) to C sources. */
 export function emitC(g: Graph, opts: EmitOptions): CArtifact {
-  const missing = [...new Set(g.nodes.filter((n) => !C_LOWERINGS[n.op]).map((n) => n.op))];
+  const loweringOf = (n: Node) => (isIntegerNode(g, n) ? C_INT_LOWERINGS[n.op] : C_LOWERINGS[n.op]);
+  const missing = [...new Set(g.nodes.filter((n) => !loweringOf(n)).map((n) => (isIntegerNode(g, n) ? `${n.op} (integer)` : n.op)))];
   if (missing.length) throw new EdgecError(`${g.source}: no C kernel for op(s) ${missing.join(', ')}`);
   const P = opts.prefix;
   const ioIndex = new Map<string, string>();
@@ -98,6 +100,7 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
       name,
       info: { dtype: t.dtype, shape: t.shape },
       value,
+      quant: t.quant,
       get ptr() {
         const s = symOf(name);
         if (rt.data) {
@@ -131,7 +134,7 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
       line: (code) => lines.push(code),
       target: opts.target,
     };
-    C_LOWERINGS[node.op](ctx);
+    loweringOf(node)!(ctx);
   });
 
   // Plan: activations and scratch in one arena.

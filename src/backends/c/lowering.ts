@@ -1,5 +1,5 @@
 /** The contract between the shared C emitter and per-op lowerings (one table per op family in ./lower). */
-import type { Node, TensorInfo, Value } from '../../ir/types.js';
+import type { Node, QuantParams, TensorInfo, Value } from '../../ir/types.js';
 
 /** A tensor as a lowering sees it: its type, the C expression of its buffer, and its value if constant. */
 export interface CTensor {
@@ -9,6 +9,8 @@ export interface CTensor {
   ptr: string;
   /** Constant data, for weights a lowering may repack. */
   value?: Value;
+  /** Quantization parameters of an integer tensor (scale, zero point, per-channel axis). */
+  quant?: QuantParams;
 }
 
 /** What a lowering can do while emitting one node. */

@@ -84,7 +84,7 @@ function winogradBlock(ctx: CLowerCtx, c: number, m: number, oh: number, ow: num
   const th = Math.ceil(oh / 2);
   const tw = Math.ceil(ow / 2);
   const pw = tw + 9;
-  const floats = (r: number) => (2 * r + 2) * 2 * pw + 16 * (c + m) * roundUp(r * tw, GEMM_NR);
+  const floats = (r: number) => roundUp((2 * r + 2) * 2 * pw, 16) + 16 * (c + m) * roundUp(r * tw, GEMM_NR);
   let rows = 1;
   while (rows < th && floats(rows + 1) * 4 <= ctx.target.l2Bytes * 0.75) rows++;
   return { rows, floats: floats(rows) };
@@ -136,10 +136,11 @@ function lowerConv(ctx: CLowerCtx): void {
     sc = bindScratch(ctx, work);
   } else {
     // Run-time weights: pack them into the front of the scratch first.
-    sc = bindScratch(ctx, perGroup * g.group + work);
+    const wf = roundUp(perGroup * g.group, 16);
+    sc = bindScratch(ctx, wf + work);
     ctx.line(`edgec_conv_pack_weights(${w.ptr}, ${g.outC}, ${g.group}, ${kg}, s);`);
     ap = 's';
-    sc = `s + ${perGroup * g.group}`;
+    sc = `s + ${wf}`;
   }
   ctx.line(`edgec_conv2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(mg)});`);
 }
@@ -163,7 +164,7 @@ function lowerConvTranspose(ctx: CLowerCtx): void {
   const og = g.outC / g.group;
   const mg = og * KH * KW;
   const rows = Math.max(1, Math.min(H, Math.floor(blockBudget(ctx) / (mg * W * 4))));
-  const work = mg * rows * W + Math.min(blk.kc, cg) * roundUp(Math.min(blk.nc, rows * W), GEMM_NR);
+  const work = roundUp(mg * rows * W, 16) + Math.min(blk.kc, cg) * roundUp(Math.min(blk.nc, rows * W), GEMM_NR);
   const perGroup = packedAFloats(mg, cg);
   let ap: string;
   let sc: string;
@@ -175,10 +176,11 @@ function lowerConvTranspose(ctx: CLowerCtx): void {
     ap = ctx.constArray('convt_w', { dtype: 'float32', shape: [packed.length], data: packed });
     sc = bindScratch(ctx, work);
   } else {
-    sc = bindScratch(ctx, perGroup * g.group + work);
+    const wf = roundUp(perGroup * g.group, 16);
+    sc = bindScratch(ctx, wf + work);
     ctx.line(`for (int gi = 0; gi < ${g.group}; gi++) edgec_sgemm_pack_a(${mg}, ${cg}, ${w.ptr} + (ptrdiff_t)gi * ${cg * mg}, 1, ${mg}, 1.0f, s + (ptrdiff_t)gi * ${perGroup});`);
     ap = 's';
-    sc = `s + ${perGroup * g.group}`;
+    sc = `s + ${wf}`;
   }
   const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
   ctx.line(`edgec_convtranspose2d(${x.ptr}, ${ap}, ${bias}, ${y.ptr}, ${args.join(', ')}, ${act}, ${sc}, ${rows}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(mg)});`);

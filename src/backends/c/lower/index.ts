@@ -11,6 +11,7 @@ import { layoutLowerings } from './layout.js';
 import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
+import { quantIntLowerings } from './quant.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -25,4 +26,9 @@ export const C_LOWERINGS: Record<string, CLowering> = {
   ...resizeLowerings,
   ...convLowerings,
   ...linalgLowerings,
+};
+
+/** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
+export const C_INT_LOWERINGS: Record<string, CLowering> = {
+  ...quantIntLowerings,
 };

@@ -55,7 +55,7 @@ export function gemmBlocking(target: CLowerCtx['target']): GemmBlocking {
 
 /** Floats of scratch edgec_sgemm needs (EDGEC_SGEMM_SCRATCH in gemm.h, with the B block clipped to N and K). */
 export function sgemmScratchFloats(m: number, n: number, k: number, aPacked: boolean, bPacked: boolean, blk: GemmBlocking): number {
-  return (aPacked ? 0 : roundUp(m, GEMM_MR) * k) + (bPacked ? 0 : Math.min(blk.kc, k) * roundUp(Math.min(blk.nc, n), GEMM_NR));
+  return (aPacked ? 0 : roundUp(roundUp(m, GEMM_MR) * k, 16)) + (bPacked ? 0 : Math.min(blk.kc, k) * roundUp(Math.min(blk.nc, n), GEMM_NR));
 }
 
 /** Whether the SGEMM should read run-time B (unit column stride) in place instead of packing it: only for a

@@ -1,0 +1,33 @@
+/* TFLite/gemmlowp fixed-point requantization: the integer arithmetic every int8 kernel shares. */
+#ifndef EDGEC_QMATH_H
+#define EDGEC_QMATH_H
+#include <stdint.h>
+#include "../edgec_runtime.h"
+
+/* gemmlowp SaturatingRoundingDoublingHighMul. */
+EDGEC_INLINE int32_t edgec_srdhm(int32_t a, int32_t b) {
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* gemmlowp RoundingDivideByPOT: x / 2^e, ties away from zero. */
+EDGEC_INLINE int32_t edgec_rdivpot(int32_t x, int e) {
+  int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+  int32_t remainder = x & mask;
+  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite MultiplyByQuantizedMultiplier: x * m * 2^(shift - 31), rounded. */
+EDGEC_INLINE int32_t edgec_mbqm(int32_t x, int32_t m, int shift) {
+  int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  return edgec_rdivpot(edgec_srdhm((int32_t)((uint32_t)x << left), m), right);
+}
+
+/* Saturate an int32 to [lo, hi]. */
+EDGEC_INLINE int32_t edgec_clampi(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+#endif

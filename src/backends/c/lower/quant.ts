@@ -1,0 +1,52 @@
+/** C lowerings of Quantize, Dequantize and LookupTable: elementwise loops with the parameters as literals. */
+import type { QuantParams } from '../../../ir/types.js';
+import { qRange } from '../../../quant/params.js';
+import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
+import { emitLoops, need, operand, type LoopOperand } from './elementwise.js';
+
+/** Scale and zero point as C: literals per tensor, or constant arrays broadcast along the channel axis. */
+function paramOperands(ctx: CLowerCtx, q: QuantParams, shape: readonly number[]): { scale: (xs: string[]) => string; zp: (xs: string[]) => string; ops: LoopOperand[] } {
+  if (q.scale.length === 1) return { scale: () => cFloat(q.scale[0]), zp: () => String(q.zeroPoint[0]), ops: [] };
+  const axis = q.axis ?? 0;
+  const bshape = shape.map((d, i) => (i === axis ? d : 1));
+  const s = ctx.constArray('qscale', { dtype: 'float32', shape: [q.scale.length], data: q.scale });
+  const z = ctx.constArray('qzero', { dtype: 'int32', shape: [q.zeroPoint.length], data: q.zeroPoint });
+  return {
+    scale: (xs) => xs[1],
+    zp: (xs) => xs[2],
+    ops: [{ ptr: `((const float *)${s})`, dtype: 'float32', shape: bshape }, { ptr: `((const int32_t *)${z})`, dtype: 'int32', shape: bshape }],
+  };
+}
+
+const quantize: CLowering = (ctx) => {
+  const x = need(ctx, 0);
+  const y = ctx.output(0);
+  const q = y.quant!;
+  const [qmin, qmax] = qRange(y.info.dtype);
+  const p = paramOperands(ctx, q, y.info.shape);
+  emitLoops(ctx, [operand(x), ...p.ops], operand(y), (xs) => ({
+    stmts: [`float r = rintf(${xs[0]} / ${p.scale(xs)});`, `int32_t z = ${p.zp(xs)};`,
+      `r = r < (float)(${qmin} - z) ? (float)(${qmin} - z) : r > (float)(${qmax} - z) ? (float)(${qmax} - z) : r;`],
+    value: `(${y.info.dtype}_t)((int32_t)r + z)`,
+  }));
+};
+
+const dequantize: CLowering = (ctx) => {
+  const x = need(ctx, 0);
+  const y = ctx.output(0);
+  const q = x.quant!;
+  const p = paramOperands(ctx, q, x.info.shape);
+  emitLoops(ctx, [operand(x), ...p.ops], operand(y), (xs) => ({ value: `(float)((int32_t)${xs[0]} - ${p.zp(xs)}) * ${p.scale(xs)}` }));
+};
+
+const lookupTable: CLowering = (ctx) => {
+  const x = need(ctx, 0);
+  const t = need(ctx, 1);
+  const y = ctx.output(0);
+  const off = x.info.dtype === 'int8' ? ' + 128' : '';
+  ctx.line(`const ${t.info.dtype}_t *EDGEC_RESTRICT lut = ${t.ptr};`);
+  emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({ value: `lut[(int)${v}${off}]` }));
+};
+
+/** Quantization ops → C (these only exist in integer form). */
+export const quantIntLowerings: Record<string, CLowering> = { Quantize: quantize, Dequantize: dequantize, LookupTable: lookupTable };

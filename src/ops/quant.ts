@@ -1,0 +1,72 @@
+/** The quantization vocabulary: Quantize, Dequantize and LookupTable (parameters live on the int tensors). */
+import type { DType, Value } from '../ir/types.js';
+import { attrString } from '../ir/attrs.js';
+import type { OpDef } from './registry.js';
+import { nodeError, requireInput } from './util.js';
+import { dequantizeData, quantizeData } from '../quant/params.js';
+
+const QUANT_TYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
+
+const quantize: OpDef = {
+  op: 'Quantize',
+  summary: 'float to int8/uint8/int16 with the output tensor\'s scale and zero point (round half to even, saturate)',
+  infer({ node, inputs }) {
+    const x = requireInput(node, inputs, 0);
+    const to = attrString(node, 'to', 'int8') as DType;
+    if (!QUANT_TYPES.includes(to)) nodeError(node, `cannot quantize to ${to}; use int8, uint8 or int16`);
+    if (x.dtype !== 'float32') nodeError(node, `input must be float32, not ${x.dtype}`);
+    return [{ dtype: to, shape: [...x.shape] }];
+  },
+  reference(node) {
+    nodeError(node, 'output tensor has no quantization parameters');
+  },
+  intReference(node, [x], [y]) {
+    if (!y.quant) nodeError(node, 'output tensor has no quantization parameters');
+    const v = x as Value;
+    return [{ dtype: y.dtype, shape: [...v.shape], data: quantizeData(v.data, v.shape, y.quant, y.dtype) }];
+  },
+};
+
+const dequantize: OpDef = {
+  op: 'Dequantize',
+  summary: 'int8/uint8/int16/int32 to float: (q - zero_point) * scale, per tensor or per channel',
+  infer({ node, inputs }) {
+    const x = requireInput(node, inputs, 0);
+    return [{ dtype: 'float32', shape: [...x.shape] }];
+  },
+  reference(node) {
+    nodeError(node, 'input tensor has no quantization parameters');
+  },
+  intReference(node, [x]) {
+    if (!x?.quant) nodeError(node, 'input tensor has no quantization parameters');
+    return [{ dtype: 'float32', shape: [...x.shape], data: dequantizeData(x.data, x.shape, x.quant) }];
+  },
+};
+
+const lookupTable: OpDef = {
+  op: 'LookupTable',
+  summary: 'int8/uint8 to int8/uint8 through a 256-entry table (quantized Sigmoid, Tanh, HardSwish, GELU, ...)',
+  infer({ node, inputs }) {
+    const x = requireInput(node, inputs, 0);
+    const t = requireInput(node, inputs, 1);
+    if (x.dtype !== 'int8' && x.dtype !== 'uint8') nodeError(node, `input must be int8 or uint8, not ${x.dtype}`);
+    if (t.shape.length !== 1 || t.shape[0] !== 256) nodeError(node, `table must have 256 entries, got [${t.shape.join('x')}]`);
+    return [{ dtype: t.dtype, shape: [...x.shape] }];
+  },
+  reference(node, [x, t]) {
+    return lookup(node.name, x as Value, t as Value);
+  },
+  intReference(node, [x, t]) {
+    return lookup(node.name, x as Value, t as Value);
+  },
+};
+
+function lookup(_name: string, x: Value, t: Value): Value[] {
+  const off = x.dtype === 'int8' ? 128 : 0;
+  const out = t.dtype === 'int8' ? new Int8Array(x.data.length) : new Uint8Array(x.data.length);
+  for (let i = 0; i < x.data.length; i++) out[i] = t.data[x.data[i] + off];
+  return [{ dtype: t.dtype, shape: [...x.shape], data: out }];
+}
+
+/** Registry entries of the quantization ops. */
+export const quantOps: OpDef[] = [quantize, dequantize, lookupTable];

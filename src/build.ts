@@ -16,6 +16,10 @@ import { EdgecError } from './util/errors.js';
 import { silentProgress, type Progress } from './util/progress.js';
 import { graphMacs, layerTable } from './inspect.js';
 import { verifyArtifact, type VerifyResult } from './verify/verify.js';
+import { verifyGraph } from './ir/verify.js';
+import type { CalibMethod } from './quant/calibrate.js';
+import { loadCalibration } from './quant/calib-data.js';
+import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -30,6 +34,13 @@ export interface BuildOptions {
   verify?: boolean;
   /** .npy inputs for verification, in graph-input order; seeded random when absent. */
   verifyInputs?: Value[];
+  /** Post-training quantization: 'int8' (needs calibration inputs). */
+  quantize?: 'int8';
+  /** Calibration inputs: a .npy (batch) or a folder of samples (see quant/calib-data.ts). */
+  calib?: string;
+  calibMethod?: CalibMethod;
+  /** Node names or op types kept in float. */
+  keepFloat?: string[];
   seed?: number;
   /** Max rel-L2 error of every output for verification to pass. */
   tolerance?: number;
@@ -53,12 +64,13 @@ export interface BuildReport {
   params: number;
   sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
   kernels: string[];
+  quantization?: QuantReport;
   verification?: VerifyResult;
   ok: boolean;
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadOnnx(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -78,7 +90,16 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
     },
   });
   progress.stop();
-  return { graph: g, reference, importedNodes, log };
+  let quantization: QuantReport | undefined;
+  let calibration: Record<string, Value>[] | undefined;
+  if (opts.quantize) {
+    if (!opts.calib) throw new EdgecError(`--quantize ${opts.quantize} needs calibration inputs: --calib <file.npy | folder>`);
+    calibration = loadCalibration(opts.calib, g);
+    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), progress });
+    if (opts.verifyIr) verifyGraph(g, 'after quantization');
+    log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
+  }
+  return { graph: g, reference, importedNodes, log, quantization, calibration };
 }
 
 function writeFiles(dir: string, files: Map<string, string>): void {
@@ -110,7 +131,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
-    const { graph, reference, importedNodes, log } = compileGraph(opts.model, target, opts);
+    const { graph, reference, importedNodes, log, quantization, calibration } = compileGraph(opts.model, target, opts);
     const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
@@ -125,12 +146,13 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
       kernels: art.kernels,
+      quantization,
       ok: true,
     };
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
-        inputs: opts.verifyInputs, seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+        inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
       report.ok = report.verification.passed;

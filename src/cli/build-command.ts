@@ -4,6 +4,8 @@ import { build, type BuildReport } from '../build.js';
 import { readNpy } from '../util/npy.js';
 import { terminalProgress } from '../util/progress.js';
 import { parseFrozenInputs, parseInputShapes } from './args.js';
+import type { CalibMethod } from '../quant/calibrate.js';
+import { formatQuantReport } from './quant-table.js';
 
 /** The verification table printed after `build --verify`. */
 export function formatReport(r: BuildReport): string {
@@ -11,7 +13,9 @@ export function formatReport(r: BuildReport): string {
   const kb = (n: number | undefined) => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
   lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
   lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
+  if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
   const v = r.verification;
+  if (v?.integer) lines.push('', `integer reference vs artifact: ${v.integer.bit_exact ? 'bit-exact' : 'MISMATCH'} (${v.integer.outputs.map((o) => `${o.name}: ${o.mismatches} differing`).join(', ')})`);
   if (v) {
     lines.push('');
     lines.push(`verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
@@ -41,7 +45,12 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('verify-input', { type: 'string', array: true, describe: '.npy input(s) for --verify, in graph-input order (default: seeded random)' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random verification inputs' })
         .option('tolerance', { type: 'number', default: 1e-4, describe: 'max rel_l2_err per output for --verify to pass' })
+        .option('quantize', { type: 'string', choices: ['int8'], describe: 'post-training quantization (TFLite int8 scheme: per-channel weights, per-tensor activations)' })
+        .option('calib', { type: 'string', describe: 'calibration inputs for --quantize: a .npy (one sample or a batch) or a folder of .npy samples' })
+        .option('calib-method', { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], default: 'mse', describe: 'how activation ranges are chosen from the calibration statistics' })
+        .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
         .option('sanitize', { type: 'boolean', default: false, describe: 'build the verification program with -fsanitize=address,undefined' })
+        .example('$0 build rec.onnx --input-shape x=1x3x48x320 --quantize int8 --calib calib/ -o out/rec8 --verify', 'int8 with calibration')
         .example('$0 build det.onnx --input-shape x=1x3x320x320 -o out/det --verify', 'compile and verify PP-OCR det'),
     handler: async (argv) => {
       const report = await build({
@@ -56,6 +65,10 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         seed: argv.seed as number,
         tolerance: argv.tolerance as number,
         sanitize: argv.sanitize as boolean,
+        quantize: argv.quantize as 'int8' | undefined,
+        calib: argv.calib as string | undefined,
+        calibMethod: argv['calib-method'] as CalibMethod,
+        keepFloat: (argv['keep-float'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
         progress: terminalProgress(),
       });
       process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);

@@ -17,6 +17,8 @@ export interface VerifyResult {
   inputs: string;
   outputs: OutputMetrics[];
   code_bytes?: number;
+  /** Integer artifacts: the C outputs against the integer reference, which must agree bit for bit. */
+  integer?: { bit_exact: boolean; outputs: { name: string; mismatches: number; max_abs_diff: number }[] };
 }
 
 /** Seeded inputs for a graph: uniform [-1, 1) for floats, small non-negative ints for integer inputs (indices). */
@@ -72,11 +74,31 @@ export async function verifyArtifact(
   progress.update(2, 'artifact');
   progress.stop();
   const outputs = reference.outputs.map((n, i) => compareValues(n, got.outputs[i], expected[n]));
+  const integer = [...compiled.tensors.values()].some((t) => t.quant) ? integerAgreement(compiled, feeds, got.outputs) : undefined;
   return {
-    passed: outputs.every((o) => o.rel_l2_err <= opts.tolerance),
+    passed: integer ? integer.bit_exact && outputs.every((o) => o.rel_l2_err <= opts.tolerance) : outputs.every((o) => o.rel_l2_err <= opts.tolerance),
+    integer,
     tolerance: opts.tolerance,
     inputs: opts.inputs ? 'user' : `seeded random (seed ${opts.seed})`,
     outputs,
     code_bytes: await codeBytes(dir),
   };
+}
+
+/** Compare artifact outputs with the compiled graph's integer reference, element for element. */
+function integerAgreement(compiled: Graph, feeds: Record<string, Value>, got: Value[]): NonNullable<VerifyResult['integer']> {
+  const ref = runReference(compiled, feeds);
+  const outputs = compiled.outputs.map((n, i) => {
+    const a = got[i].data;
+    const r = ref[n].data;
+    let mismatches = 0;
+    let maxAbs = 0;
+    for (let k = 0; k < r.length; k++) {
+      if (a[k] === r[k] || (Number.isNaN(a[k]) && Number.isNaN(r[k]))) continue;
+      mismatches++;
+      maxAbs = Math.max(maxAbs, Math.abs(a[k] - r[k]));
+    }
+    return { name: n, mismatches, max_abs_diff: maxAbs };
+  });
+  return { bit_exact: outputs.every((o) => o.mismatches === 0), outputs };
 }

@@ -1,0 +1,199 @@
+/** The int8 quantizer: rewrites a calibrated float graph into integer nodes, float islands and Quantize/Dequantize edges. */
+import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.js';
+import { attrFloat, attrInt, attrString } from '../ir/attrs.js';
+import { getOp } from '../ops/registry.js';
+import { EdgecError } from '../util/errors.js';
+import { chooseQuantParams, dequantizeData, quantizeData, weightParams } from './params.js';
+import { roundHalfEven } from './fixed-point.js';
+import type { Range } from './calibrate.js';
+
+/** What the quantizer needs besides the graph. */
+export interface QuantizeInt8Options {
+  /** Calibrated clipping range of every float activation tensor. */
+  ranges: Map<string, Range>;
+  /** Node names or op types that stay float. */
+  keepFloat?: ReadonlySet<string>;
+}
+
+/** How one node was treated, for the report. */
+export interface QuantDecision {
+  node: string;
+  op: string;
+  mode: 'int8' | 'table' | 'float';
+  reason?: string;
+}
+
+/** Where a requantizing op keeps its weights: input index → 'bias' or the weight's output-channel axis. */
+type WeightInputs = (node: Node, g: Graph) => Record<number, number | 'bias'>;
+
+const rank = (g: Graph, t: string) => g.tensors.get(t)?.shape.length ?? 0;
+const isConst = (g: Graph, t: string | undefined) => !!t && !!g.tensors.get(t)?.data;
+
+/** Weight and bias inputs of the GEMM-like ops (per-channel weights; int32 bias at s_x * s_w). */
+const WEIGHT_INPUTS: Record<string, WeightInputs> = {
+  Conv: () => ({ 1: 0, 2: 'bias' }),
+  ConvTranspose: () => ({ 1: 1, 2: 'bias' }),
+  Gemm: (n, g) => {
+    const w: Record<number, number | 'bias'> = { 2: 'bias' };
+    if (isConst(g, n.inputs[1])) w[1] = attrInt(n, 'transB', 0) ? 0 : 1;
+    return w;
+  },
+  MatMul: (n, g) => {
+    const w: Record<number, number | 'bias'> = {};
+    if (isConst(g, n.inputs[1])) w[1] = rank(g, n.inputs[1]) - 1;
+    return w;
+  },
+};
+
+/** Output parameters TFLite fixes for some ops instead of calibrating them. */
+const FIXED_OUTPUT: Record<string, QuantParams> = {
+  Softmax: { scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(-128) },
+};
+
+/** Why a node cannot take its op's integer form (mode-dependent limits), or undefined when it can. */
+const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefined> = {
+  Resize: (n) => (attrString(n, 'mode', 'nearest') !== 'nearest' ? 'only nearest Resize keeps int8' : undefined),
+  Gemm: (n, g) => (attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1 ? 'Gemm alpha/beta are not 1' : n.inputs[2] && (!isConst(g, n.inputs[2]) || rank(g, n.inputs[2]) > 1) ? 'Gemm C is not a constant vector' : undefined),
+  Conv: (n, g) => (!isConst(g, n.inputs[1]) ? 'run-time weights' : undefined),
+  ConvTranspose: (n, g) => (!isConst(g, n.inputs[1]) ? 'run-time weights' : undefined),
+};
+
+/** Quantize a float graph in place (after calibration); returns the per-node decisions and each float tensor's int8 twin. */
+export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: QuantDecision[]; intOf: Map<string, string> } {
+  const decisions: QuantDecision[] = [];
+  const intOf = new Map<string, string>(); // float tensor → its int8 twin
+  const produced = new Set<string>(g.inputs); // float tensors that exist at this point
+  const replaced = new Set<string>(); // float tensors whose producer became integer
+  const out: Node[] = [];
+  let seq = 0;
+  const addTensor = (t: Tensor) => g.tensors.set(t.name, t);
+  const fresh = (stem: string) => {
+    let n = stem;
+    while (g.tensors.has(n)) n = `${stem}_${++seq}`;
+    return n;
+  };
+  const paramsOf = (t: string): QuantParams => {
+    const r = opts.ranges.get(t);
+    if (!r) throw new EdgecError(`${g.source}: tensor '${t}' has no calibration range; the calibration run did not reach it`);
+    return chooseQuantParams(r.min, r.max);
+  };
+
+  /** The int8 twin of a float tensor: a quantized constant, or a Quantize node on the calibrated range. */
+  const toInt = (t: string, quant?: QuantParams): string => {
+    const have = intOf.get(t);
+    if (have) return have;
+    const src = g.tensors.get(t)!;
+    const name = fresh(`${t}_q8`);
+    if (src.data) {
+      const q = quant ?? constParams(src);
+      addTensor({ name, dtype: 'int8', shape: [...src.shape], data: quantizeData(src.data, src.shape, q, 'int8'), quant: q });
+    } else {
+      const q = quant ?? paramsOf(t);
+      addTensor({ name, dtype: 'int8', shape: [...src.shape], quant: q });
+      out.push({ name: `${name}_quantize`, op: 'Quantize', inputs: [t], outputs: [name], attrs: {} });
+    }
+    intOf.set(t, name);
+    return name;
+  };
+  /** Make sure a float tensor exists (a Dequantize of its int twin when its producer went integer). */
+  const toFloat = (t: string) => {
+    if (!t || produced.has(t) || isConst(g, t) || !replaced.has(t)) return;
+    out.push({ name: `${t}_dequantize`, op: 'Dequantize', inputs: [intOf.get(t)!], outputs: [t], attrs: {} });
+    produced.add(t);
+  };
+
+  for (const n of g.nodes) {
+    const def = getOp(n.op);
+    const kept = opts.keepFloat?.has(n.name) || opts.keepFloat?.has(n.op);
+    const limit = INT_LIMITS[n.op]?.(n, g);
+    const x0 = n.inputs[0];
+    const inputIsInt = !!x0 && intOf.has(x0) && !isConst(g, x0);
+    const floatOut = n.outputs.every((o) => !o || g.tensors.get(o)!.dtype === 'float32');
+    let mode: QuantDecision['mode'] = 'float';
+    let reason: string | undefined = kept ? 'kept float by request' : limit;
+    if (!kept && !limit && floatOut) {
+      if (def.quant === 'requant') mode = 'int8';
+      else if (def.quant === 'same' && inputIsInt) mode = 'int8';
+      else if (def.quant === 'lut' && inputIsInt && n.outputs.length === 1) mode = 'table';
+      else if (!def.quant) reason = 'no int8 kernel';
+      else reason = 'input is float';
+    }
+    decisions.push({ node: n.name, op: n.op, mode, reason: mode === 'float' ? reason : undefined });
+
+    if (mode === 'float') {
+      n.inputs.forEach(toFloat);
+      out.push(n);
+      n.outputs.forEach((o) => o && produced.add(o));
+      continue;
+    }
+    if (mode === 'table') {
+      const xq = intOf.get(x0)!;
+      const xqp = g.tensors.get(xq)!.quant!;
+      const y = n.outputs[0];
+      const yq = paramsOf(y);
+      const codes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+      const xs = dequantizeData(codes, [256], xqp);
+      const consts = n.inputs.slice(1).map((t) => (t ? (g.tensors.get(t) as Value) : undefined));
+      const [fy] = def.reference(n, [{ dtype: 'float32', shape: [256], data: xs }, ...consts]);
+      const table = fresh(`${n.name}_table`);
+      addTensor({ name: table, dtype: 'int8', shape: [256], data: quantizeData(fy.data, [256], yq, 'int8'), quant: yq });
+      const yName = fresh(`${y}_q8`);
+      addTensor({ name: yName, dtype: 'int8', shape: [...g.tensors.get(y)!.shape], quant: yq });
+      out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: n.op } } });
+      intOf.set(y, yName);
+      replaced.add(y);
+      continue;
+    }
+    // Integer node.
+    const weights = WEIGHT_INPUTS[n.op]?.(n, g) ?? {};
+    const inputs = n.inputs.map((t, k) => {
+      if (!t) return t;
+      const w = weights[k];
+      if (w === 'bias') return t; // after the data inputs are known
+      if (typeof w === 'number') return toInt(t, weightParams(g.tensors.get(t) as Value, w));
+      if (def.quant === 'same' && k > 0) return t; // shape/index operands
+      if (g.tensors.get(t)!.dtype !== 'float32') return t;
+      return toInt(t);
+    });
+    const biasAt = Object.entries(weights).find(([, w]) => w === 'bias');
+    if (biasAt && inputs[Number(biasAt[0])]) {
+      const k = Number(biasAt[0]);
+      const b = g.tensors.get(n.inputs[k])!;
+      const sx = g.tensors.get(inputs[0])!.quant!.scale[0];
+      const wq = g.tensors.get(inputs[1])!.quant!;
+      const name = fresh(`${n.inputs[k]}_i32`);
+      const data = new Int32Array(b.data!.length);
+      const scale = new Float32Array(data.length);
+      for (let c = 0; c < data.length; c++) {
+        scale[c] = Math.fround(sx * wq.scale[wq.scale.length === 1 ? 0 : c]);
+        data[c] = roundHalfEven(b.data![c] / scale[c]);
+      }
+      addTensor({ name, dtype: 'int32', shape: [...b.shape], data, quant: { scale, zeroPoint: new Int32Array(data.length), axis: 0 } });
+      inputs[k] = name;
+    }
+    const outputs = n.outputs.map((o) => {
+      if (!o) return o;
+      const q = def.quant === 'same' ? g.tensors.get(inputs[0])!.quant! : FIXED_OUTPUT[n.op] ?? paramsOf(o);
+      const name = fresh(`${o}_q8`);
+      addTensor({ name, dtype: 'int8', shape: [...g.tensors.get(o)!.shape], quant: q });
+      intOf.set(o, name);
+      replaced.add(o);
+      return name;
+    });
+    out.push({ ...n, inputs, outputs });
+  }
+  g.outputs.forEach(toFloat);
+  g.nodes = out;
+  return { decisions, intOf };
+}
+
+/** Per-tensor params of a constant operand (Add's bias vector, Mul's scale...). */
+function constParams(t: Tensor): QuantParams {
+  let lo = 0;
+  let hi = 0;
+  for (const v of t.data!) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return chooseQuantParams(lo, hi);
+}

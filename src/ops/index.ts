@@ -12,6 +12,7 @@ import { resizeOps } from './resize.js';
 import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { quantOps } from './quant.js';
+import { qdqOps } from './qdq.js';
 
 let done = false;
 
@@ -30,6 +31,7 @@ export function registerAllOps(): void {
   registerOps(resizeOps);
   registerOps(convOps);
   registerOps(quantOps);
+  registerOps(qdqOps);
   registerOps(linalgOps);
 }
 

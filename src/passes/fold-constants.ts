@@ -5,8 +5,8 @@ import { numel } from '../ir/dtype.js';
 import { constValue } from '../ir/graph.js';
 import type { Pass } from './pass.js';
 
-/** Ops never folded, whatever their inputs (none today; randomness would go here). */
-const NEVER_FOLD = new Set<string>();
+/** Ops never folded: Dequantize of int8 weights stays until fuse-qdq has let integer ops take the int8 data. */
+const NEVER_FOLD = new Set<string>(['Dequantize']);
 
 /** A fold whose outputs exceed this many elements and 4x its inputs' size stays a run-time node (ConstantOfShape, Expand, Tile). */
 const FOLD_GROWTH_LIMIT = 1 << 20;

@@ -8,16 +8,21 @@ import { removeIdentity } from './remove-identity.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldAffine } from './fold-affine.js';
 import { fuseActivation } from './fuse-activation.js';
+import { lowerQdq } from './lower-qdq.js';
+import { fuseQdq } from './fuse-qdq.js';
 
 /** Passes that every target runs, in order. */
 export const CORE_PASSES: readonly Pass[] = [
   inferShapes,
+  foldConstants,
+  lowerQdq,
   foldConstants,
   eliminateDeadCode,
   removeIdentity,
   foldBatchNorm,
   foldAffine,
   fuseActivation,
+  fuseQdq,
   foldConstants,
   eliminateDeadCode,
 ];

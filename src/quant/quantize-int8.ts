@@ -3,7 +3,8 @@ import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.js';
 import { attrFloat, attrInt, attrString } from '../ir/attrs.js';
 import { getOp } from '../ops/registry.js';
 import { EdgecError } from '../util/errors.js';
-import { chooseQuantParams, dequantizeData, quantizeData, weightParams } from './params.js';
+import { chooseQuantParams, quantizeData, weightParams } from './params.js';
+import { int8Table } from './table.js';
 import { roundHalfEven } from './fixed-point.js';
 import type { Range } from './calibrate.js';
 
@@ -24,13 +25,13 @@ export interface QuantDecision {
 }
 
 /** Where a requantizing op keeps its weights: input index → 'bias' or the weight's output-channel axis. */
-type WeightInputs = (node: Node, g: Graph) => Record<number, number | 'bias'>;
+export type WeightInputs = (node: Node, g: Graph) => Record<number, number | 'bias'>;
 
 const rank = (g: Graph, t: string) => g.tensors.get(t)?.shape.length ?? 0;
 const isConst = (g: Graph, t: string | undefined) => !!t && !!g.tensors.get(t)?.data;
 
 /** Weight and bias inputs of the GEMM-like ops (per-channel weights; int32 bias at s_x * s_w). */
-const WEIGHT_INPUTS: Record<string, WeightInputs> = {
+export const WEIGHT_INPUTS: Record<string, WeightInputs> = {
   Conv: () => ({ 1: 0, 2: 'bias' }),
   ConvTranspose: () => ({ 1: 1, 2: 'bias' }),
   Gemm: (n, g) => {
@@ -51,7 +52,7 @@ const FIXED_OUTPUT: Record<string, QuantParams> = {
 };
 
 /** Why a node cannot take its op's integer form (mode-dependent limits), or undefined when it can. */
-const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefined> = {
+export const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefined> = {
   Resize: (n) => (attrString(n, 'mode', 'nearest') !== 'nearest' ? 'only nearest Resize keeps int8' : undefined),
   Gemm: (n, g) => (attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1 ? 'Gemm alpha/beta are not 1' : n.inputs[2] && (!isConst(g, n.inputs[2]) || rank(g, n.inputs[2]) > 1) ? 'Gemm C is not a constant vector' : undefined),
   Conv: (n, g) => (!isConst(g, n.inputs[1]) ? 'run-time weights' : undefined),
@@ -131,12 +132,10 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       const xqp = g.tensors.get(xq)!.quant!;
       const y = n.outputs[0];
       const yq = paramsOf(y);
-      const codes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
-      const xs = dequantizeData(codes, [256], xqp);
       const consts = n.inputs.slice(1).map((t) => (t ? (g.tensors.get(t) as Value) : undefined));
-      const [fy] = def.reference(n, [{ dtype: 'float32', shape: [256], data: xs }, ...consts]);
+      const data = int8Table(n, xqp, yq, consts);
       const table = fresh(`${n.name}_table`);
-      addTensor({ name: table, dtype: 'int8', shape: [256], data: quantizeData(fy.data, [256], yq, 'int8'), quant: yq });
+      addTensor({ name: table, dtype: 'int8', shape: [256], data, quant: yq });
       const yName = fresh(`${y}_q8`);
       addTensor({ name: yName, dtype: 'int8', shape: [...g.tensors.get(y)!.shape], quant: yq });
       out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: n.op } } });

@@ -2,6 +2,7 @@
 import type { Attr, DType, Node, Value } from '../../ir/types.js';
 import { EdgecError } from '../../util/errors.js';
 import { dtypeOf } from './proto.js';
+import { MS_QUANT_RULES, ONNX_QUANT_RULES } from './qdq-rules.js';
 
 /** What an import rule can ask about the model while rewriting one node. */
 export interface ImportCtx {
@@ -177,4 +178,10 @@ export const ONNX_IMPORT_RULES: Record<string, ImportRule> = {
   Sigmoid: same, Sign: same, Sin: same, Slice: slice, Softmax: softmaxLike, Softplus: same, Softsign: same,
   SpaceToDepth: same, Split: split, Sqrt: same, Squeeze: squeezeLike, Sub: same, Sum: same, Tanh: same,
   Tile: same, Transpose: same, Unsqueeze: squeezeLike, Upsample: resize, Where: same,
+  ...ONNX_QUANT_RULES,
+};
+
+/** Rules of other op domains, by domain. */
+export const DOMAIN_IMPORT_RULES: Record<string, Record<string, ImportRule>> = {
+  'com.microsoft': MS_QUANT_RULES,
 };

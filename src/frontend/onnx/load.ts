@@ -6,7 +6,7 @@ import type { Attr, Graph, Node, Tensor, Value } from '../../ir/types.js';
 import { EdgecError } from '../../util/errors.js';
 import { findOp } from '../../ops/registry.js';
 import { onnx, num, tensorFromProto, dtypeOf } from './proto.js';
-import { ONNX_IMPORT_RULES, type ImportCtx } from './import-rules.js';
+import { DOMAIN_IMPORT_RULES, ONNX_IMPORT_RULES, type ImportCtx } from './import-rules.js';
 
 /** Options for loading: concrete shapes for inputs whose dims are symbolic. */
 export interface LoadOptions {
@@ -143,7 +143,7 @@ export function onnxToGraph(model: OnnxNs.ModelProto, file: string, opts: LoadOp
       addConst(node.outputs[0], constantNodeValue(node, where));
       continue;
     }
-    const rule = domain ? undefined : ONNX_IMPORT_RULES[opType];
+    const rule = domain ? DOMAIN_IMPORT_RULES[p.domain ?? '']?.[opType] : ONNX_IMPORT_RULES[opType];
     if (!rule) {
       const key = `${domain}${opType}`;
       unsupported.set(key, [...(unsupported.get(key) ?? []), name]);

@@ -16,6 +16,8 @@ export interface NodeIn {
   outputs: string[];
   attrs?: Record<string, AttrIn>;
   name?: string;
+  /** Op domain (e.g. com.microsoft); default ONNX. */
+  domain?: string;
 }
 /** A model: graph inputs with shapes (float32 unless dtype given), initializers, nodes, output names. */
 export interface ModelIn {
@@ -57,7 +59,7 @@ export function makeModel(m: ModelIn): Uint8Array {
   });
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: m.opset ?? 17 }],
+    opsetImport: [{ domain: '', version: m.opset ?? 17 }, ...(m.nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     producerName: 'edgec-test',
     graph: {
       name: 'test',
@@ -67,6 +69,7 @@ export function makeModel(m: ModelIn): Uint8Array {
       node: m.nodes.map((n, i) => ({
         name: n.name ?? `${n.op}_${i}`,
         opType: n.op,
+        domain: n.domain ?? '',
         input: n.inputs,
         output: n.outputs,
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrProto(k, v)),

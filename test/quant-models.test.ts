@@ -1,0 +1,89 @@
+/** int8 post-training quantization of the real PP-OCR models: accuracy on rendered text, SQNR, size, bit-exactness. */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Value } from '../src/ir/types.js';
+import { build, type BuildReport } from '../src/build.js';
+import { getTarget } from '../src/targets/targets.js';
+import { runnerFor } from '../src/runners/runner.js';
+import { writeNpy } from '../src/util/npy.js';
+import { sqnrDb } from '../src/quant/params.js';
+import { REAL_MODELS } from './helpers/models.js';
+import { detInput, haveOcrLines, lineTexts, recInput } from './helpers/ocr-inputs.js';
+import { charAccuracy, ctcDecode } from './helpers/ocr.js';
+import { runOrt } from './helpers/ort.js';
+
+const model = (name: string) => REAL_MODELS.find((m) => m.name === name)!;
+const have = (name: string) => haveOcrLines() && fs.existsSync(model(name).file);
+
+/** Quantize a model with calibration samples and build + verify the artifact; returns the report and a run function. */
+async function quantized(name: string, calib: Value[]): Promise<{ report: BuildReport; run: (x: Value) => Promise<Value> }> {
+  const m = model(name);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edgec-q-${name}-`));
+  fs.mkdirSync(path.join(dir, 'calib'));
+  calib.forEach((v, i) => writeNpy(path.join(dir, 'calib', `${String(i).padStart(3, '0')}.npy`), v));
+  const outDir = path.join(dir, 'out');
+  const report = await build({ model: m.file, outDir, target: 'c', inputShapes: { [m.input]: m.shape }, quantize: 'int8', calib: path.join(dir, 'calib'), verify: true });
+  const target = getTarget('c');
+  const runner = runnerFor(target);
+  const program = await runner.build(outDir, 'model', target);
+  const info = report.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape }));
+  return { report, run: async (x) => (await runner.run(program, [x], info)).outputs[0] };
+}
+
+/** Float output of the original model (onnxruntime, which our float C matches to 1e-5). */
+async function floatOut(name: string, x: Value): Promise<Value> {
+  const m = model(name);
+  return Object.values(await runOrt(m.file, { [m.input]: x }))[0];
+}
+
+function checkReport(t: import('ava').ExecutionContext, r: BuildReport, floatWeightBytes: number) {
+  t.true(r.verification!.integer!.bit_exact, JSON.stringify(r.verification!.integer));
+  const ratio = r.sizes.weights_bytes / floatWeightBytes;
+  t.log(`weights ${r.sizes.weights_bytes} B = ${ratio.toFixed(3)}x float; float islands: ${r.quantization!.float_islands.map((f) => f.op).join(', ') || 'none'}`);
+  t.true(ratio <= 0.26, `int8 weights are ${ratio.toFixed(3)}x the float bytes`);
+}
+
+const floatWeights = (name: string) => {
+  // Float parameters of the folded graph, 4 bytes each (what the float C artifact stores, before panel padding).
+  return async () => {
+    const m = model(name);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-f-'));
+    const r = await build({ model: m.file, outDir: path.join(dir, 'out'), target: 'c', inputShapes: { [m.input]: m.shape } });
+    return r.params * 4;
+  };
+};
+
+test.serial('PP-OCRv4 rec int8: character accuracy within 1 point of float on held-out lines, bit-exact C', async (t) => {
+  if (!have('ppocr-rec')) { t.log('skipped: ../shared/data/ocr_lines or the PP-OCR models are missing'); return t.pass(); }
+  const texts = lineTexts();
+  const { report, run } = await quantized('ppocr-rec', Array.from({ length: 16 }, (_, i) => recInput(i)));
+  checkReport(t, report, await floatWeights('ppocr-rec')());
+  const fPred: string[] = [];
+  const qPred: string[] = [];
+  for (let i = 16; i < 80; i++) {
+    const x = recInput(i);
+    fPred.push(ctcDecode(await floatOut('ppocr-rec', x)));
+    qPred.push(ctcDecode(await run(x)));
+  }
+  const fAcc = charAccuracy(fPred, texts.slice(16, 80));
+  const qAcc = charAccuracy(qPred, texts.slice(16, 80));
+  t.log(`rec character accuracy on lines 16-79: float ${fAcc.toFixed(2)}%, int8 ${qAcc.toFixed(2)}% (output SQNR ${report.quantization!.outputs[0].sqnr_db} dB on a calibration line)`);
+  t.true(fAcc - qAcc <= 1.0, `int8 loses ${(fAcc - qAcc).toFixed(2)} points`);
+});
+
+for (const [name, calib, evals] of [
+  ['ppocr-det', () => [0, 12, 24, 36].map(detInput), () => [48, 60, 66].map(detInput)],
+  ['ppocr-cls', () => Array.from({ length: 16 }, (_, i) => recInput(i, 192)), () => Array.from({ length: 8 }, (_, i) => recInput(16 + i * 8, 192))],
+] as const) {
+  test.serial(`${name} int8: output SQNR >= 20 dB against float on held-out inputs, bit-exact C`, async (t) => {
+    if (!have(name)) { t.log('skipped: ../shared/data/ocr_lines or the PP-OCR models are missing'); return t.pass(); }
+    const { report, run } = await quantized(name, calib());
+    checkReport(t, report, await floatWeights(name)());
+    const sq: number[] = [];
+    for (const x of evals()) sq.push(sqnrDb((await floatOut(name, x)).data, (await run(x)).data));
+    t.log(`${name} output SQNR on held-out inputs: ${sq.map((s) => s.toFixed(1)).join(', ')} dB`);
+    t.true(Math.min(...sq) >= 20, `SQNR ${Math.min(...sq).toFixed(1)} dB`);
+  });
+}

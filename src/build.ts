@@ -41,6 +41,10 @@ export interface BuildOptions {
   calibMethod?: CalibMethod;
   /** Node names or op types kept in float. */
   keepFloat?: string[];
+  /** Mixed precision: keep sensitive layers float until every output reaches this SQNR (dB). */
+  minSqnr?: number;
+  /** Mixed precision: weight-byte budget the kept-float layers must fit. */
+  maxWeightBytes?: number;
   seed?: number;
   /** Max rel-L2 error of every output for verification to pass. */
   tolerance?: number;
@@ -70,7 +74,7 @@ export interface BuildReport {
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadOnnx(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -95,7 +99,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   if (opts.quantize) {
     if (!opts.calib) throw new EdgecError(`--quantize ${opts.quantize} needs calibration inputs: --calib <file.npy | folder>`);
     calibration = loadCalibration(opts.calib, g);
-    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), progress });
+    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
   }

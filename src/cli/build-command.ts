@@ -49,6 +49,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('calib', { type: 'string', describe: 'calibration inputs for --quantize: a .npy (one sample or a batch) or a folder of .npy samples' })
         .option('calib-method', { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], default: 'mse', describe: 'how activation ranges are chosen from the calibration statistics' })
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
+        .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
+        .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
         .option('sanitize', { type: 'boolean', default: false, describe: 'build the verification program with -fsanitize=address,undefined' })
         .example('$0 build rec.onnx --input-shape x=1x3x48x320 --quantize int8 --calib calib/ -o out/rec8 --verify', 'int8 with calibration')
         .example('$0 build det.onnx --input-shape x=1x3x320x320 -o out/det --verify', 'compile and verify PP-OCR det'),
@@ -68,6 +70,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         quantize: argv.quantize as 'int8' | undefined,
         calib: argv.calib as string | undefined,
         calibMethod: argv['calib-method'] as CalibMethod,
+        minSqnr: argv['min-sqnr'] as number | undefined,
+        maxWeightBytes: argv['max-weights'] as number | undefined,
         keepFloat: (argv['keep-float'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
         progress: terminalProgress(),
       });

@@ -1,5 +1,6 @@
 /** `edgec inspect`: a model's inputs/outputs, ops, shapes, params and MACs per layer. */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { onnx } from 'onnx-proto';
 import '../ops/index.js';
@@ -14,6 +15,8 @@ import { formatSummary } from '../inspect.js';
 import { printGraph } from '../ir/printer.js';
 import { EdgecError } from '../util/errors.js';
 import { parseInputShapes } from './args.js';
+import { formatQuantReport } from './quant-table.js';
+import type { QuantReport } from '../quant/quantize.js';
 
 /** I/O signature straight from the file, for models whose dims are not bound yet. */
 function signature(file: string): string {
@@ -41,9 +44,15 @@ export const inspectCommand: CommandModule = {
       .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file' })
       .option('input-shape', { type: 'string', array: true, describe: 'bind input dims: NAME=1x3x224x224' })
       .option('optimized', { type: 'boolean', default: false, describe: 'show the graph after all passes (fusion, folding) as it is compiled' })
-      .option('ir', { type: 'boolean', default: false, describe: 'print the IR text instead of the layer table' }),
+      .option('ir', { type: 'boolean', default: false, describe: 'print the IR text instead of the layer table' })
+      .option('quant', { type: 'boolean', default: false, describe: 'for an output folder of `build --quantize`: every quantized tensor, the ones losing most first' })
+      .example('$0 inspect out/rec8 --quant', 'rank the layers an int8 build loses the most on'),
   handler: (argv) => {
     const file = argv.model as string;
+    if (argv.quant) {
+      process.stdout.write(`${quantTable(file)}\n`);
+      return;
+    }
     const shapes = parseInputShapes(argv['input-shape'] as string[] | undefined);
     let g;
     try {
@@ -59,3 +68,12 @@ export const inspectCommand: CommandModule = {
     process.stdout.write(`${argv.ir ? printGraph(g) : formatSummary(g)}\n`);
   },
 };
+
+/** The quantization table of a build folder's report.json. */
+function quantTable(dir: string): string {
+  const report = path.join(dir, 'report.json');
+  if (!fs.existsSync(report)) throw new EdgecError(`inspect --quant: ${dir} has no report.json; give the -o folder of 'edgec build --quantize int8'`);
+  const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { quantization?: QuantReport };
+  if (!r.quantization) throw new EdgecError(`inspect --quant: ${dir} was not built with --quantize`);
+  return formatQuantReport(r.quantization, Infinity);
+}

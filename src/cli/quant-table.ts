@@ -7,6 +7,11 @@ export function formatQuantReport(q: QuantReport, top: number): string {
   const ints = q.nodes.filter((n) => n.mode !== 'float').length;
   lines.push(`quantized ${q.scheme} (${q.method} calibration, ${q.samples} samples): ${ints} of ${q.nodes.length} nodes integer, ${q.float_islands.length} float`);
   for (const o of q.outputs) lines.push(`  output ${o.name}: SQNR ${o.sqnr_db.toFixed(1)} dB against float`);
+  const mp = q.mixed_precision;
+  if (mp) {
+    lines.push(`  mixed precision (min SQNR ${mp.min_sqnr_db ?? '-'} dB, weight budget ${mp.max_weight_bytes ?? '-'} B): ${mp.steps.filter((s) => s.kept).length} layer(s) kept float`);
+    for (const s of mp.steps) lines.push(`    ${s.kept ? 'float' : 'int8 '} ${s.node} (${s.op}, lost ${s.drop_db} dB) -> output ${s.output_sqnr_db} dB, weights ${s.weight_bytes} B`);
+  }
   const islands = new Map<string, number>();
   for (const f of q.float_islands) islands.set(`${f.op} (${f.reason ?? 'float'})`, (islands.get(`${f.op} (${f.reason ?? 'float'})`) ?? 0) + 1);
   if (islands.size) lines.push(`  float islands: ${[...islands].map(([k, n]) => `${n}x ${k}`).join(', ')}`);

@@ -1,13 +1,15 @@
-/** The `--quantize int8` driver: split activations, calibrate, rewrite to integers, measure every tensor's SQNR. */
+/** The `--quantize int8` driver: split activations, calibrate, rewrite to integers, measure SQNR, mixed precision. */
 import type { Graph, Value } from '../ir/types.js';
-import { cloneGraph } from '../ir/graph.js';
+import { cloneGraph, producers } from '../ir/graph.js';
+import { byteSize } from '../ir/dtype.js';
 import { runReference } from '../interp/reference.js';
 import { runPipeline } from '../passes/pass.js';
 import { splitActivations } from '../passes/split-activations.js';
 import { foldConstants } from '../passes/fold-constants.js';
 import { eliminateDeadCode } from '../passes/eliminate-dead-code.js';
 import { silentProgress, type Progress } from '../util/progress.js';
-import { chooseRanges, collectHistograms, type CalibMethod } from './calibrate.js';
+import { EdgecError } from '../util/errors.js';
+import { chooseRanges, collectHistograms, type CalibMethod, type Range } from './calibrate.js';
 import { quantizeInt8, type QuantDecision } from './quantize-int8.js';
 import { dequantizeData, sqnrDb } from './params.js';
 
@@ -16,6 +18,10 @@ export interface QuantizeOptions {
   calib: Record<string, Value>[];
   method: CalibMethod;
   keepFloat?: ReadonlySet<string>;
+  /** Keep the most sensitive layers float until every output's SQNR (dB) reaches this. */
+  minSqnr?: number;
+  /** Never let kept-float layers push the constant bytes above this budget. */
+  maxWeightBytes?: number;
   progress?: Progress;
 }
 
@@ -26,6 +32,17 @@ export interface QuantTensorReport {
   zero_point: number;
   /** SQNR (dB) of the dequantized int8 tensor against the float tensor on the first calibration sample. */
   sqnr_db: number;
+}
+
+/** One mixed-precision step: a layer moved back to float and what it gave. */
+export interface PrecisionChoice {
+  node: string;
+  op: string;
+  /** SQNR the layer's output lost against its inputs (dB): why it was chosen. */
+  drop_db: number;
+  output_sqnr_db: number;
+  weight_bytes: number;
+  kept: boolean;
 }
 
 /** What quantization did, for report.json. */
@@ -39,6 +56,59 @@ export interface QuantReport {
   tensors: QuantTensorReport[];
   /** Output SQNR (dB) of the whole integer graph against the float graph, per output, on the calibration sample. */
   outputs: { name: string; sqnr_db: number }[];
+  weight_bytes: number;
+  mixed_precision?: { min_sqnr_db?: number; max_weight_bytes?: number; steps: PrecisionChoice[] };
+}
+
+interface Attempt {
+  graph: Graph;
+  decisions: QuantDecision[];
+  tensors: QuantTensorReport[];
+  outputs: { name: string; sqnr_db: number }[];
+  weightBytes: number;
+}
+
+const round2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
+const worst = (a: Attempt) => Math.min(...a.outputs.map((o) => o.sqnr_db));
+
+/** Constant bytes of a graph (what the artifact stores as weights, before panel padding). */
+function weightBytes(g: Graph): number {
+  let n = 0;
+  for (const t of g.tensors.values()) if (t.data) n += byteSize(t.dtype, t.shape);
+  return n;
+}
+
+/** Quantize a copy of the float graph and measure it against the float values of one sample. */
+function attempt(float: Graph, ranges: Map<string, Range>, keep: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
+  const g = cloneGraph(float);
+  const { decisions, intOf } = quantizeInt8(g, { ranges, keepFloat: keep });
+  runPipeline(g, [foldConstants, eliminateDeadCode]);
+  const floatOf = new Map([...intOf].map(([f, q]) => [q, f]));
+  const tensors: QuantTensorReport[] = [];
+  const out = runReference(g, sample, (name, v) => {
+    const f = floatOf.get(name);
+    const t = g.tensors.get(name);
+    if (!f || !t?.quant || !floatVals.has(f)) return;
+    tensors.push({ tensor: f, scale: t.quant.scale[0], zero_point: t.quant.zeroPoint[0], sqnr_db: round2(sqnrDb(floatVals.get(f)!.data, dequantizeData(v.data, v.shape, t.quant))) });
+  });
+  const outputs = g.outputs.map((o) => ({ name: o, sqnr_db: round2(sqnrDb(floatVals.get(o)!.data, out[o].data)) }));
+  return { graph: g, decisions, tensors, outputs, weightBytes: weightBytes(g) };
+}
+
+/** Integer nodes ranked by how much SQNR their output loses against their inputs (most sensitive first). */
+function sensitivity(float: Graph, a: Attempt, exclude: ReadonlySet<string>): { node: string; op: string; drop: number }[] {
+  const sq = new Map(a.tensors.map((t) => [t.tensor, t.sqnr_db]));
+  const prod = producers(float);
+  const ints = new Set(a.decisions.filter((d) => d.mode !== 'float').map((d) => d.node));
+  const ranked: { node: string; op: string; drop: number }[] = [];
+  for (const [t, s] of sq) {
+    const n = prod.get(t);
+    if (!n || !ints.has(n.name) || exclude.has(n.name)) continue;
+    const ins = n.inputs.map((i) => sq.get(i)).filter((v): v is number => v !== undefined);
+    const drop = (ins.length ? Math.min(...ins) : 60) - s;
+    ranked.push({ node: n.name, op: n.op, drop });
+  }
+  return ranked.sort((x, y) => y.drop - x.drop);
 }
 
 /** Quantize `g` in place to int8; returns the report. The graph's interface stays float (Quantize/Dequantize at the edges). */
@@ -46,40 +116,47 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   const progress = opts.progress ?? silentProgress;
   runPipeline(g, [splitActivations]);
   const float = cloneGraph(g);
-  const hists = collectHistograms(g, opts.calib, progress);
-  const ranges = chooseRanges(hists, opts.method);
-  const { decisions, intOf } = quantizeInt8(g, { ranges, keepFloat: opts.keepFloat });
-  runPipeline(g, [foldConstants, eliminateDeadCode]);
-
-  // Per-tensor SQNR on the first sample: float values by name, then the integer run's twins as they appear.
-  const floatOf = new Map([...intOf].map(([f, q]) => [q, f]));
-  const floatVals = new Map<string, Value>();
+  const ranges = chooseRanges(collectHistograms(g, opts.calib, progress), opts.method);
   const sample = opts.calib[0];
-  for (const n of float.inputs) if (intOf.has(n)) floatVals.set(n, sample[n]);
-  const fOut = runReference(float, sample, (name, v) => {
-    if (intOf.has(name)) floatVals.set(name, v);
-  });
-  const tensors: QuantTensorReport[] = [];
-  const iOut = runReference(g, sample, (name, v) => {
-    const f = floatOf.get(name);
-    const t = g.tensors.get(name);
-    if (!f || !t?.quant || !floatVals.has(f)) return;
-    const deq = dequantizeData(v.data, v.shape, t.quant);
-    tensors.push({ tensor: f, scale: t.quant.scale[0], zero_point: t.quant.zeroPoint[0], sqnr_db: round2(sqnrDb(floatVals.get(f)!.data, deq)) });
-    floatVals.delete(f);
-  });
-  const outputs = g.outputs.map((o) => ({ name: o, sqnr_db: round2(sqnrDb(fOut[o].data, iOut[o].data)) }));
+  const floatVals = new Map<string, Value>(float.inputs.map((n) => [n, sample[n]]));
+  runReference(float, sample, (name, v) => floatVals.set(name, v));
+  const keep = new Set(opts.keepFloat ?? []);
+  let cur = attempt(float, ranges, keep, sample, floatVals);
+  const steps: PrecisionChoice[] = [];
+  if (opts.maxWeightBytes !== undefined && cur.weightBytes > opts.maxWeightBytes)
+    throw new EdgecError(`--max-weights ${opts.maxWeightBytes}: the model's weights take ${cur.weightBytes} bytes even at int8; raise the budget or prune the model`);
+  // Without a target SQNR a weight budget alone buys back accuracy until it is spent.
+  const target = opts.minSqnr ?? (opts.maxWeightBytes !== undefined ? Infinity : undefined);
+  if (target !== undefined) {
+    const tried = new Set<string>();
+    progress.start('mixed precision', 24);
+    for (let it = 0; it < 24 && worst(cur) < target; it++) {
+      const cand = sensitivity(float, cur, tried)[0];
+      if (!cand) break;
+      tried.add(cand.node);
+      keep.add(cand.node);
+      const next = attempt(float, ranges, keep, sample, floatVals);
+      const fits = opts.maxWeightBytes === undefined || next.weightBytes <= opts.maxWeightBytes;
+      const better = worst(next) > worst(cur);
+      steps.push({ node: cand.node, op: cand.op, drop_db: round2(cand.drop), output_sqnr_db: worst(next), weight_bytes: next.weightBytes, kept: fits && better });
+      if (fits && better) cur = next;
+      else keep.delete(cand.node);
+      progress.update(it + 1, `${cand.node}: ${worst(next).toFixed(1)} dB`);
+    }
+    progress.stop();
+  }
+  g.nodes = cur.graph.nodes;
+  g.tensors = cur.graph.tensors;
+  g.outputs = cur.graph.outputs;
   return {
     scheme: 'int8',
     method: opts.method,
     samples: opts.calib.length,
-    nodes: decisions,
-    float_islands: decisions.filter((d) => d.mode === 'float'),
-    tensors,
-    outputs,
+    nodes: cur.decisions,
+    float_islands: cur.decisions.filter((d) => d.mode === 'float'),
+    tensors: cur.tensors,
+    outputs: cur.outputs,
+    weight_bytes: cur.weightBytes,
+    mixed_precision: opts.minSqnr !== undefined || opts.maxWeightBytes !== undefined ? { min_sqnr_db: opts.minSqnr, max_weight_bytes: opts.maxWeightBytes, steps } : undefined,
   };
-}
-
-function round2(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 100) / 100 : x;
 }

@@ -1,6 +1,7 @@
 /** `npm run bench`: generated C (gcc -O3 -march=native, 1 thread) against onnxruntime-node (1 intra-op thread), side by side. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import * as ort from 'onnxruntime-node';
@@ -13,11 +14,13 @@ import { compareValues } from '../src/verify/metrics.js';
 import { parseInputShapes } from '../src/cli/args.js';
 import { graphMacs } from '../src/inspect.js';
 import type { Value } from '../src/ir/types.js';
+import { writeNpy } from '../src/util/npy.js';
+import { sqnrDb } from '../src/quant/params.js';
 import { REAL_MODELS } from '../test/helpers/models.js';
 import { detInput, haveOcrLines, recInput } from '../test/helpers/ocr-inputs.js';
 
 interface BenchCase { name: string; file: string; shapes: Record<string, number[]> }
-interface Row { name: string; macs: number; edgecMs: number; ortMs: number; relL2: number }
+interface Row { name: string; macs: number; edgecMs: number; ortMs: number; relL2: number; int8Ms?: number; int8Sqnr?: number }
 
 const argv = await yargs(hideBin(process.argv))
   .usage('$0 [model.onnx] [--input-shape NAME=DIMS]')
@@ -25,6 +28,7 @@ const argv = await yargs(hideBin(process.argv))
   .option('repeat', { type: 'number', default: 30, describe: 'timed runs per measurement' })
   .option('rounds', { type: 'number', default: 3, describe: 'alternating rounds; the table shows the median' })
   .option('out', { type: 'string', default: 'bench/results/bench.md' })
+  .option('int8', { type: 'boolean', default: true, describe: 'also build and time int8 artifacts (PP-OCR models, calibrated on rendered text)' })
   .strict()
   .parseAsync();
 
@@ -45,6 +49,29 @@ async function timeOrt(session: ort.InferenceSession, feeds: Record<string, ort.
 }
 
 const target = getTarget('c');
+
+/** Calibration inputs per PP-OCR model (rendered text, disjoint from the timed input). */
+const CALIB: Record<string, () => Value[]> = {
+  'ppocr-det': () => [12, 24, 36, 48].map(detInput),
+  'ppocr-rec': () => Array.from({ length: 8 }, (_, i) => recInput(16 + i)),
+  'ppocr-cls': () => Array.from({ length: 8 }, (_, i) => recInput(16 + i, 192)),
+};
+
+/** Build the int8 artifact of a case; returns its program and its output SQNR against the float artifact. */
+async function int8Program(c: BenchCase, floatOut: Value, inputs: Value[]): Promise<{ program: string; sqnr: number } | undefined> {
+  const calib = CALIB[c.name];
+  if (!calib) return undefined;
+  process.stderr.write(`bench ${c.name}: calibrating and building int8\n`);
+  const cdir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-bench-calib-'));
+  calib().forEach((v, i) => writeNpy(path.join(cdir, `${i}.npy`), v));
+  const { graph } = compileGraph(c.file, target, { inputShapes: c.shapes, quantize: 'int8', calib: cdir });
+  const dir = path.join('bench/results', `${c.name}-int8`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const program = await buildProgram(graph, dir, target);
+  const outs = graph.outputs.map((n) => graph.tensors.get(n)!);
+  const got = await runnerFor(target).run(program, inputs, outs);
+  return { program, sqnr: sqnrDb(floatOut.data, got.outputs[0].data) };
+}
 const rows: Row[] = [];
 for (const c of cases) {
   process.stderr.write(`bench ${c.name}: compiling\n`);
@@ -65,21 +92,26 @@ for (const c of cases) {
   const o0 = graph.outputs[0];
   const relL2 = compareValues(o0, first.outputs[0], { dtype: 'float32', shape: outs[0].shape, data: ortRes[o0].data as Float32Array }).rel_l2_err;
   await timeOrt(session, feeds, 3);
+  const q = ocr && argv.int8 ? await int8Program(c, first.outputs[0], inputs) : undefined;
   const e: number[] = [];
   const o: number[] = [];
+  const i8: number[] = [];
   for (let r = 0; r < argv.rounds; r++) {
     e.push((await runner.run(program, inputs, outs, { repeat: argv.repeat })).medianUs! / 1000);
     o.push(await timeOrt(session, feeds, argv.repeat));
+    if (q) i8.push((await runner.run(q.program, inputs, outs, { repeat: argv.repeat })).medianUs! / 1000);
   }
-  rows.push({ name: c.name, macs: graphMacs(graph), edgecMs: median(e), ortMs: median(o), relL2 });
+  rows.push({ name: c.name, macs: graphMacs(graph), edgecMs: median(e), ortMs: median(o), relL2, int8Ms: q ? median(i8) : undefined, int8Sqnr: q?.sqnr });
   await session.release();
   process.stderr.write(`bench ${c.name}: edgec ${median(e).toFixed(2)} ms, onnxruntime ${median(o).toFixed(2)} ms\n`);
 }
 
+const withInt8 = rows.some((r) => r.int8Ms !== undefined);
+const i8 = (r: Row) => (withInt8 ? (r.int8Ms !== undefined ? ` ${r.int8Ms.toFixed(3)} | ${(r.int8Ms / r.edgecMs).toFixed(2)}x | ${r.int8Sqnr!.toFixed(1)} |` : ' - | - | - |') : '');
 const table = [
-  `| model | MMACs | edgec C (ms) | onnxruntime (ms) | edgec / ORT | output rel_l2 vs ORT |`,
-  `|---|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.name} | ${(r.macs / 1e6).toFixed(1)} | ${r.edgecMs.toFixed(3)} | ${r.ortMs.toFixed(3)} | ${(r.edgecMs / r.ortMs).toFixed(2)}x | ${r.relL2.toExponential(1)} |`),
+  `| model | MMACs | edgec C (ms) | onnxruntime (ms) | edgec / ORT | output rel_l2 vs ORT |${withInt8 ? ' edgec int8 C (ms) | int8 / float C | int8 SQNR vs float (dB) |' : ''}`,
+  `|---|---:|---:|---:|---:|---:|${withInt8 ? '---:|---:|---:|' : ''}`,
+  ...rows.map((r) => `| ${r.name} | ${(r.macs / 1e6).toFixed(1)} | ${r.edgecMs.toFixed(3)} | ${r.ortMs.toFixed(3)} | ${(r.edgecMs / r.ortMs).toFixed(2)}x | ${r.relL2.toExponential(1)} |${i8(r)}`),
   '',
   `gcc ${target.toolchain.cflags.join(' ')}, one thread; onnxruntime-node ${ort.env.versions?.common ?? ''} with 1 intra-op thread. Median of ${argv.rounds} rounds × ${argv.repeat} runs each.`,
 ].join('\n');

@@ -1,5 +1,5 @@
 /** Integer Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip: C == integer reference bit for bit, TFLite Micro goldens, float semantics. */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Attr, QuantParams, Value } from '../src/ir/types.js';
 import { roundHalfAway } from '../src/quant/fixed-point.js';
 import { runReference } from '../src/interp/reference.js';
@@ -58,7 +58,7 @@ function tflQuantize(xs: number[], scale: number, zp: number): Int8Array {
 }
 
 /** Run one int8 node in the reference and C and compare with TFLite Micro's quantized goldens. */
-async function golden(t: Parameters<Parameters<typeof test>[1]>[0], op: string, c: {
+async function golden(t: ExecutionContext, op: string, c: {
   a: number[]; sa: number[]; b: number[]; sb: number[]; y: number[]; scales: number[]; zps: number[]; attrs?: Record<string, Attr>;
 }): Promise<void> {
   const q = (k: number): QuantParams => qp(c.scales[k], c.zps[k]);

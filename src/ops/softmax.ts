@@ -6,7 +6,7 @@ import type { OpDef } from './registry.js';
 import { makeValue, nodeError, normAxis, requireInput } from './util.js';
 import type { QTensorInfo, QValue } from '../ir/quant.js';
 import { isQuantized, requireQuant8, withIntForms, type IntForm } from './qform.js';
-import { SOFTMAX_OUTPUT_QUANT, softmaxParams, softmaxRow } from '../quant/softmax.js';
+import { softmaxOutputQuant, softmaxParams, softmaxRow } from '../quant/softmax.js';
 
 /** A softmax as [outer, n, inner]: normalise over n elements spaced `inner` apart. */
 export interface SoftmaxPlan {
@@ -66,7 +66,8 @@ export function checkIntSoftmax(node: Node, x: QTensorInfo | undefined, y: QTens
   requireQuant8(node, x, 'input 0');
   const q = requireQuant8(node, y, 'output 0');
   if (x!.dtype !== 'int8' || y.dtype !== 'int8') nodeError(node, `integer Softmax takes int8 in and out, not ${x!.dtype} -> ${y.dtype}`);
-  if (q.scale[0] !== SOFTMAX_OUTPUT_QUANT.scale[0] || q.zeroPoint[0] !== SOFTMAX_OUTPUT_QUANT.zeroPoint[0])
+  const want = softmaxOutputQuant();
+  if (q.scale[0] !== want.scale[0] || q.zeroPoint[0] !== want.zeroPoint[0])
     nodeError(node, `int8 output must have scale 1/256 and zero point -128 (TFLite's fixed softmax output), not ${q.scale[0]} / ${q.zeroPoint[0]}`);
 }
 
@@ -76,7 +77,7 @@ export function checkIntSoftmax(node: Node, x: QTensorInfo | undefined, y: QTens
  */
 const softmaxInt: IntForm = {
   quant: 'requant',
-  intOutputQuant: () => SOFTMAX_OUTPUT_QUANT,
+  intOutputQuant: softmaxOutputQuant,
   intReference(node, [xv], [y]) {
     const x = xv as QValue;
     checkIntSoftmax(node, x, y);

@@ -16,8 +16,10 @@ const ACCUM_INTEGER_BITS = 12;
 /** gemmlowp's exp(-2^k) multipliers for k = -2..4 (the barrel shifter of exp_on_negative_values). */
 export const EXP_BARREL = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242] as const;
 
-/** The output quantization TFLite fixes for int8 softmax. */
-export const SOFTMAX_OUTPUT_QUANT: QuantParams = { scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(-128) };
+/** The output quantization TFLite fixes for int8 softmax (a fresh copy each call). */
+export function softmaxOutputQuant(): QuantParams {
+  return { scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(-128) };
+}
 
 /** gemmlowp SaturatingRoundingMultiplyByPOT<e> for e > 0: a left shift that saturates to the int32 range. */
 export function shiftLeftSaturating(x: number, e: number): number {

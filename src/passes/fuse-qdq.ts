@@ -37,6 +37,8 @@ function fuse(g: Graph, n: Node, prod: Map<string, Node>, cons: Map<string, Node
     const x = g.tensors.get(p.inputs[0])!;
     return x.dtype === 'int8' || x.dtype === 'int32' ? p.inputs[0] : undefined;
   };
+  const fixed = def.intOutputQuant?.(n);
+  if (fixed && (fixed.scale[0] !== yq.scale[0] || fixed.zeroPoint[0] !== yq.zeroPoint[0])) return false;
   const x0 = intOf(n.inputs[0]);
   if (!x0) return false;
   const xq = g.tensors.get(x0)!.quant!;

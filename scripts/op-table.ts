@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import '../src/ops/index.js';
 import { allOps, type OpDef } from '../src/ops/registry.js';
-import { ONNX_IMPORT_RULES } from '../src/frontend/onnx/import-rules.js';
-import { C_LOWERINGS } from '../src/backends/c/lower/index.js';
+import { IMPORTED_AS, importedOps } from '../src/frontend/onnx/import-rules.js';
+import { C_INT_LOWERINGS, C_LOWERINGS } from '../src/backends/c/lower/index.js';
 
 const BEGIN = '<!-- op-table:begin -->';
 const END = '<!-- op-table:end -->';
@@ -16,10 +16,13 @@ function int8Cell(def: OpDef | undefined): string {
 /** The markdown table: one row per ONNX op edgec imports. */
 export function opTable(): string {
   const ir = new Map(allOps().map((d) => [d.op, d]));
-  const rows = Object.keys(ONNX_IMPORT_RULES).sort().map((onnxOp) => {
-    const irOp = onnxOp === 'Upsample' ? 'Resize' : onnxOp;
+  const rows = importedOps().sort().map((onnxOp) => {
+    const as = IMPORTED_AS[onnxOp];
+    const irOp = as?.ir ?? onnxOp;
     const def = ir.get(irOp);
-    return `| ${onnxOp} | ${def ? 'yes' : 'no'} | ${C_LOWERINGS[irOp] ? 'yes' : 'no'} | ${int8Cell(def)} | ${def?.summary ?? ''} |`;
+    const kernel = as?.integer ? C_INT_LOWERINGS[irOp] : C_LOWERINGS[irOp];
+    const notes = as && as.ir !== onnxOp ? `imported as ${as.integer ? 'integer ' : ''}${as.ir}: ${def?.summary ?? ''}` : def?.summary ?? '';
+    return `| ${onnxOp} | ${def ? 'yes' : 'no'} | ${kernel ? 'yes' : 'no'} | ${as?.integer ? 'yes' : int8Cell(def)} | ${notes} |`;
   });
   return [BEGIN, '| ONNX op | reference | C kernel | int8 | notes |', '|---|---|---|---|---|', ...rows, END].join('\n');
 }

@@ -12,6 +12,8 @@ import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
 import { quantIntLowerings } from './quant.js';
+import { qconvLowerings } from './qconv.js';
+import { qlinalgLowerings } from './qlinalg.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -31,4 +33,6 @@ export const C_LOWERINGS: Record<string, CLowering> = {
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
 export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...quantIntLowerings,
+  ...qconvLowerings,
+  ...qlinalgLowerings,
 };

@@ -16,6 +16,8 @@ import { qElementwiseLowerings } from './qelementwise.js';
 import { qPoolLowerings } from './qpool.js';
 import { qLayoutLowerings } from './qlayout.js';
 import { qSoftmaxLowerings } from './qsoftmax.js';
+import { qconvLowerings } from './qconv.js';
+import { qlinalgLowerings } from './qlinalg.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -39,4 +41,6 @@ export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...qPoolLowerings,
   ...qLayoutLowerings,
   ...qSoftmaxLowerings,
+  ...qconvLowerings,
+  ...qlinalgLowerings,
 };

@@ -20,7 +20,7 @@ export function opTable(): string {
     const as = IMPORTED_AS[onnxOp];
     const irOp = as?.ir ?? onnxOp;
     const def = ir.get(irOp);
-    const kernel = as?.integer ? C_INT_LOWERINGS[irOp] : C_LOWERINGS[irOp];
+    const kernel = irOp in (as?.integer ? C_INT_LOWERINGS : C_LOWERINGS);
     const notes = as && as.ir !== onnxOp ? `imported as ${as.integer ? 'integer ' : ''}${as.ir}: ${def?.summary ?? ''}` : def?.summary ?? '';
     return `| ${onnxOp} | ${def ? 'yes' : 'no'} | ${kernel ? 'yes' : 'no'} | ${as?.integer ? 'yes' : int8Cell(def)} | ${notes} |`;
   });

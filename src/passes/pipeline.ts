@@ -10,6 +10,7 @@ import { foldAffine } from './fold-affine.js';
 import { fuseActivation } from './fuse-activation.js';
 import { lowerQdq } from './lower-qdq.js';
 import { fuseQdq } from './fuse-qdq.js';
+import { fuseLayerNorm } from './fuse-layernorm.js';
 
 /** Passes that every target runs, in order. */
 export const CORE_PASSES: readonly Pass[] = [
@@ -21,6 +22,7 @@ export const CORE_PASSES: readonly Pass[] = [
   removeIdentity,
   foldBatchNorm,
   foldAffine,
+  fuseLayerNorm,
   fuseActivation,
   fuseQdq,
   foldConstants,

@@ -18,10 +18,13 @@ export function formatReport(r: BuildReport): string {
   if (v?.integer) lines.push('', `integer reference vs artifact: ${v.integer.bit_exact ? 'bit-exact' : 'MISMATCH'} (${v.integer.outputs.map((o) => `${o.name}: ${o.mismatches} differing`).join(', ')})`);
   if (v) {
     lines.push('');
-    lines.push(`verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
+    const integer = v.integer;
+    lines.push(integer
+      ? `verification (${v.inputs}): the integer artifact must equal its integer reference; its distance from the float model is reported`
+      : `verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
     lines.push(`${'output'.padEnd(24)} ${'shape'.padEnd(16)} ${'max_abs_err'.padStart(12)} ${'rel_l2_err'.padStart(12)} ${'cosine'.padStart(10)}  result`);
     for (const o of v.outputs) {
-      const ok = o.rel_l2_err <= v.tolerance;
+      const ok = integer ? integer.outputs.find((x) => x.name === o.name)?.mismatches === 0 : o.rel_l2_err <= v.tolerance;
       lines.push(`${o.name.slice(0, 24).padEnd(24)} ${o.shape.join('x').padEnd(16)} ${o.max_abs_err.toExponential(2).padStart(12)} ${o.rel_l2_err.toExponential(2).padStart(12)} ${o.cosine.toFixed(6).padStart(10)}  ${ok ? 'PASS' : 'FAIL'}`);
     }
   }
@@ -77,7 +80,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
       });
       process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);
       if (!report.ok) {
-        process.stderr.write(`edgec: error: verification failed: an output's rel_l2_err exceeds ${argv.tolerance} (see ${argv.output}/report.json)\n`);
+        const why = report.verification?.integer ? 'the artifact differs from its integer reference' : `an output's rel_l2_err exceeds ${argv.tolerance}`;
+        process.stderr.write(`edgec: error: verification failed: ${why} (see ${argv.output}/report.json)\n`);
         setCode(1);
       }
     },

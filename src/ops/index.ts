@@ -12,6 +12,7 @@ import { resizeOps } from './resize.js';
 import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { quantOps } from './quant.js';
+import { matmulW4Ops } from './matmul-w4.js';
 
 let done = false;
 
@@ -31,6 +32,7 @@ export function registerAllOps(): void {
   registerOps(convOps);
   registerOps(quantOps);
   registerOps(linalgOps);
+  registerOps(matmulW4Ops);
 }
 
 registerAllOps();

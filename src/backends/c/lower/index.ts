@@ -11,6 +11,7 @@ import { layoutLowerings } from './layout.js';
 import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
+import { matmulW4Lowerings } from './matmul-w4.js';
 import { quantIntLowerings } from './quant.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
@@ -26,6 +27,7 @@ export const C_LOWERINGS: Record<string, CLowering> = {
   ...resizeLowerings,
   ...convLowerings,
   ...linalgLowerings,
+  ...matmulW4Lowerings,
 };
 
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */

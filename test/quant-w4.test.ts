@@ -208,7 +208,7 @@ test('GPTQ beats RTN on a layer with correlated inputs (calibration and held-out
   const report = quantizeWeightsW4(q, [], { group: 64, method: 'gptq', calibration: stats });
   const wq = dequantizeW4(w4WeightsOf(q.nodes[0], q.nodes[0].inputs.map((name) => constValue(q, name))));
   const direct = -20 * Math.log10(relOutputError(calib, w, Float64Array.from(wq), k, n));
-  t.true(Math.abs(report.layers[0].sqnrDb! - direct) < 0.01, `report ${report.layers[0].sqnrDb} dB, direct ${direct} dB`);
+  t.true(Math.abs(report.layers[0].sqnr_db! - direct) < 0.01, `report ${report.layers[0].sqnr_db} dB, direct ${direct} dB`);
 });
 
 // ---- The graph rewrite: which layers become MatMulW4, Gemm attributes folded, compiled C against the reference ----
@@ -237,7 +237,7 @@ test('quantizeWeightsW4 rewrites MatMul/Gemm, reports skipped layers, and the co
   t.deepEqual(graph.nodes.map((n) => n.op), ['MatMulW4', 'MatMulW4', 'MatMul', 'Gemm']);
   t.is(graph.nodes[0].attrs.act?.value, 'Relu', 'the fused activation moves to MatMulW4');
   t.false(graph.tensors.has('b1') || graph.tensors.has('w2'), 'float weights are dropped');
-  for (const l of report.layers) t.true(l.bytesAfter / l.bytesBefore <= 0.14, `${l.name}: ${l.bytesAfter} / ${l.bytesBefore}`);
+  for (const l of report.layers) t.true(l.bytes_after / l.bytes_before <= 0.14, `${l.name}: ${l.bytes_after} / ${l.bytes_before}`);
   verifyGraph(graph, 'after quantizeWeightsW4');
   const x = { x: { dtype: 'float32', shape: [5, 64], data: uniform(320, 999) } as Value };
   const [ref, q] = [runReference(float, x).y, runReference(graph, x).y];
@@ -258,7 +258,7 @@ test('quantizeWeightsW4 errors name what is wrong', (t) => {
   t.regex(t.throws(() => quantizeWeightsW4(cloneGraph(g), [], { group: 48, method: 'rtn' }))!.message, /group 48 is not supported; use 32, 64 or 128/);
   t.regex(t.throws(() => quantizeWeightsW4(cloneGraph(g), [], { group: 64, method: 'gptq' }))!.message, /GPTQ needs calibration inputs/);
   const rtn = quantizeWeightsW4(cloneGraph(g), [], { group: 64, method: 'rtn' });
-  t.is(rtn.layers[0].sqnrDb, null, 'RTN without calibration data has no layer SQNR');
+  t.is(rtn.layers[0].sqnr_db, null, 'RTN without calibration data has no layer SQNR');
   const bad = cloneGraph(g);
   quantizeWeightsW4(bad, [], { group: 64, method: 'rtn' });
   bad.nodes[0].attrs.K = { type: 'int', value: 63 };
@@ -280,7 +280,7 @@ function quantizeBoth(graph: Graph, calibration: W4Calibration): Record<'rtn' | 
 
 /** Packed bytes over float bytes of every quantized layer together. */
 function byteRatio(report: W4Report): number {
-  return report.layers.reduce((a, l) => a + l.bytesAfter, 0) / report.layers.reduce((a, l) => a + l.bytesBefore, 0);
+  return report.layers.reduce((a, l) => a + l.bytes_after, 0) / report.layers.reduce((a, l) => a + l.bytes_before, 0);
 }
 
 /** Concatenate the data of several values. */
@@ -376,7 +376,7 @@ test('openWakeWord hello_deepa: GPTQ output SQNR beats RTN at group 64, weights 
   for (const [method, { g, report }] of Object.entries(both)) {
     sqnr[method] = sqnrDb(ref, concat(held.map((f) => runReference(g, f)[out])));
     t.log(`hello_deepa ${method} group ${GROUP} float16 scales: output SQNR ${sqnr[method].toFixed(2)} dB on 256 held-out samples, ` +
-      `layer SQNR ${report.layers.map((l) => l.sqnrDb!.toFixed(2)).join(', ')} dB on calibration, weights ${(100 * byteRatio(report)).toFixed(2)}% of float`);
+      `layer SQNR ${report.layers.map((l) => l.sqnr_db!.toFixed(2)).join(', ')} dB on calibration, weights ${(100 * byteRatio(report)).toFixed(2)}% of float`);
     t.true(byteRatio(report) <= 0.14, `${method}: packed weights ${byteRatio(report)} of float`);
   }
   t.log(`\n${formatW4Table(both.gptq.report)}`);

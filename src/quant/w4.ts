@@ -50,7 +50,7 @@ export interface QuantizeW4Options {
   progress?: Progress;
 }
 
-/** One quantized layer of the report. */
+/** One row of the per-layer table (JSON-ready for report.json). */
 export interface W4LayerRow {
   name: string;
   op: string;
@@ -58,10 +58,12 @@ export interface W4LayerRow {
   n: number;
   group: number;
   method: 'gptq' | 'rtn';
-  bytesBefore: number;
-  bytesAfter: number;
+  /** Float32 weight bytes (K * N * 4). */
+  bytes_before: number;
+  /** Packed codes + scales + zero points (the bias stays float and is not counted on either side). */
+  bytes_after: number;
   /** SQNR in dB of the layer's pre-activation output (x W + b) on the calibration rows; null without calibration. */
-  sqnrDb: number | null;
+  sqnr_db: number | null;
 }
 
 /** A MatMul/Gemm left in float, and why. */
@@ -71,7 +73,7 @@ export interface W4Skipped {
   reason: string;
 }
 
-/** What quantizeWeightsW4 did. */
+/** What quantizeWeightsW4 did: the per-layer table of quantized layers and the MatMul/Gemm nodes kept float. */
 export interface W4Report {
   layers: W4LayerRow[];
   skipped: W4Skipped[];
@@ -270,9 +272,9 @@ export function quantizeWeightsW4(g: Graph, calibFeeds: Record<string, Value>[],
     const q = opts.method === 'gptq'
       ? gptqQuantize(c.weight, c.k, c.n, s!.h, { ...qopts, actOrder: opts.actOrder, damp: opts.damp, blockSize: opts.blockSize })
       : rtnQuantize(c.weight, c.k, c.n, qopts);
-    const sqnrDb = s ? layerSqnr(s, c.weight, dequantizeQuantized(q, c.k, c.n, opts.group), c.n, c.bias) : null;
-    const row = { name: c.node.name, op: c.node.op, k: c.k, n: c.n, group: opts.group, method: opts.method, bytesBefore: c.k * c.n * 4 };
-    layers.push({ ...row, bytesAfter: rewriteNode(g, c, q, qopts), sqnrDb });
+    const sqnr_db = s ? layerSqnr(s, c.weight, dequantizeQuantized(q, c.k, c.n, opts.group), c.n, c.bias) : null;
+    const row = { name: c.node.name, op: c.node.op, k: c.k, n: c.n, group: opts.group, method: opts.method, bytes_before: c.k * c.n * 4 };
+    layers.push({ ...row, bytes_after: rewriteNode(g, c, q, qopts), sqnr_db });
     progress.update(i + 1, c.node.name);
   });
   progress.stop();
@@ -286,7 +288,7 @@ export function formatW4Table(report: W4Report): string {
   const lines = [`${'layer'.padEnd(w)}  ${'op'.padEnd(6)} ${'K'.padStart(5)} ${'N'.padStart(6)} group method ${'bytes'.padStart(9)} ${'w4 bytes'.padStart(9)} ratio  SQNR dB`];
   for (const l of report.layers)
     lines.push(`${l.name.slice(0, w).padEnd(w)}  ${l.op.padEnd(6)} ${String(l.k).padStart(5)} ${String(l.n).padStart(6)} ${String(l.group).padStart(5)} ${l.method.padEnd(6)} ` +
-      `${String(l.bytesBefore).padStart(9)} ${String(l.bytesAfter).padStart(9)} ${(l.bytesAfter / l.bytesBefore).toFixed(3)} ${l.sqnrDb === null ? '-' : l.sqnrDb.toFixed(2).padStart(7)}`);
+      `${String(l.bytes_before).padStart(9)} ${String(l.bytes_after).padStart(9)} ${(l.bytes_after / l.bytes_before).toFixed(3)} ${l.sqnr_db === null ? '-' : l.sqnr_db.toFixed(2).padStart(7)}`);
   for (const s of report.skipped) lines.push(`${s.name.slice(0, w).padEnd(w)}  ${s.op.padEnd(6)} kept float: ${s.reason}`);
   return lines.join('\n');
 }

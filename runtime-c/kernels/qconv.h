@@ -19,25 +19,35 @@ EDGEC_INLINE void edgec_qconv_range(int n, int s, int off, int len, int *lo, int
   *hi = b;
 }
 
-/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. */
-static EDGEC_UNUSED void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y, ptrdiff_t n,
-                                             const edgec_qepi *e, int ch) {
-  ptrdiff_t i = 0, body = 0;
+/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2, acc must be
+ * readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
+static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y,
+                                                            ptrdiff_t n, const edgec_qepi *e, int ch) {
+  ptrdiff_t i;
 #if defined(EDGEC_QAVX2)
   const edgec_qepi8 p = edgec_qepi8_at(e, ch, 0);
   const edgec_qout8 out = edgec_qout8_of(e);
   const int lsh = e->lsh != NULL;
-  body = n / 32 * 32;
-  for (; i < body; i += 32) {
+  for (i = 0; i < n; i += 32) {
     const __m256i a0 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), &p, lsh);
     const __m256i a1 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), &p, lsh);
     const __m256i a2 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), &p, lsh);
     const __m256i a3 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), &p, lsh);
-    edgec_q_store2x16(a0, a1, a2, a3, &out, y + i, y + i + 16);
+    if (i + 32 <= n) {
+      edgec_q_store2x16(a0, a1, a2, a3, &out, y + i, y + i + 16);
+    } else {
+      int8_t t[32];
+      edgec_q_store2x16(a0, a1, a2, a3, &out, t, t + 16);
+      memcpy(y + i, t, (size_t)(n - i));
+    }
   }
+#else
+  for (i = 0; i < n; i++) y[i] = edgec_q_out1(acc[i], e, ch);
 #endif
-  for (i = body; i < n; i++) y[i] = edgec_q_out1(acc[i], e, ch);
 }
+
+/* Int32 elements of an accumulator row of n outputs as edgec_q_requant_row reads it (whole 32-element chunks). */
+#define EDGEC_QROW(n) (((ptrdiff_t)(n) + 31) / 32 * 32)
 
 /* im2col of output rows [oh0, oh1) of one group (int8, padding = zx): col[k][j], k = (ci, kh, kw),
  * j = (oh - oh0)*OW + ow, rows ldb bytes long. */
@@ -123,115 +133,125 @@ EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_
   }
 }
 
-/* Int16 elements per phase of a depthwise plane row: output width, tap reach, slack for whole 8-lane vectors. */
-#define EDGEC_QDW_PHASE(OW, KW, SW, DW) ((ptrdiff_t)(OW) + (ptrdiff_t)((KW) - 1) * (DW) / (SW) + 40)
-/* Rows of the depthwise plane: the padded rows the taps reach, plus DH zero rows for an odd kernel height's pairs. */
-#define EDGEC_QDW_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)(KH) * (DH) + 1)
-/* Bytes of depthwise scratch: the int16 plane, then its int32 vertical-pair plane. */
+/* Pairs per phase of a depthwise plane row: output width rounded to whole 32-output chunks, plus the tap reach. */
+#define EDGEC_QDW_PHASE(OW, KW, SW, DW) (((ptrdiff_t)(OW) + 31) / 32 * 32 + (ptrdiff_t)((KW) - 1) * (DW) / (SW) + 8)
+/* Rows of the depthwise pair plane: every padded row that starts a pair of kernel rows. */
+#define EDGEC_QDW_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)(((KH) - 1) / 2 * 2) * (DH) + 1)
+/* Bytes of depthwise scratch: the pair plane (int16 pairs), then one int32 row of accumulators. */
 #define EDGEC_QDW_SCRATCH(OH, OW, KH, KW, SH, SW, DH, DW) \
-  ((ptrdiff_t)6 * EDGEC_QDW_ROWS(OH, KH, SH, DH) * (SW) * EDGEC_QDW_PHASE(OW, KW, SW, DW) + 64)
+  ((ptrdiff_t)4 * EDGEC_QDW_ROWS(OH, KH, SH, DH) * (SW) * EDGEC_QDW_PHASE(OW, KW, SW, DW) + 4 * EDGEC_QROW(OW))
 
-/* Output rows of one depthwise channel from its vertical-pair plane pp (row r holds, for every column, the pair
- * (plane row r, plane row r + DH); row stride ws pairs, SW phases of pw pairs): taps (kh, kh + 1) at column kw are
- * one madd with the weight pair wk[kh / 2][kw]. Columns go 32 at a time. */
-static EDGEC_UNUSED void edgec_qdw_rows(const int16_t *EDGEC_RESTRICT pp, ptrdiff_t ws, ptrdiff_t pw,
-                                        const int16_t *EDGEC_RESTRICT wk, int8_t *EDGEC_RESTRICT yc, int OH, int OW,
-                                        int KH, int KW, int SH, int SW, int DH, int DW, const edgec_qepi *e, int ch) {
-  const int kh2 = (KH + 1) / 2;
-  int oh, ow, kp, kw;
+/* One phase of a depthwise pair-plane row: pair j = (s0[c] - zx, s1[c] - zx) for input column c = j*SW + p - PL,
+ * zero outside the input (a NULL row is all padding); n pairs. */
+EDGEC_INLINE void edgec_qdw_fill(const int8_t *s0, const int8_t *s1, int W, int SW, int p, int PL, int zx, ptrdiff_t n,
+                                 int16_t *EDGEC_RESTRICT d) {
+  int lo, hi, j;
+  edgec_qconv_range((int)n, SW, p - PL, W, &lo, &hi);
+  if (!s0 && !s1) lo = hi = 0;
+  for (j = 0; j < lo; j++) d[2 * j] = d[2 * j + 1] = 0;
 #if defined(EDGEC_QAVX2)
-  const edgec_qepi8 p = edgec_qepi8_at(e, ch, 0);
-  const edgec_qout8 out = edgec_qout8_of(e);
-  const int lsh = e->lsh != NULL;
+  if (s0 && s1 && SW == 1) {
+    const __m256i z = _mm256_set1_epi16((short)zx);
+    for (; j + 16 <= hi; j += 16) {
+      const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s0 + j + p - PL));
+      const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s1 + j + p - PL));
+      _mm256_storeu_si256((__m256i *)(void *)(d + 2 * j), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b)), z));
+      _mm256_storeu_si256((__m256i *)(void *)(d + 2 * j + 16),
+                          _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, b)), z));
+    }
+  }
+#endif
+  for (; j < hi; j++) {
+    const ptrdiff_t c = (ptrdiff_t)j * SW + p - PL;
+    d[2 * j] = (int16_t)(s0 ? s0[c] - zx : 0);
+    d[2 * j + 1] = (int16_t)(s1 ? s1[c] - zx : 0);
+  }
+  for (; j < n; j++) d[2 * j] = d[2 * j + 1] = 0;
+}
+
+/* Most taps of a depthwise kernel the vector path takes at once (pairs of kernel rows x kernel columns). */
+#define EDGEC_QDW_MAXTAPS 64
+
+/* Output rows of one depthwise channel from its pair plane pp (row r: for every column the pair (padded row r,
+ * padded row r + DH); SW phases of pw pairs per row): taps (kh, kh + 1) at column kw are one madd with the weight
+ * pair wk[kh / 2][kw], read at a fixed offset from the output row's plane row. Columns go 32 at a time (the plane has
+ * slack for the last chunk) into the int32 row acc (EDGEC_QROW(OW)), which is then requantized. */
+static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw_rows(const int16_t *EDGEC_RESTRICT pp, ptrdiff_t pw,
+                                                       const int16_t *EDGEC_RESTRICT wk, int8_t *EDGEC_RESTRICT yc,
+                                                       int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW,
+                                                       const edgec_qepi *e, int ch, int32_t *EDGEC_RESTRICT acc) {
+  const int kh2 = (KH + 1) / 2, taps = kh2 * KW;
+  const ptrdiff_t ws = (ptrdiff_t)SW * pw;
+  ptrdiff_t off[EDGEC_QDW_MAXTAPS];
+  int oh, ow, kp, kw, t;
+  for (kp = 0; kp < kh2 && taps <= EDGEC_QDW_MAXTAPS; kp++)
+    for (kw = 0; kw < KW; kw++)
+      off[kp * KW + kw] = 2 * ((ptrdiff_t)2 * kp * DH * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
+  (void)off;
   for (oh = 0; oh < OH; oh++) {
-    int8_t *yr = yc + (ptrdiff_t)oh * OW;
-    for (ow = 0; ow < OW; ow += 32) {
-      __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-      for (kp = 0; kp < kh2; kp++) {
-        const int16_t *row = pp + 2 * ((ptrdiff_t)(oh * SH + 2 * kp * DH) * ws + ow);
-        for (kw = 0; kw < KW; kw++) {
-          const int16_t *s = row + 2 * ((ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
-          const __m256i wv = edgec_q_bcast(wk + 2 * (kp * KW + kw));
+    const int16_t *row = pp + 2 * (ptrdiff_t)oh * SH * ws;
+#if defined(EDGEC_QAVX2)
+    if (taps <= EDGEC_QDW_MAXTAPS) {
+      for (ow = 0; ow < OW; ow += 32) {
+        const int16_t *s0 = row + 2 * ow;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        for (t = 0; t < taps; t++) {
+          const int16_t *s = s0 + off[t];
+          const __m256i wv = edgec_q_bcast(wk + 2 * t);
           a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)s), wv));
           a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 16)), wv));
           a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 32)), wv));
           a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 48)), wv));
         }
+        _mm256_storeu_si256((__m256i *)(void *)(acc + ow), a0);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 8), a1);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 16), a2);
+        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 24), a3);
       }
-      a0 = edgec_q_requant8(a0, &p, lsh);
-      a1 = edgec_q_requant8(a1, &p, lsh);
-      a2 = edgec_q_requant8(a2, &p, lsh);
-      a3 = edgec_q_requant8(a3, &p, lsh);
-      if (ow + 32 <= OW) {
-        edgec_q_store2x16(a0, a1, a2, a3, &out, yr + ow, yr + ow + 16);
-      } else {
-        int8_t t[32];
-        edgec_q_store2x16(a0, a1, a2, a3, &out, t, t + 16);
-        memcpy(yr + ow, t, (size_t)(OW - ow));
-      }
+      edgec_q_requant_row(acc, yc + (ptrdiff_t)oh * OW, OW, e, ch);
+      continue;
     }
-  }
-#else
-  for (oh = 0; oh < OH; oh++) {
-    for (ow = 0; ow < OW; ow++) {
-      int32_t acc = 0;
-      for (kp = 0; kp < kh2; kp++) {
-        const int16_t *row = pp + 2 * ((ptrdiff_t)(oh * SH + 2 * kp * DH) * ws + ow);
-        for (kw = 0; kw < KW; kw++) {
-          const int16_t *s = row + 2 * ((ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
-          acc += s[0] * wk[2 * (kp * KW + kw)] + s[1] * wk[2 * (kp * KW + kw) + 1];
-        }
-      }
-      yc[(ptrdiff_t)oh * OW + ow] = edgec_q_out1(acc, e, ch);
-    }
-  }
 #endif
+    for (ow = 0; ow < OW; ow++) {
+      int32_t a = 0;
+      for (kp = 0; kp < kh2; kp++)
+        for (kw = 0; kw < KW; kw++) {
+          const int16_t *s = row + 2 * ((ptrdiff_t)2 * kp * DH * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW + ow);
+          t = kp * KW + kw;
+          a += s[0] * wk[2 * t] + s[1] * wk[2 * t + 1];
+        }
+      acc[ow] = a;
+    }
+    edgec_q_requant_row(acc, yc + (ptrdiff_t)oh * OW, OW, e, ch);
+  }
 }
 
-/* Depthwise 2-D int8 conv (C/G == 1, M = C * multiplier). Each input channel becomes a zero-padded int16 plane of
- * x - zx whose rows are split into SW phases (phase p holds padded columns p, p + SW, ...), then a plane of vertical
- * pairs (rows r and r + DH interleaved) so two kernel rows are one madd. wk: per output channel
- * [ceil(KH/2)][KW][2] int16 weight pairs (minus zero point; zero past the last row). scratch: EDGEC_QDW_SCRATCH. */
+/* Depthwise 2-D int8 conv (C/G == 1, M = C * multiplier). Each input channel becomes a plane of vertical pairs: row r
+ * holds, for every padded column, (padded row r, padded row r + DH) as int16 x - zx (zero padding), split into SW
+ * phases (phase p holds padded columns p, p + SW, ...) so strided convs read contiguous vectors; two kernel rows are
+ * then one madd. wk: per output channel [ceil(KH/2)][KW][2] int16 weight pairs (minus zero point; zero past the last
+ * row). scratch: EDGEC_QDW_SCRATCH bytes. */
 static EDGEC_UNUSED void edgec_qconv2d_dw(const int8_t *x, const int16_t *w, const edgec_qepi *e, int8_t *y, int N,
                                           int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SH, int SW,
                                           int DH, int DW, int PT, int PL, int zx, void *scratch) {
   const int mult = M / C, kh2 = (KH + 1) / 2;
-  const ptrdiff_t pw = EDGEC_QDW_PHASE(OW, KW, SW, DW), ws = SW * pw, hp = EDGEC_QDW_ROWS(OH, KH, SH, DH);
-  int16_t *plane = (int16_t *)scratch;
-  int16_t *pp = plane + (hp * ws + 31) / 32 * 32;
-  int n, c, m, r, p, j;
+  const ptrdiff_t pw = EDGEC_QDW_PHASE(OW, KW, SW, DW), hp = EDGEC_QDW_ROWS(OH, KH, SH, DH);
+  int16_t *pp = (int16_t *)scratch;
+  int32_t *acc = (int32_t *)(void *)(pp + 2 * hp * SW * pw);
+  int n, c, m, r, p;
   for (n = 0; n < N; n++) {
     for (c = 0; c < C; c++) {
       const int8_t *xc = x + ((ptrdiff_t)n * C + c) * H * W;
       for (r = 0; r < hp; r++) {
-        int16_t *EDGEC_RESTRICT d = plane + r * ws;
-        const int ih = r - PT;
-        if (ih < 0 || ih >= H) {
-          memset(d, 0, (size_t)ws * sizeof(int16_t));
-          continue;
-        }
-        for (p = 0; p < SW; p++) {
-          int16_t *EDGEC_RESTRICT dp = d + p * pw;
-          const int8_t *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W;
-          int lo, hi;
-          edgec_qconv_range((int)pw, SW, p - PL, W, &lo, &hi);
-          for (j = 0; j < lo; j++) dp[j] = 0;
-          for (j = lo; j < hi; j++) dp[j] = (int16_t)(s[(ptrdiff_t)j * SW + p - PL] - zx);
-          for (j = hi; j < pw; j++) dp[j] = 0;
-        }
-      }
-      for (r = 0; r + DH < hp; r++) {
-        const int16_t *EDGEC_RESTRICT r0 = plane + r * ws, *EDGEC_RESTRICT r1 = r0 + DH * ws;
-        int16_t *EDGEC_RESTRICT d = pp + 2 * r * ws;
-        for (j = 0; j < ws; j++) {
-          d[2 * j] = r0[j];
-          d[2 * j + 1] = r1[j];
-        }
+        const int i0 = r - PT, i1 = r + DH - PT;
+        const int8_t *s0 = i0 >= 0 && i0 < H ? xc + (ptrdiff_t)i0 * W : NULL;
+        const int8_t *s1 = i1 >= 0 && i1 < H ? xc + (ptrdiff_t)i1 * W : NULL;
+        for (p = 0; p < SW; p++) edgec_qdw_fill(s0, s1, W, SW, p, PL, zx, pw, pp + 2 * ((ptrdiff_t)r * SW + p) * pw);
       }
       for (m = 0; m < mult; m++) {
         const int co = c * mult + m;
-        edgec_qdw_rows(pp, ws, pw, w + (ptrdiff_t)co * kh2 * KW * 2, y + ((ptrdiff_t)n * M + co) * OH * OW, OH, OW, KH,
-                       KW, SH, SW, DH, DW, e, co);
+        edgec_qdw_rows(pp, pw, w + (ptrdiff_t)co * kh2 * KW * 2, y + ((ptrdiff_t)n * M + co) * OH * OW, OH, OW, KH, KW,
+                       SH, SW, DH, DW, e, co, acc);
       }
     }
   }
@@ -240,7 +260,8 @@ static EDGEC_UNUSED void edgec_qconv2d_dw(const int8_t *x, const int16_t *w, con
 /* 2-D int8 ConvTranspose via the int8 GEMM + col2im: for each group and block of `rows` input rows,
  * cols[(o, kh, kw)][pixel] = A_g x (X_g - zx) in int32 (ap: per-group packed W^T, Mg = O/G*KH*KW rows over Kg = C/G,
  * group g at ap + g * EDGEC_QPACK_A(Mg, Kg)), scattered into an int32 accumulator plane per output channel, then
- * requantized. scratch: O*OH*OW int32 accumulators, Mg*rows*W int32 cols, then the packed B block. */
+ * requantized. scratch: O*OH*OW + 32 int32 accumulators (rounded to 16), Mg*rows*W int32 cols (rounded to 16), then
+ * the packed B block. */
 static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *ap, const edgec_qepi *e, int8_t *y,
                                                 int N, int C, int H, int W, int O, int OH, int OW, int G, int KH,
                                                 int KW, int SH, int SW, int DH, int DW, int PT, int PL, int zx,
@@ -249,7 +270,7 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *
   const ptrdiff_t gstride = EDGEC_QPACK_A(mg, cg), hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
   const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * k2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * k2;
   int32_t *acc = (int32_t *)scratch;
-  int32_t *cols = acc + ((ptrdiff_t)O * ohw + 15) / 16 * 16;
+  int32_t *cols = acc + ((ptrdiff_t)O * ohw + 32 + 15) / 16 * 16;
   int16_t *bpack = (int16_t *)(void *)(cols + ((ptrdiff_t)mg * rows * W + 15) / 16 * 16);
   int n, g, h0, o, kh, kw, ih, iw;
   for (n = 0; n < N; n++) {
@@ -325,7 +346,7 @@ static EDGEC_UNUSED void edgec_qconv3d_direct(const int8_t *x, const int16_t *w,
 }
 
 /* Direct 3-D int8 ConvTranspose (scatter form): w is [C][O/G][KD][KH][KW] int16 minus its zero point; acc: O * OD*OH*OW
- * int32 of scratch. */
+ * + 32 int32 of scratch. */
 static EDGEC_UNUSED void edgec_qconvtranspose3d_direct(const int8_t *x, const int16_t *w, const edgec_qepi *e, int8_t *y,
                                                        int N, int C, int D, int H, int W, int O, int OD, int OH, int OW,
                                                        int G, int KD, int KH, int KW, int SD, int SH, int SW, int DD,

@@ -47,11 +47,11 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
-/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h). */
+/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h: the int16-pair plane and an int32 row). */
 function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
-  const rows = (oh - 1) * sh + kh * dh + 1;
-  const phase = ow + Math.floor(((kw - 1) * dw) / sw) + 40;
-  return 6 * rows * sw * phase + 64;
+  const rows = (oh - 1) * sh + Math.floor((kh - 1) / 2) * 2 * dh + 1;
+  const phase = roundUp(ow, 32) + Math.floor(((kw - 1) * dw) / sw) + 8;
+  return 4 * rows * sw * phase + 4 * roundUp(ow, 32);
 }
 
 function lowerQConv(ctx: CLowerCtx): void {
@@ -154,7 +154,7 @@ function lowerWinograd(ctx: CLowerCtx, u: Int16Array, xp: string, yp: string, ge
   const rows = Math.max(1, Math.min(th, Math.floor(budget / (16 * roundUp(C, 2) * twp * 2))));
   const mb = Math.max(QGEMM_MR, Math.min(roundUp(M, QGEMM_MR), Math.floor(budget / (16 * rows * twp * 4) / QGEMM_MR) * QGEMM_MR));
   const plane = roundUp((2 * rows + 2) * 2 * 2 * (twp + 9), 32);
-  const bytes = 2 * plane + 2 * 16 * qpackBElems(C, rows * twp) + 4 * 16 * mb * rows * twp + 16 * twp;
+  const bytes = 2 * plane + 2 * 16 * qpackBElems(C, rows * twp) + 4 * 16 * mb * rows * twp + 8 * roundUp(2 * twp, 32);
   const s = ctx.scratch(bytes);
   ctx.line(`edgec_qconv2d_wino(${xp}, ${up}, &e, ${yp}, ${geo.join(', ')}, ${pt}, ${pl}, ${zx}, ${s}, ${rows}, ${mb});`);
 }
@@ -171,7 +171,7 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   if (g.inSpatial.length === 3) {
     const n = g.inC * og * kvol;
     const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [n], data: Int16Array.from({ length: n }, (_, i) => wAt(i)) });
-    const s = ctx.scratch(g.outC * ovol * 4);
+    const s = ctx.scratch((g.outC * ovol + 32) * 4);
     ctx.line(`edgec_qconvtranspose3d_direct(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${zx}, (int32_t *)${s});`);
     return;
   }
@@ -188,7 +188,7 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   for (let gi = 0; gi < g.group; gi++) packQA(mg, cg, (i, c) => wAt((gi * cg + c) * mg + i), packed, gi * per);
   const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [packed.length], data: packed });
   const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
-  const bytes = roundUp(g.outC * OH * OW, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
+  const bytes = roundUp(g.outC * OH * OW + 32, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
   const s = ctx.scratch(bytes);
   const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
   ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${qgemmMC(ctx, cg, mg)});`);

@@ -171,3 +171,15 @@ test('an integer Conv with run-time weights is refused by the C backend', async 
   });
   await t.throwsAsync(runC(g, { x: int8([1, 4, 6, 6], 1), w: int8([4, 4, 3, 3], 2) }), { message: /node 'c3' \(Conv\): weight W must be a constant/ });
 });
+
+test('int8 Conv/ConvTranspose kernels run clean under address and undefined-behaviour sanitizers', async (t) => {
+  const { g, feeds } = layersGraph([
+    { op: 'Conv', x: [1, 9, 13, 17], w: [11, 9, 3, 3], attrs: pads(0, 1, 2, 1), axis: 0, zx: 17, k: 81 },
+    { op: 'Conv', x: [1, 7, 5, 9], w: [13, 7, 1, 1], axis: 0, zx: -20, k: 7 },
+    { op: 'Conv', x: [1, 5, 13, 11], w: [7, 5, 3, 3], attrs: { ...pads(1, 1, 1, 1), strides: ints(2, 2) }, axis: 0, zx: 9, k: 45 },
+    { op: 'Conv', x: [1, 6, 20, 21], w: [6, 1, 5, 5], attrs: { ...pads(2, 2, 2, 2), group: int(6) }, axis: 0, zx: 11, k: 25 },
+    { op: 'Conv', x: [1, 10, 16, 15], w: [10, 1, 3, 3], attrs: { ...pads(1, 1, 1, 1), strides: ints(2, 2), group: int(10) }, axis: 0, zx: -7, k: 9 },
+    { op: 'ConvTranspose', x: [1, 6, 5, 6], w: [6, 4, 3, 3], attrs: { strides: ints(2, 2), ...pads(1, 1, 1, 1), group: int(2) }, axis: 1, zx: -6, k: 12 },
+  ], 3);
+  await compilers(() => assertBitExact(t, g, feeds, { sanitize: true }));
+});

@@ -128,3 +128,12 @@ test('a run-time MatMul operand with per-channel zero points is refused by the C
   });
   await t.throwsAsync(runC(g, { a: int8([4, 8], 1), b: int8([8, 3], 2) }), { message: /node 'm2' \(MatMul\): input B is not constant/ });
 });
+
+test('int8 Gemm/MatMul kernels run clean under address and undefined-behaviour sanitizers', async (t) => {
+  const { g, feeds } = layersGraph([
+    { op: 'Gemm', x: [13, 40], w: [40, 37], axis: 1, zx: 3, k: 40 },
+    { op: 'Gemm', x: [41, 6], w: [41, 18], attrs: { transA: int(1) }, axis: 1, zx: 21, k: 41 },
+    { op: 'MatMul', x: [2, 1, 4, 8], w: [1, 3, 8, 5], bRuntime: true, zx: 7, zb: -3, k: 8 },
+  ], 5);
+  await compilers(() => assertBitExact(t, g, feeds, { sanitize: true }));
+});

@@ -19,20 +19,18 @@ EDGEC_INLINE void edgec_qconv_range(int n, int s, int off, int len, int *lo, int
   *hi = b;
 }
 
-/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2, acc must be
- * readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
-static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y,
-                                                            ptrdiff_t n, const edgec_qepi *e, int ch) {
-  ptrdiff_t i;
 #if defined(EDGEC_QAVX2)
+/* edgec_q_requant_row with the left shifts and rounding as constants (see edgec_q_requant8). */
+EDGEC_INLINE void edgec_q_requant_row_v(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y, ptrdiff_t n,
+                                        const edgec_qepi *e, int ch, int lsh, int fast) {
   const edgec_qepi8 p = edgec_qepi8_at(e, ch, 0);
   const edgec_qout8 out = edgec_qout8_of(e);
-  const int lsh = e->lsh != NULL;
+  ptrdiff_t i;
   for (i = 0; i < n; i += 32) {
-    const __m256i a0 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), &p, lsh);
-    const __m256i a1 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), &p, lsh);
-    const __m256i a2 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), &p, lsh);
-    const __m256i a3 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), &p, lsh);
+    const __m256i a0 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), &p, lsh, fast);
+    const __m256i a1 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), &p, lsh, fast);
+    const __m256i a2 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), &p, lsh, fast);
+    const __m256i a3 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), &p, lsh, fast);
     if (i + 32 <= n) {
       edgec_q_store2x16(a0, a1, a2, a3, &out, y + i, y + i + 16);
     } else {
@@ -41,7 +39,22 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC
       memcpy(y + i, t, (size_t)(n - i));
     }
   }
+}
+#endif
+
+/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2, acc must be
+ * readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
+static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y,
+                                                            ptrdiff_t n, const edgec_qepi *e, int ch) {
+#if defined(EDGEC_QAVX2)
+  if (e->lsh)
+    edgec_q_requant_row_v(acc, y, n, e, ch, 1, e->round != NULL);
+  else if (e->round)
+    edgec_q_requant_row_v(acc, y, n, e, ch, 0, 1);
+  else
+    edgec_q_requant_row_v(acc, y, n, e, ch, 0, 0);
 #else
+  ptrdiff_t i;
   for (i = 0; i < n; i++) y[i] = edgec_q_out1(acc[i], e, ch);
 #endif
 }
@@ -137,9 +150,9 @@ EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_
 #define EDGEC_QDW_PHASE(OW, KW, SW, DW) (((ptrdiff_t)(OW) + 31) / 32 * 32 + (ptrdiff_t)((KW) - 1) * (DW) / (SW) + 8)
 /* Rows of the depthwise pair plane: every padded row that starts a pair of kernel rows. */
 #define EDGEC_QDW_ROWS(OH, KH, SH, DH) ((ptrdiff_t)((OH) - 1) * (SH) + (ptrdiff_t)(((KH) - 1) / 2 * 2) * (DH) + 1)
-/* Bytes of depthwise scratch: the pair plane (int16 pairs), then one int32 row of accumulators. */
+/* Bytes of depthwise scratch: the pair plane (int16 pairs), then two int32 rows of accumulators. */
 #define EDGEC_QDW_SCRATCH(OH, OW, KH, KW, SH, SW, DH, DW) \
-  ((ptrdiff_t)4 * EDGEC_QDW_ROWS(OH, KH, SH, DH) * (SW) * EDGEC_QDW_PHASE(OW, KW, SW, DW) + 4 * EDGEC_QROW(OW))
+  ((ptrdiff_t)4 * EDGEC_QDW_ROWS(OH, KH, SH, DH) * (SW) * EDGEC_QDW_PHASE(OW, KW, SW, DW) + 8 * EDGEC_QROW(OW))
 
 /* One phase of a depthwise pair-plane row: pair j = (s0[c] - zx, s1[c] - zx) for input column c = j*SW + p - PL,
  * zero outside the input (a NULL row is all padding); n pairs. */
@@ -172,10 +185,47 @@ EDGEC_INLINE void edgec_qdw_fill(const int8_t *s0, const int8_t *s1, int W, int 
 /* Most taps of a depthwise kernel the vector path takes at once (pairs of kernel rows x kernel columns). */
 #define EDGEC_QDW_MAXTAPS 64
 
+#if defined(EDGEC_QAVX2)
+/* Accumulators of one (or, with two, two) depthwise output rows into acc (rows EDGEC_QROW(OW) apart): the second row's
+ * plane row is r2 int16 after the first's; taps at off[t] with weight pairs wk[t]. Always inlined so the tap count can
+ * be a constant. */
+EDGEC_INLINE void edgec_qdw_acc(const int16_t *row, ptrdiff_t r2, int OW, const ptrdiff_t *off, const int16_t *wk,
+                                int taps, int two, int32_t *EDGEC_RESTRICT acc) {
+  int ow, t;
+#define EDGEC_QDW_LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define EDGEC_QDW_MAC(a, p) a = _mm256_add_epi32(a, _mm256_madd_epi16(EDGEC_QDW_LD(p), wv))
+#define EDGEC_QDW_ST(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), a)
+  for (ow = 0; ow < OW; ow += 32) {
+    const int16_t *s0 = row + 2 * ow;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    if (two) {
+      for (t = 0; t < taps; t++) {
+        const int16_t *s = s0 + off[t];
+        const __m256i wv = edgec_q_bcast(wk + 2 * t);
+        EDGEC_QDW_MAC(a0, s); EDGEC_QDW_MAC(a1, s + 16); EDGEC_QDW_MAC(a2, s + 32); EDGEC_QDW_MAC(a3, s + 48);
+        EDGEC_QDW_MAC(b0, s + r2); EDGEC_QDW_MAC(b1, s + r2 + 16); EDGEC_QDW_MAC(b2, s + r2 + 32); EDGEC_QDW_MAC(b3, s + r2 + 48);
+      }
+      EDGEC_QDW_ST(acc + EDGEC_QROW(OW) + ow, b0); EDGEC_QDW_ST(acc + EDGEC_QROW(OW) + ow + 8, b1);
+      EDGEC_QDW_ST(acc + EDGEC_QROW(OW) + ow + 16, b2); EDGEC_QDW_ST(acc + EDGEC_QROW(OW) + ow + 24, b3);
+    } else {
+      for (t = 0; t < taps; t++) {
+        const int16_t *s = s0 + off[t];
+        const __m256i wv = edgec_q_bcast(wk + 2 * t);
+        EDGEC_QDW_MAC(a0, s); EDGEC_QDW_MAC(a1, s + 16); EDGEC_QDW_MAC(a2, s + 32); EDGEC_QDW_MAC(a3, s + 48);
+      }
+    }
+    EDGEC_QDW_ST(acc + ow, a0); EDGEC_QDW_ST(acc + ow + 8, a1); EDGEC_QDW_ST(acc + ow + 16, a2); EDGEC_QDW_ST(acc + ow + 24, a3);
+  }
+#undef EDGEC_QDW_ST
+#undef EDGEC_QDW_MAC
+#undef EDGEC_QDW_LD
+}
+#endif
+
 /* Output rows of one depthwise channel from its pair plane pp (row r: for every column the pair (padded row r,
  * padded row r + DH); SW phases of pw pairs per row): taps (kh, kh + 1) at column kw are one madd with the weight
  * pair wk[kh / 2][kw], read at a fixed offset from the output row's plane row. Columns go 32 at a time (the plane has
- * slack for the last chunk) into the int32 row acc (EDGEC_QROW(OW)), which is then requantized. */
+ * slack for the last chunk) into int32 rows acc (two of EDGEC_QROW(OW)), which are then requantized. */
 static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw_rows(const int16_t *EDGEC_RESTRICT pp, ptrdiff_t pw,
                                                        const int16_t *EDGEC_RESTRICT wk, int8_t *EDGEC_RESTRICT yc,
                                                        int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW,
@@ -192,23 +242,13 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw_rows(const int16_t *EDGEC_REST
     const int16_t *row = pp + 2 * (ptrdiff_t)oh * SH * ws;
 #if defined(EDGEC_QAVX2)
     if (taps <= EDGEC_QDW_MAXTAPS) {
-      for (ow = 0; ow < OW; ow += 32) {
-        const int16_t *s0 = row + 2 * ow;
-        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-        for (t = 0; t < taps; t++) {
-          const int16_t *s = s0 + off[t];
-          const __m256i wv = edgec_q_bcast(wk + 2 * t);
-          a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)s), wv));
-          a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 16)), wv));
-          a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 32)), wv));
-          a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(s + 48)), wv));
-        }
-        _mm256_storeu_si256((__m256i *)(void *)(acc + ow), a0);
-        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 8), a1);
-        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 16), a2);
-        _mm256_storeu_si256((__m256i *)(void *)(acc + ow + 24), a3);
-      }
+      /* Two output rows at a time share the weight broadcasts. */
+      const int two = oh + 1 < OH;
+      const ptrdiff_t r2 = 2 * (ptrdiff_t)SH * ws;
+      edgec_qdw_acc(row, r2, OW, off, wk, taps, two, acc);
       edgec_q_requant_row(acc, yc + (ptrdiff_t)oh * OW, OW, e, ch);
+      if (two) edgec_q_requant_row(acc + EDGEC_QROW(OW), yc + (ptrdiff_t)(oh + 1) * OW, OW, e, ch);
+      oh += two;
       continue;
     }
 #endif
@@ -252,6 +292,107 @@ static EDGEC_UNUSED void edgec_qconv2d_dw(const int8_t *x, const int16_t *w, con
         const int co = c * mult + m;
         edgec_qdw_rows(pp, pw, w + (ptrdiff_t)co * kh2 * KW * 2, y + ((ptrdiff_t)n * M + co) * OH * OW, OH, OW, KH, KW,
                        SH, SW, DH, DW, e, co, acc);
+      }
+    }
+  }
+}
+
+/* Pair rows of the stride-1 depthwise plane: pair q holds padded rows 2q and 2q + 1. */
+#define EDGEC_QDW1_ROWS(OH, KH) ((ptrdiff_t)((OH) - 1) / 2 + ((KH) + 2) / 2)
+/* Bytes of stride-1 depthwise scratch: the pair plane, then two int32 rows of accumulators. */
+#define EDGEC_QDW1_SCRATCH(OH, OW, KH, KW, SW, DW) \
+  ((ptrdiff_t)4 * EDGEC_QDW1_ROWS(OH, KH) * (SW) * EDGEC_QDW_PHASE(OW, KW, SW, DW) + 8 * EDGEC_QROW(OW))
+
+/* Output rows oh and oh + 1 (oh even, vertical stride and dilation 1) of one depthwise channel: both read pair rows
+ * oh/2 + j (padded rows oh + 2j, oh + 2j + 1); row oh weighs them with wa[j] = (w[2j], w[2j+1]), row oh + 1 with
+ * wb[j] = (w[2j-1], w[2j]) (zero outside the kernel), so each loaded pair feeds both rows. Taps at off[t] (t = j*KW + kw). */
+static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw1_rows(const int16_t *EDGEC_RESTRICT pp, ptrdiff_t pw,
+                                                        const int16_t *EDGEC_RESTRICT wk, int8_t *EDGEC_RESTRICT yc,
+                                                        int OH, int OW, int KH, int KW, int SW, int DW,
+                                                        const edgec_qepi *e, int ch, int32_t *EDGEC_RESTRICT acc) {
+  const int J = (KH + 2) / 2, taps = J * KW;
+  const ptrdiff_t ws = (ptrdiff_t)SW * pw;
+  const int16_t *wa = wk, *wb = wk + 2 * taps;
+  int32_t *acc1 = acc + EDGEC_QROW(OW);
+  ptrdiff_t off[EDGEC_QDW_MAXTAPS];
+  int oh, ow, j, kw, t;
+  for (j = 0; j < J && taps <= EDGEC_QDW_MAXTAPS; j++)
+    for (kw = 0; kw < KW; kw++) off[j * KW + kw] = 2 * ((ptrdiff_t)j * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
+  (void)off;
+  for (oh = 0; oh < OH; oh += 2) {
+    const int16_t *row = pp + (ptrdiff_t)oh * ws; /* pair row oh / 2 */
+    const int two = oh + 1 < OH;
+#if defined(EDGEC_QAVX2)
+    if (taps <= EDGEC_QDW_MAXTAPS) {
+#define EDGEC_QDW_LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define EDGEC_QDW_ST(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), a)
+      for (ow = 0; ow < OW; ow += 32) {
+        const int16_t *s0 = row + 2 * ow;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (t = 0; t < taps; t++) {
+          const int16_t *s = s0 + off[t];
+          const __m256i va = edgec_q_bcast(wa + 2 * t), vb = edgec_q_bcast(wb + 2 * t);
+          __m256i v;
+          v = EDGEC_QDW_LD(s);
+          a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(v, va)); b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(v, vb));
+          v = EDGEC_QDW_LD(s + 16);
+          a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(v, va)); b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(v, vb));
+          v = EDGEC_QDW_LD(s + 32);
+          a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(v, va)); b2 = _mm256_add_epi32(b2, _mm256_madd_epi16(v, vb));
+          v = EDGEC_QDW_LD(s + 48);
+          a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(v, va)); b3 = _mm256_add_epi32(b3, _mm256_madd_epi16(v, vb));
+        }
+        EDGEC_QDW_ST(acc + ow, a0); EDGEC_QDW_ST(acc + ow + 8, a1); EDGEC_QDW_ST(acc + ow + 16, a2); EDGEC_QDW_ST(acc + ow + 24, a3);
+        EDGEC_QDW_ST(acc1 + ow, b0); EDGEC_QDW_ST(acc1 + ow + 8, b1); EDGEC_QDW_ST(acc1 + ow + 16, b2); EDGEC_QDW_ST(acc1 + ow + 24, b3);
+      }
+#undef EDGEC_QDW_ST
+#undef EDGEC_QDW_LD
+    } else
+#endif
+    {
+      for (ow = 0; ow < OW; ow++) {
+        int32_t a = 0, b = 0;
+        for (j = 0; j < J; j++)
+          for (kw = 0; kw < KW; kw++) {
+            const int16_t *s = row + 2 * ((ptrdiff_t)j * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW + ow);
+            t = j * KW + kw;
+            a += s[0] * wa[2 * t] + s[1] * wa[2 * t + 1];
+            b += s[0] * wb[2 * t] + s[1] * wb[2 * t + 1];
+          }
+        acc[ow] = a;
+        acc1[ow] = b;
+      }
+    }
+    edgec_q_requant_row(acc, yc + (ptrdiff_t)oh * OW, OW, e, ch);
+    if (two) edgec_q_requant_row(acc1, yc + (ptrdiff_t)(oh + 1) * OW, OW, e, ch);
+  }
+}
+
+/* Depthwise 2-D int8 conv with vertical stride and dilation 1 (C/G == 1, M = C * multiplier): like edgec_qconv2d_dw,
+ * but the plane holds only the pairs of padded rows (2q, 2q + 1) and output rows go two at a time (edgec_qdw1_rows):
+ * half the plane and half the loads. wk: per output channel [2][(KH + 2) / 2][KW][2] int16 weight pairs (wa, then wb,
+ * minus zero point). scratch: EDGEC_QDW1_SCRATCH bytes. */
+static EDGEC_UNUSED void edgec_qconv2d_dw1(const int8_t *x, const int16_t *w, const edgec_qepi *e, int8_t *y, int N,
+                                           int C, int H, int W, int M, int OH, int OW, int KH, int KW, int SW, int DW,
+                                           int PT, int PL, int zx, void *scratch) {
+  const int mult = M / C, J = (KH + 2) / 2;
+  const ptrdiff_t pw = EDGEC_QDW_PHASE(OW, KW, SW, DW), hq = EDGEC_QDW1_ROWS(OH, KH);
+  int16_t *pp = (int16_t *)scratch;
+  int32_t *acc = (int32_t *)(void *)(pp + 2 * hq * SW * pw);
+  int n, c, m, q, p;
+  for (n = 0; n < N; n++) {
+    for (c = 0; c < C; c++) {
+      const int8_t *xc = x + ((ptrdiff_t)n * C + c) * H * W;
+      for (q = 0; q < hq; q++) {
+        const int i0 = 2 * q - PT, i1 = 2 * q + 1 - PT;
+        const int8_t *s0 = i0 >= 0 && i0 < H ? xc + (ptrdiff_t)i0 * W : NULL;
+        const int8_t *s1 = i1 >= 0 && i1 < H ? xc + (ptrdiff_t)i1 * W : NULL;
+        for (p = 0; p < SW; p++) edgec_qdw_fill(s0, s1, W, SW, p, PL, zx, pw, pp + 2 * ((ptrdiff_t)q * SW + p) * pw);
+      }
+      for (m = 0; m < mult; m++) {
+        const int co = c * mult + m;
+        edgec_qdw1_rows(pp, pw, w + (ptrdiff_t)co * 4 * J * KW, y + ((ptrdiff_t)n * M + co) * OH * OW, OH, OW, KH, KW, SW,
+                        DW, e, co, acc);
       }
     }
   }

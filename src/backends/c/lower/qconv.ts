@@ -4,7 +4,7 @@ import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '..
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { constBias, emitQEpi, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
+import { constBias, emitQEpi, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -30,7 +30,13 @@ function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
   const g = (transpose ? convTransposeGeometry : convGeometry)(ctx.node, x.info, w.info);
   const wd = w.value.data;
   ctx.useKernel('qconv.h');
-  emitQEpi(ctx, p.r, g.outC, false, constBias(ctx, b, 'bias B'));
+  // Channel of flat weight index i along the quantized axis (Conv: dim 0; ConvTranspose: dim 1).
+  const inner = w.info.shape.slice(transpose ? 2 : 1).reduce((a, v) => a * v, 1);
+  const chan = (i: number) => Math.floor(i / inner) % w.info.shape[transpose ? 1 : 0];
+  const zx = p.x.zeroPoint[0];
+  const taps = (g.inC / g.group) * g.kernel.reduce((a, v) => a * v, 1);
+  const xBound = Math.max(127 - zx, zx + 128);
+  emitQEpi(ctx, p.r, g.outC, false, constBias(ctx, b, 'bias B'), taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i))));
   return { x, w, y, g, p, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
 }
 
@@ -47,11 +53,11 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
-/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h: the int16-pair plane and an int32 row). */
+/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h: the int16-pair plane and two int32 rows). */
 function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
   const rows = (oh - 1) * sh + Math.floor((kh - 1) / 2) * 2 * dh + 1;
   const phase = roundUp(ow, 32) + Math.floor(((kw - 1) * dw) / sw) + 8;
-  return 4 * rows * sw * phase + 4 * roundUp(ow, 32);
+  return 4 * rows * sw * phase + 8 * roundUp(ow, 32);
 }
 
 function lowerQConv(ctx: CLowerCtx): void {
@@ -75,12 +81,33 @@ function lowerQConv(ctx: CLowerCtx): void {
   const geo = [g.batch, g.inC, H, W, g.outC, OH, OW];
   const win = [KH, KW, SH, SW, DH, DW, PT, PL];
   if (cg === 1) {
+    const tap = (co: number, kh: number, kw: number) => (kh >= 0 && kh < KH ? wc((co * KH + kh) * KW + kw, co) : 0);
+    if (SH === 1 && DH === 1) {
+      // Stride-1 rows: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.
+      const J = Math.floor((KH + 2) / 2);
+      const per = 4 * J * KW;
+      const packed = new Int16Array(g.outC * per);
+      for (let co = 0; co < g.outC; co++)
+        for (let j = 0; j < J; j++)
+          for (let kw = 0; kw < KW; kw++) {
+            const at = co * per + (j * KW + kw) * 2;
+            packed[at] = tap(co, 2 * j, kw);
+            packed[at + 1] = tap(co, 2 * j + 1, kw);
+            packed[at + 2 * J * KW] = tap(co, 2 * j - 1, kw);
+            packed[at + 2 * J * KW + 1] = tap(co, 2 * j, kw);
+          }
+      const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
+      const rows = Math.floor((OH - 1) / 2) + J;
+      const s = ctx.scratch(4 * rows * SW * (roundUp(OW, 32) + Math.floor(((KW - 1) * DW) / SW) + 8) + 8 * roundUp(OW, 32));
+      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
+      return;
+    }
     // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps (zero past the last row).
     const kh2 = Math.ceil(KH / 2);
     const packed = new Int16Array(g.outC * kh2 * KW * 2);
     for (let co = 0; co < g.outC; co++)
       for (let kh = 0; kh < KH; kh++)
-        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = wc((co * KH + kh) * KW + kw, co);
+        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = tap(co, kh, kw);
     const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
     const s = ctx.scratch(dwScratchBytes(OH, OW, KH, KW, SH, SW, DH, DW));
     ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
@@ -113,9 +140,6 @@ function lowerQConv(ctx: CLowerCtx): void {
   const mc = qgemmMC(ctx, kg, mg);
   ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc});`);
 }
-
-/** Largest |value| of x - z_x (int8 input, int8 zero point). */
-const MAX_DX = 255;
 
 /**
  * Winograd F(2x2, 3x3) filters U = G' g G'^T with G' = 2G (integers, 4x the float transform) as 16 packed A operands

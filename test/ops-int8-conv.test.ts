@@ -102,6 +102,15 @@ test('ConvTranspose: 2x2 stride 2, output_padding, groups, dilation, 1-D and 3-D
   ]);
 });
 
+test('ConvTranspose with non-overlapping taps (direct int8 scatter): gaps, crops, 1x1 stride 2, groups, long rows', async (t) => {
+  await check(t, [
+    { op: 'ConvTranspose', x: [1, 5, 6, 7], w: [5, 4, 2, 2], attrs: { strides: ints(3, 3), ...pads(1, 0, 0, 1) }, axis: 1, zx: 2, k: 5 },
+    { op: 'ConvTranspose', x: [1, 4, 5, 5], w: [4, 3, 1, 1], attrs: { strides: ints(2, 2), output_padding: ints(1, 1) }, axis: 1, zx: -3, k: 4 },
+    { op: 'ConvTranspose', x: [2, 6, 4, 9], w: [6, 2, 2, 2], attrs: { strides: ints(2, 2), group: int(3) }, axis: 1, zx: 5, k: 2 },
+    { op: 'ConvTranspose', x: [1, 16, 3, 40], w: [16, 8, 2, 2], attrs: { strides: ints(2, 2), ...pads(1, 1, 0, 0) }, axis: 1, zx: -1, k: 16 },
+  ]);
+});
+
 test('the portable C kernels (-DEDGEC_NO_SIMD) compute the same integers', async (t) => {
   await check(t, [
     { op: 'Conv', x: [1, 9, 13, 17], w: [11, 9, 3, 3], attrs: pads(0, 1, 2, 1), axis: 0, zx: 17, zy: -9, k: 81 },
@@ -109,7 +118,10 @@ test('the portable C kernels (-DEDGEC_NO_SIMD) compute the same integers', async
     { op: 'Conv', x: [1, 5, 13, 11], w: [7, 5, 3, 3], attrs: { ...pads(1, 1, 1, 1), strides: ints(2, 2) }, axis: 0, act: 'Relu', zx: 9, k: 45 },
     { op: 'Conv', x: [1, 10, 16, 15], w: [20, 1, 3, 3], attrs: { ...pads(1, 1, 1, 1), strides: ints(2, 2), group: int(10) }, axis: 0, zx: -7, k: 9 },
     { op: 'ConvTranspose', x: [1, 6, 5, 6], w: [6, 4, 3, 3], attrs: { strides: ints(2, 2), ...pads(1, 1, 1, 1), group: int(2) }, axis: 1, zx: -6, k: 12 },
+    { op: 'ConvTranspose', x: [1, 5, 6, 7], w: [5, 4, 2, 2], attrs: { strides: ints(3, 3), ...pads(1, 0, 0, 1) }, axis: 1, zx: 2, k: 5 },
+    { op: 'ConvTranspose', x: [1, 16, 3, 40], w: [16, 8, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: -1, k: 16 },
     { op: 'Conv', x: [1, 3, 5, 6, 7], w: [4, 3, 3, 3, 3], attrs: { pads: ints(1, 1, 1, 1, 1, 1) }, axis: 0, zx: 8, k: 81 },
+    { op: 'Conv', x: [1, 6, 20, 21], w: [6, 1, 5, 5], attrs: { ...pads(2, 2, 2, 2), group: int(6) }, axis: 0, zx: 11, k: 25 },
   ], { simd: false });
 });
 

@@ -447,6 +447,76 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *
   }
 }
 
+/* 2-D int8 ConvTranspose whose taps never overlap (KH <= SH, KW <= SW, no dilation across taps): each output is one
+ * GEMM value plus the bias, so for each group and block of `rows` input rows the int8 GEMM writes
+ * cols[(o, kh, kw)][pixel] already requantized (er: per-row epilogue of the G * Mg rows, row (g, o, kh, kw) being
+ * channel g * O/G + o), and the bytes are scattered into Y; outputs no tap reaches are the requantized bias (e: per
+ * output channel). ap as edgec_qconvtranspose2d; scratch: Mg*rows*W bytes (rounded to 64), then the packed B block. */
+static EDGEC_UNUSED void edgec_qconvtranspose2d_direct(const int8_t *x, const int16_t *ap, const edgec_qepi *e,
+                                                       const edgec_qepi *er, int8_t *y, int N, int C, int H, int W,
+                                                       int O, int OH, int OW, int G, int KH, int KW, int SH, int SW,
+                                                       int DH, int DW, int PT, int PL, int zx, void *scratch, int rows,
+                                                       int MC) {
+  const int cg = C / G, og = O / G, mg = og * KH * KW, k2 = (cg + 1) / 2;
+  const ptrdiff_t gstride = EDGEC_QPACK_A(mg, cg), hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
+  const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * k2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * k2;
+  const int full = KH == SH && KW == SW && OH + PT <= H * SH && OW + PL <= W * SW;
+  int8_t *cols = (int8_t *)scratch;
+  int16_t *bpack = (int16_t *)(void *)(cols + ((ptrdiff_t)mg * rows * W + 63) / 64 * 64);
+  int n, g, h0, o, kh, kw, ih, iw;
+  (void)DH;
+  (void)DW;
+  for (n = 0; n < N; n++) {
+    int8_t *yn = y + (ptrdiff_t)n * O * ohw;
+    if (!full)
+      for (o = 0; o < O; o++) memset(yn + (ptrdiff_t)o * ohw, edgec_q_out1(0, e, o), (size_t)ohw);
+    for (g = 0; g < G; g++) {
+      const int8_t *xg = x + ((ptrdiff_t)n * C + (ptrdiff_t)g * cg) * hw;
+      for (h0 = 0; h0 < H; h0 += rows) {
+        const int h1 = H - h0 < rows ? H : h0 + rows, ncols = (h1 - h0) * W;
+        edgec_qpack_b(cg, ncols, xg + (ptrdiff_t)h0 * W, hw, 1, zx, bpack);
+        edgec_qgemm(mg, ncols, k2, ap + g * gstride, aps, bpack, bps, cols, NULL, ncols, er, g * mg, 0, MC);
+        for (o = 0; o < og; o++) {
+          int8_t *yo = yn + (ptrdiff_t)(g * og + o) * ohw;
+          for (kh = 0; kh < KH; kh++)
+            for (ih = h0; ih < h1; ih++) {
+              const int oh = ih * SH - PT + kh;
+              const int8_t *c0 = cols + ((ptrdiff_t)(o * KH + kh) * KW) * ncols + (ptrdiff_t)(ih - h0) * W;
+              int8_t *yr;
+              if (oh < 0 || oh >= OH) continue;
+              yr = yo + (ptrdiff_t)oh * OW;
+              if (KW == 2 && SW == 2 && PL == 0 && OW == 2 * W) {
+                const int8_t *EDGEC_RESTRICT a = c0, *EDGEC_RESTRICT b = c0 + ncols;
+                int8_t *EDGEC_RESTRICT d = yr;
+                iw = 0;
+#if defined(EDGEC_QAVX2)
+                for (; iw + 16 <= W; iw += 16) {
+                  const __m128i va = _mm_loadu_si128((const __m128i *)(const void *)(a + iw));
+                  const __m128i vb = _mm_loadu_si128((const __m128i *)(const void *)(b + iw));
+                  _mm_storeu_si128((__m128i *)(void *)(d + 2 * iw), _mm_unpacklo_epi8(va, vb));
+                  _mm_storeu_si128((__m128i *)(void *)(d + 2 * iw + 16), _mm_unpackhi_epi8(va, vb));
+                }
+#endif
+                for (; iw < W; iw++) {
+                  d[2 * iw] = a[iw];
+                  d[2 * iw + 1] = b[iw];
+                }
+                continue;
+              }
+              for (kw = 0; kw < KW; kw++) {
+                const int8_t *EDGEC_RESTRICT cw = c0 + (ptrdiff_t)kw * ncols;
+                const int off = kw - PL;
+                int lo, hi;
+                edgec_qconv_range(W, SW, off, OW, &lo, &hi);
+                for (iw = lo; iw < hi; iw++) yr[(ptrdiff_t)iw * SW + off] = cw[iw];
+              }
+            }
+        }
+      }
+    }
+  }
+}
+
 /* Direct 3-D int8 convolution (also any lower rank padded with unit dims): w is [M][C/G][KD][KH][KW] int16 minus
  * its zero point; taps outside the input add nothing. */
 static EDGEC_UNUSED void edgec_qconv3d_direct(const int8_t *x, const int16_t *w, const edgec_qepi *e, int8_t *y, int N,

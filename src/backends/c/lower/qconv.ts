@@ -14,6 +14,9 @@ interface QConvIO {
   y: CTensor;
   g: ConvGeometry;
   p: QConvParams;
+  bias?: ArrayLike<number>;
+  /** Bound on |accumulator| before the bias. */
+  accBound: number;
   /** Weight data minus its zero point, by flat index, for the channel index `c` along the quantized axis. */
   wc: (i: number, c: number) => number;
 }
@@ -36,8 +39,10 @@ function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
   const zx = p.x.zeroPoint[0];
   const taps = (g.inC / g.group) * g.kernel.reduce((a, v) => a * v, 1);
   const xBound = Math.max(127 - zx, zx + 128);
-  emitQEpi(ctx, p.r, g.outC, false, constBias(ctx, b, 'bias B'), taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i))));
-  return { x, w, y, g, p, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
+  const bias = constBias(ctx, b, 'bias B');
+  const accBound = taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i)));
+  emitQEpi(ctx, p.r, g.outC, false, bias, accBound);
+  return { x, w, y, g, p, bias, accBound, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
 }
 
 /** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
@@ -184,7 +189,7 @@ function lowerWinograd(ctx: CLowerCtx, u: Int16Array, xp: string, yp: string, ge
 }
 
 function lowerQConvTranspose(ctx: CLowerCtx): void {
-  const { x, y, g, p, wc } = qconvIO(ctx, true);
+  const { x, y, g, p, wc, bias, accBound } = qconvIO(ctx, true);
   const zx = p.x.zeroPoint[0];
   const cg = g.inC / g.group;
   const og = g.outC / g.group;
@@ -211,11 +216,21 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   const packed = new Int16Array(per * g.group);
   for (let gi = 0; gi < g.group; gi++) packQA(mg, cg, (i, c) => wAt((gi * cg + c) * mg + i), packed, gi * per);
   const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const mc = qgemmMC(ctx, cg, mg);
+  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
+  if (KH <= SH && KW <= SW && (KH === 1 || DH === 1) && (KW === 1 || DW === 1)) {
+    // Taps never overlap: every output is one GEMM value (or the bias alone), so the GEMM requantizes per row
+    // (o, kh, kw) straight to int8 and the kernel scatters bytes.
+    emitQEpi(ctx, p.r, g.group * mg, false, bias, accBound, { name: 'er', chan: (r) => Math.floor(r / mg) * og + Math.floor((r % mg) / (KH * KW)) });
+    const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((mg + 2 * cg) * W))));
+    const s = ctx.scratch(roundUp(mg * rows * W, 64) + qpackBElems(cg, rows * W) * 2);
+    ctx.line(`edgec_qconvtranspose2d_direct(${x.ptr}, ${wsym}, &e, &er, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc});`);
+    return;
+  }
   const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
   const bytes = roundUp(g.outC * OH * OW + 32, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
   const s = ctx.scratch(bytes);
-  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
-  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${qgemmMC(ctx, cg, mg)});`);
+  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc});`);
 }
 
 /** Integer Conv and ConvTranspose → C lowering (merged into C_INT_LOWERINGS). */

@@ -50,24 +50,27 @@ export function zeroPointAt(q: QuantParams, c: number): number {
 }
 
 /**
- * Emit the `edgec_qepi e` epilogue of `channels` output channels (channel c uses multiplier c mod count) with an
- * optional constant int32 bias; arrays get one tile of slack past the end for whole-vector reads. `accBound` bounds
+ * Emit the `edgec_qepi e` epilogue (or `opts.name`) of `channels` rows or columns, row i being output channel
+ * opts.chan(i) (default i; channel c uses multiplier c mod count), with an optional constant int32 bias per channel;
+ * arrays get one tile of slack past the end for whole-vector reads. `accBound` bounds
  * |accumulator| before the bias: when every rounding shift is >= 1 and no shifted value can reach 2^30, the kernels may
  * round with one add (the `round` table) instead of the remainder compare.
  */
-export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias: ArrayLike<number> | undefined, accBound: number): void {
+export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias: ArrayLike<number> | undefined, accBound: number,
+  opts: { name?: string; chan?: (i: number) => number } = {}): void {
   const len = channels + QGEMM_NR;
+  const ch = opts.chan ?? ((i: number) => i);
   const arr = (stem: string, f: (c: number) => number) =>
-    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, c) => (c < channels ? f(c) : 0)) });
+    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, i) => (i < channels ? f(ch(i)) : 0)) });
   const m = (c: number) => r.mults[c % r.mults.length];
   const rsh = (c: number) => Math.max(0, -m(c).shift);
   const lshOf = (c: number) => Math.max(0, m(c).shift);
   const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
   const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', lshOf) : 'NULL';
-  const fast = Array.from({ length: channels }, (_, c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30).every(Boolean);
+  const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
   const round = fast ? arr('qround', (c) => 2 ** (rsh(c) - 1)) : 'NULL';
   const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1), round];
-  ctx.line(`static const edgec_qepi e = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+  ctx.line(`static const edgec_qepi ${opts.name ?? 'e'} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
 }
 
 /** Largest |x - z_x| of an int8 activation. */

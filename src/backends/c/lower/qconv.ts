@@ -87,8 +87,8 @@ function lowerQConv(ctx: CLowerCtx): void {
   const win = [KH, KW, SH, SW, DH, DW, PT, PL];
   if (cg === 1) {
     const tap = (co: number, kh: number, kw: number) => (kh >= 0 && kh < KH ? wc((co * KH + kh) * KW + kw, co) : 0);
-    if (SH === 1 && DH === 1) {
-      // Stride-1 rows: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.
+    if ((SH === 1 || SH === 2) && DH === 1) {
+      // Planes of row pairs: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.
       const J = Math.floor((KH + 2) / 2);
       const per = 4 * J * KW;
       const packed = new Int16Array(g.outC * per);
@@ -102,9 +102,9 @@ function lowerQConv(ctx: CLowerCtx): void {
             packed[at + 2 * J * KW + 1] = tap(co, 2 * j, kw);
           }
       const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
-      const rows = Math.floor((OH - 1) / 2) + J;
+      const rows = SH === 1 ? Math.floor((OH - 1) / 2) + J : OH - 1 + J;
       const s = ctx.scratch(4 * rows * SW * (roundUp(OW, 32) + Math.floor(((KW - 1) * DW) / SW) + 8) + 8 * roundUp(OW, 32));
-      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
+      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SH}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
       return;
     }
     // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps (zero past the last row).

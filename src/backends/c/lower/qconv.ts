@@ -1,5 +1,5 @@
-/** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h (GEMM, depthwise, col2im and
- * direct 3-D kernels), with the weights repacked at compile time as int16 minus their zero points. */
+/** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h, qdwconv.h and qwinograd.h
+ * (GEMM, depthwise, Winograd, col2im and direct 3-D kernels); weights repacked at compile time as int16 minus zero point. */
 import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
@@ -58,7 +58,7 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
-/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h: the int16-pair plane and two int32 rows). */
+/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qdwconv.h: the int16-pair plane and two int32 rows). */
 function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
   const rows = (oh - 1) * sh + Math.floor((kh - 1) / 2) * 2 * dh + 1;
   const phase = roundUp(ow, 32) + Math.floor(((kw - 1) * dw) / sw) + 8;
@@ -86,6 +86,7 @@ function lowerQConv(ctx: CLowerCtx): void {
   const geo = [g.batch, g.inC, H, W, g.outC, OH, OW];
   const win = [KH, KW, SH, SW, DH, DW, PT, PL];
   if (cg === 1) {
+    ctx.useKernel('qdwconv.h');
     const tap = (co: number, kh: number, kw: number) => (kh >= 0 && kh < KH ? wc((co * KH + kh) * KW + kw, co) : 0);
     if ((SH === 1 || SH === 2) && DH === 1) {
       // Planes of row pairs: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.

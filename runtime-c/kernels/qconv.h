@@ -88,10 +88,25 @@ EDGEC_INLINE void edgec_qconv2d_im2col(const int8_t *EDGEC_RESTRICT x, int Cg, i
           if (hi > lo) {
             /* s[ow - lo] is input column (ow * SW + off) of row ih, in range for ow in [lo, hi). */
             const int8_t *EDGEC_RESTRICT s = xc + (ptrdiff_t)ih * W + (ptrdiff_t)lo * SW + off;
-            if (SW == 1)
+            if (SW == 1) {
               memcpy(d + lo, s, (size_t)(hi - lo));
-            else
-              for (ow = lo; ow < hi; ow++) d[ow] = s[(ptrdiff_t)(ow - lo) * SW];
+            } else {
+              ow = lo;
+#if defined(EDGEC_QAVX2)
+              if (SW == 2) {
+                /* 16 outputs from the even bytes of 32 input bytes, while those stay inside the input row. */
+                const __m256i sel = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8,
+                                                     10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+                const ptrdiff_t room = (ptrdiff_t)W - ((ptrdiff_t)lo * SW + off); /* input bytes from s to the row end */
+                for (; ow + 16 <= hi && (ptrdiff_t)(ow - lo) * 2 + 32 <= room; ow += 16) {
+                  const __m256i v = _mm256_permute4x64_epi64(
+                      _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(s + 2 * (ow - lo))), sel), 0xD8);
+                  _mm_storeu_si128((__m128i *)(void *)(d + ow), _mm256_castsi256_si128(v));
+                }
+              }
+#endif
+              for (; ow < hi; ow++) d[ow] = s[(ptrdiff_t)(ow - lo) * SW];
+            }
           }
           for (ow = hi; ow < OW; ow++) d[ow] = (int8_t)zx;
         }

@@ -195,3 +195,24 @@ test('int8 Conv/ConvTranspose kernels run clean under address and undefined-beha
   ], 3);
   await compilers(() => assertBitExact(t, g, feeds, { sanitize: true }));
 });
+
+test('extreme requantization: multipliers above 1 (left shifts), tiny multipliers, int32-range biases', async (t) => {
+  const layers: QLayer[] = [
+    { op: 'Conv', x: [1, 8, 12, 12], w: [16, 8, 3, 3], attrs: pads(1, 1, 1, 1), axis: 0, zx: -3, zy: 5, k: 72 },
+    { op: 'Conv', x: [1, 24, 10, 10], w: [40, 24, 1, 1], axis: 0, zx: 7, k: 24 },
+    { op: 'Conv', x: [1, 12, 17, 19], w: [12, 1, 3, 3], attrs: { ...pads(1, 1, 1, 1), group: int(12) }, axis: 0, zx: 2, zy: -7, k: 9 },
+    { op: 'ConvTranspose', x: [1, 8, 7, 9], w: [8, 6, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: 1, k: 8 },
+    { op: 'Conv', x: [1, 4, 30], w: [6, 4, 5], attrs: { pads: ints(2, 2), strides: ints(2) }, axis: 0, zx: 3, k: 20 },
+  ];
+  for (const [scale, bias] of [[1e-5, 1000], [1e-3, 0], [50, 2_000_000_000]] as const) {
+    const { g, feeds } = layersGraph(layers, 11);
+    layers.forEach((_, i) => {
+      const y = g.tensors.get(`y${i}`)!;
+      y.quant = qp(y.quant!.scale[0] * scale, y.quant!.zeroPoint[0]);
+      const b = g.tensors.get(`b${i}`)!;
+      b.data = Int32Array.from(b.data!, (v, c) => (c % 2 ? bias : -bias) + v);
+    });
+    await compilers(() => assertBitExact(t, g, feeds));
+    await compilers(() => assertBitExact(t, g, feeds, { cflags: ['-DEDGEC_NO_SIMD'] }));
+  }
+});

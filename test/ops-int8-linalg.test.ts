@@ -137,3 +137,21 @@ test('int8 Gemm/MatMul kernels run clean under address and undefined-behaviour s
   ], 5);
   await compilers(() => assertBitExact(t, g, feeds, { sanitize: true }));
 });
+
+test('extreme requantization: multipliers above 1 (left shifts), tiny multipliers, int32-range biases', async (t) => {
+  const layers: QLayer[] = [
+    { op: 'Gemm', x: [13, 40], w: [40, 37], axis: 1, zx: 3, zy: -4, k: 40 },
+    { op: 'MatMul', x: [2, 7, 33], w: [2, 33, 19], bRuntime: true, zx: 3, zb: -4, k: 33 },
+  ];
+  for (const [scale, bias] of [[1e-5, 1000], [50, 2_000_000_000]] as const) {
+    const { g, feeds } = layersGraph(layers, 13);
+    layers.forEach((_, i) => {
+      const y = g.tensors.get(`y${i}`)!;
+      y.quant = qp(y.quant!.scale[0] * scale, y.quant!.zeroPoint[0]);
+      const b = g.tensors.get(`b${i}`);
+      if (b) b.data = Int32Array.from(b.data!, (v, c) => (c % 2 ? bias : -bias) + v);
+    });
+    await compilers(() => assertBitExact(t, g, feeds));
+    await compilers(() => assertBitExact(t, g, feeds, { cflags: ['-DEDGEC_NO_SIMD'] }));
+  }
+});

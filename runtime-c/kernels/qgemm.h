@@ -35,12 +35,12 @@ typedef struct {
   int32_t zy, lo, hi;
 } edgec_qepi;
 
-/* One accumulator through the epilogue: clamp(mbqm(acc + bias, m, shift) + zy). */
+/* One accumulator through the epilogue: clamp(mbqm(acc + bias, m, shift) + zy) (the reference form the vector code
+ * reproduces). */
 EDGEC_INLINE int8_t edgec_q_out1(int32_t acc, const edgec_qepi *e, int ch) {
   const int32_t b = e->bias ? e->bias[ch] : 0, l = e->lsh ? e->lsh[ch] : 0;
-  int32_t v = (int32_t)((uint32_t)acc + (uint32_t)b);
-  v = edgec_rdivpot(edgec_srdhm((int32_t)((uint32_t)v << l), e->mult[ch]), e->rsh[ch]);
-  return (int8_t)edgec_clampi(v + e->zy, e->lo, e->hi);
+  const int64_t v = (int64_t)edgec_mbqm((int32_t)((uint32_t)acc + (uint32_t)b), e->mult[ch], l - e->rsh[ch]) + e->zy;
+  return (int8_t)(v < e->lo ? e->lo : v > e->hi ? e->hi : v);
 }
 
 #if defined(EDGEC_QAVX2)

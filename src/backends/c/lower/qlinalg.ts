@@ -50,19 +50,37 @@ export function zeroPointAt(q: QuantParams, c: number): number {
 }
 
 /**
- * Emit the `edgec_qepi e` epilogue of `channels` output channels (channel c uses multiplier c mod count) with an
- * optional constant int32 bias; arrays get one tile of slack past the end for whole-vector reads.
+ * Emit the `edgec_qepi e` epilogue (or `opts.name`) of `channels` rows or columns, row i being output channel
+ * opts.chan(i) (default i; channel c uses multiplier c mod count), with an optional constant int32 bias per channel;
+ * arrays get one tile of slack past the end for whole-vector reads. `accBound` bounds
+ * |accumulator| before the bias: when every rounding shift is >= 1 and no shifted value can reach 2^30, the kernels may
+ * round with one add (the `round` table) instead of the remainder compare.
  */
-export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias?: ArrayLike<number>): void {
+export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias: ArrayLike<number> | undefined, accBound: number,
+  opts: { name?: string; chan?: (i: number) => number } = {}): void {
   const len = channels + QGEMM_NR;
+  const ch = opts.chan ?? ((i: number) => i);
   const arr = (stem: string, f: (c: number) => number) =>
-    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, c) => (c < channels ? f(c) : 0)) });
+    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, i) => (i < channels ? f(ch(i)) : 0)) });
   const m = (c: number) => r.mults[c % r.mults.length];
-  const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
-  const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', (c) => Math.max(0, m(c).shift)) : 'NULL';
   const rsh = (c: number) => Math.max(0, -m(c).shift);
-  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1)];
-  ctx.line(`static const edgec_qepi e = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+  const lshOf = (c: number) => Math.max(0, m(c).shift);
+  const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
+  const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', lshOf) : 'NULL';
+  const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
+  const round = fast ? arr('qround', (c) => 2 ** (rsh(c) - 1)) : 'NULL';
+  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1), round];
+  ctx.line(`static const edgec_qepi ${opts.name ?? 'e'} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+}
+
+/** Largest |x - z_x| of an int8 activation. */
+export const MAX_DX = 255;
+
+/** Largest |value - zero point| of constant int8 data along a channel view (for accumulator bounds). */
+export function maxCentered(data: ArrayLike<number>, zp: (i: number) => number): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i] - zp(i)));
+  return m;
 }
 
 /** Rows per block of A in the int8 GEMM (MC of edgec_qgemm): MC x K2 pairs within a quarter of L2 (a multiple of MR). */
@@ -81,6 +99,11 @@ export function constBias(ctx: CLowerCtx, t: CTensor | undefined, what: string):
   if (!t) return undefined;
   if (!t.value) nodeError(ctx.node, `${what} must be a constant for the integer ${ctx.node.op}`);
   return t.value.data;
+}
+
+/** Largest |value - zero point| of an operand: from its data when constant, else any int8 value. */
+function operandBound(t: CTensor, z: number, zAt: (i: number) => number): number {
+  return t.value ? maxCentered(t.value.data, zAt) : Math.max(127 - z, z + 128);
 }
 
 /** Run-time B must have one zero point (per-channel scales are fine): the packing subtracts a single value. */
@@ -144,9 +167,9 @@ function lowerQMatMul(ctx: CLowerCtx): void {
   let { m } = g;
   const { k, n } = g;
   ctx.useKernel('qgemm.h');
-  emitQEpi(ctx, p.r, n, true);
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
+  emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
   let offs = { a: g.aOffsets, b: g.bOffsets, y: g.aOffsets.map((_, i) => i * m * n) };
   // Weights on the right shared by every batch entry, contiguous activations: one product with the batches as rows.
   if (!a.value && offs.b.every((o) => o === offs.b[0]) && offs.a.every((o, i) => o === i * m * k)) {
@@ -181,9 +204,10 @@ function lowerQGemm(ctx: CLowerCtx): void {
     bias = Array.from({ length: n }, (_, j) => cv[j * cs]);
   }
   ctx.useKernel('qgemm.h');
-  emitQEpi(ctx, p.r, n, true, bias);
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
+  const bcol = (i: number) => (g.transB ? Math.floor(i / k) : i % n);
+  emitQEpi(ctx, p.r, n, true, bias, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(bcol(i))));
   emitProducts(ctx, m, k, n, { a: [0], b: [0], y: [0] }, a, b,
     () => packQA(m, k, (i, q) => a.value!.data[i * rsa + q * csa] - za),
     () => packQB(k, n, (q, j) => b.value!.data[q * rsb + j * csb] - zb(j)),

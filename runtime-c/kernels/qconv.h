@@ -124,9 +124,9 @@ EDGEC_INLINE void edgec_qconv2d_im2col(const int8_t *EDGEC_RESTRICT x, int Cg, i
  * edgec_qgemm. scratch: the
  * im2col block (EDGEC_QCOL_LD bytes per row, non-pointwise only), then the packed B block. Always inlined so the
  * im2col loops see each call site's literal shapes. */
-EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_qepi *e, int8_t *y, int N, int C,
+EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int8_t *ap, const edgec_qepi *e, int8_t *y, int N, int C,
                                 int H, int W, int M, int OH, int OW, int G, int KH, int KW, int SH, int SW, int DH,
-                                int DW, int PT, int PL, int zx, void *scratch, int blk, int MC) {
+                                int DW, int PT, int PL, int zx, void *scratch, int blk, int MC, int16_t *aw, int zw) {
   const int cg = C / G, mg = M / G, kg = cg * KH * KW, k2 = (kg + 1) / 2;
   const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW, gstride = EDGEC_QPACK_A(mg, kg);
   const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * k2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * k2;
@@ -139,13 +139,13 @@ EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_
     for (g = 0; g < G; g++) {
       const int8_t *xg = x + ((ptrdiff_t)n * C + (ptrdiff_t)g * cg) * hw;
       int8_t *yg = y + ((ptrdiff_t)n * M + (ptrdiff_t)g * mg) * ohw;
-      const int16_t *apg = ap + g * gstride;
+      const int8_t *apg = ap + g * gstride;
       if (pointwise) {
         ptrdiff_t p0;
         for (p0 = 0; p0 < hw; p0 += blk) {
           const int ncols = hw - p0 < blk ? (int)(hw - p0) : blk;
           edgec_qpack_b(kg, ncols, xg + p0, hw, 1, zx, bpack);
-          edgec_qgemm(mg, ncols, k2, apg, aps, bpack, bps, yg + p0, NULL, ohw, e, g * mg, 0, MC);
+          edgec_qgemm_w8(mg, ncols, k2, apg, aps, bpack, bps, yg + p0, NULL, ohw, e, g * mg, 0, MC, aw, zw);
         }
       } else {
         int oh0;
@@ -155,7 +155,7 @@ EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_
           const ptrdiff_t ldb = EDGEC_QCOL_LD(ncols);
           edgec_qconv2d_im2col(xg, cg, H, W, OW, KH, KW, SH, SW, DH, DW, PT, PL, oh0, oh1, zx, col, ldb);
           edgec_qpack_b(kg, ncols, col, ldb, 1, zx, bpack);
-          edgec_qgemm(mg, ncols, k2, apg, aps, bpack, bps, yg + (ptrdiff_t)oh0 * OW, NULL, ohw, e, g * mg, 0, MC);
+          edgec_qgemm_w8(mg, ncols, k2, apg, aps, bpack, bps, yg + (ptrdiff_t)oh0 * OW, NULL, ohw, e, g * mg, 0, MC, aw, zw);
         }
       }
     }
@@ -167,10 +167,10 @@ EDGEC_INLINE void edgec_qconv2d(const int8_t *x, const int16_t *ap, const edgec_
  * group g at ap + g * EDGEC_QPACK_A(Mg, Kg)), scattered into an int32 accumulator plane per output channel, then
  * requantized. scratch: O*OH*OW + 32 int32 accumulators (rounded to 16), Mg*rows*W int32 cols (rounded to 16), then
  * the packed B block. */
-static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *ap, const edgec_qepi *e, int8_t *y,
+static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int8_t *ap, const edgec_qepi *e, int8_t *y,
                                                 int N, int C, int H, int W, int O, int OH, int OW, int G, int KH,
                                                 int KW, int SH, int SW, int DH, int DW, int PT, int PL, int zx,
-                                                void *scratch, int rows, int MC) {
+                                                void *scratch, int rows, int MC, int16_t *aw, int zw) {
   const int cg = C / G, og = O / G, mg = og * KH * KW, k2 = (cg + 1) / 2;
   const ptrdiff_t gstride = EDGEC_QPACK_A(mg, cg), hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
   const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * k2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * k2;
@@ -185,7 +185,7 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *
       for (h0 = 0; h0 < H; h0 += rows) {
         const int h1 = H - h0 < rows ? H : h0 + rows, ncols = (h1 - h0) * W;
         edgec_qpack_b(cg, ncols, xg + (ptrdiff_t)h0 * W, hw, 1, zx, bpack);
-        edgec_qgemm(mg, ncols, k2, ap + g * gstride, aps, bpack, bps, NULL, cols, ncols, e, 0, 0, MC);
+        edgec_qgemm_w8(mg, ncols, k2, ap + g * gstride, aps, bpack, bps, NULL, cols, ncols, e, 0, 0, MC, aw, zw);
         for (o = 0; o < og; o++) {
           int32_t *ao = acc + (ptrdiff_t)(g * og + o) * ohw;
           for (kh = 0; kh < KH; kh++)
@@ -216,11 +216,11 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d(const int8_t *x, const int16_t *
  * cols[(o, kh, kw)][pixel] already requantized (er: per-row epilogue of the G * Mg rows, row (g, o, kh, kw) being
  * channel g * O/G + o), and the bytes are scattered into Y; outputs no tap reaches are the requantized bias (e: per
  * output channel). ap as edgec_qconvtranspose2d; scratch: Mg*rows*W bytes (rounded to 64), then the packed B block. */
-static EDGEC_UNUSED void edgec_qconvtranspose2d_direct(const int8_t *x, const int16_t *ap, const edgec_qepi *e,
+static EDGEC_UNUSED void edgec_qconvtranspose2d_direct(const int8_t *x, const int8_t *ap, const edgec_qepi *e,
                                                        const edgec_qepi *er, int8_t *y, int N, int C, int H, int W,
                                                        int O, int OH, int OW, int G, int KH, int KW, int SH, int SW,
                                                        int DH, int DW, int PT, int PL, int zx, void *scratch, int rows,
-                                                       int MC) {
+                                                       int MC, int16_t *aw, int zw) {
   const int cg = C / G, og = O / G, mg = og * KH * KW, k2 = (cg + 1) / 2;
   const ptrdiff_t gstride = EDGEC_QPACK_A(mg, cg), hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
   const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * k2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * k2;
@@ -239,7 +239,7 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d_direct(const int8_t *x, const in
       for (h0 = 0; h0 < H; h0 += rows) {
         const int h1 = H - h0 < rows ? H : h0 + rows, ncols = (h1 - h0) * W;
         edgec_qpack_b(cg, ncols, xg + (ptrdiff_t)h0 * W, hw, 1, zx, bpack);
-        edgec_qgemm(mg, ncols, k2, ap + g * gstride, aps, bpack, bps, cols, NULL, ncols, er, g * mg, 0, MC);
+        edgec_qgemm_w8(mg, ncols, k2, ap + g * gstride, aps, bpack, bps, cols, NULL, ncols, er, g * mg, 0, MC, aw, zw);
         for (o = 0; o < og; o++) {
           int8_t *yo = yn + (ptrdiff_t)(g * og + o) * ohw;
           for (kh = 0; kh < KH; kh++)

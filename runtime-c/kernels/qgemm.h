@@ -334,4 +334,44 @@ static EDGEC_UNUSED void edgec_qgemm(int M, int N, int K2, const int16_t *ap, pt
   }
 }
 
+/* Int16 elements of the widening buffer edgec_qgemm_w8 needs for MC rows over K2 k-pairs. */
+#define EDGEC_QGEMM_W8_BUF(MC, K2) ((ptrdiff_t)(((MC) + EDGEC_QGEMM_MR - 1) / EDGEC_QGEMM_MR) * 2 * EDGEC_QGEMM_MR * (K2))
+
+/* edgec_qgemm with A stored as raw int8 panels (the weights' flash bytes; padding holds the zero point zw), widened
+ * to int16 minus zw one block of MC rows at a time into aw (EDGEC_QGEMM_W8_BUF(MC, K2) elements). */
+static EDGEC_UNUSED void edgec_qgemm_w8(int M, int N, int K2, const int8_t *ap8, ptrdiff_t aps, const int16_t *bp,
+                                        ptrdiff_t bps, int8_t *c, int32_t *c32, ptrdiff_t ldc, const edgec_qepi *e,
+                                        int row0, int col0, int MC, int16_t *EDGEC_RESTRICT aw, int zw) {
+  int m0;
+  for (m0 = 0; m0 < M; m0 += MC) {
+    const int rows = M - m0 < MC ? M - m0 : MC;
+    const ptrdiff_t n = (ptrdiff_t)((rows + EDGEC_QGEMM_MR - 1) / EDGEC_QGEMM_MR) * aps;
+    const int8_t *EDGEC_RESTRICT src = ap8 + (ptrdiff_t)(m0 / EDGEC_QGEMM_MR) * aps;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) aw[i] = (int16_t)(src[i] - zw);
+    edgec_qgemm(rows, N, K2, aw, aps, bp, bps, c ? c + (ptrdiff_t)m0 * ldc : NULL, c32 ? c32 + (ptrdiff_t)m0 * ldc : NULL,
+                ldc, e, row0 + m0, col0, MC);
+  }
+}
+
+/* Columns per block of edgec_qgemm_b8 (a multiple of NR) and the int16 elements of its widening buffer. */
+#define EDGEC_QGEMM_B8_NC 256
+#define EDGEC_QGEMM_B8_BUF(K2) ((ptrdiff_t)2 * EDGEC_QGEMM_B8_NC * (K2))
+
+/* edgec_qgemm with B stored as raw int8 panels (constant weights of Gemm/MatMul; padding holds zw), widened to int16
+ * minus zw EDGEC_QGEMM_B8_NC columns at a time into bw (EDGEC_QGEMM_B8_BUF(K2) elements). */
+static EDGEC_UNUSED void edgec_qgemm_b8(int M, int N, int K2, const int16_t *ap, ptrdiff_t aps, const int8_t *bp8,
+                                        ptrdiff_t bps, int8_t *c, int32_t *c32, ptrdiff_t ldc, const edgec_qepi *e,
+                                        int row0, int col0, int MC, int16_t *EDGEC_RESTRICT bw, int zw) {
+  int j0;
+  for (j0 = 0; j0 < N; j0 += EDGEC_QGEMM_B8_NC) {
+    const int cols = N - j0 < EDGEC_QGEMM_B8_NC ? N - j0 : EDGEC_QGEMM_B8_NC;
+    const ptrdiff_t n = (ptrdiff_t)((cols + EDGEC_QGEMM_NR - 1) / EDGEC_QGEMM_NR) * bps;
+    const int8_t *EDGEC_RESTRICT src = bp8 + (ptrdiff_t)(j0 / EDGEC_QGEMM_NR) * bps;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) bw[i] = (int16_t)(src[i] - zw);
+    edgec_qgemm(M, cols, K2, ap, aps, bw, bps, c ? c + j0 : NULL, c32 ? c32 + j0 : NULL, ldc, e, row0, col0 + j0, MC);
+  }
+}
+
 #endif

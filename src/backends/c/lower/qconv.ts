@@ -4,7 +4,7 @@ import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '..
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { constBias, emitQEpi, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
+import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -65,6 +65,13 @@ function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: numb
   return 4 * rows * sw * phase + 8 * roundUp(ow, 32);
 }
 
+/**
+ * Integer Winograd F(2x2,3x3) is exact and ~1.2x faster than im2col on 3x3 stride-1 layers, but its transformed
+ * weights are 16 int16 per 9 int8 taps (3.6x the int8 bytes), which defeats int8's flash saving; off until a target
+ * asks for speed over size.
+ */
+const INT8_WINOGRAD = false;
+
 function lowerQConv(ctx: CLowerCtx): void {
   const { x, y, g, p, wc } = qconvIO(ctx, false);
   const zx = p.x.zeroPoint[0];
@@ -119,7 +126,7 @@ function lowerQConv(ctx: CLowerCtx): void {
     ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
     return;
   }
-  if (g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
+  if (INT8_WINOGRAD && g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
     const u = winogradWeights(g.outC, g.inC, (m, c, k) => wc((m * g.inC + c) * 9 + k, m));
     if (u) {
       lowerWinograd(ctx, u, x.ptr, y.ptr, geo, PT, PL, zx);
@@ -129,7 +136,7 @@ function lowerQConv(ctx: CLowerCtx): void {
   const per = qpackAElems(mg, kg);
   const packed = new Int16Array(per * g.group);
   for (let gi = 0; gi < g.group; gi++) packQA(mg, kg, (i, q) => wc((gi * mg + i) * kg + q, gi * mg + i), packed, gi * per);
-  const wsym = ctx.constArray('qconv_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const wsym = ctx.constArray('qconv_w', { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, weightZero(ctx, p.w)) });
   const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && OH === H && OW === W;
   // Block: the packed int16 columns (2 bytes per value) within the budget; pixels (pointwise) or output rows.
   const budget = qblockBytes(ctx);
@@ -144,7 +151,8 @@ function lowerQConv(ctx: CLowerCtx): void {
   }
   const s = ctx.scratch(bytes);
   const mc = qgemmMC(ctx, kg, mg);
-  ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc});`);
+  const aw = ctx.scratch(roundUp(mc, QGEMM_MR) * 2 * Math.ceil(kg / 2) * 2);
+  ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc}, (int16_t *)${aw}, ${weightZero(ctx, p.w)});`);
 }
 
 /**
@@ -216,8 +224,9 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   const per = qpackAElems(mg, cg);
   const packed = new Int16Array(per * g.group);
   for (let gi = 0; gi < g.group; gi++) packQA(mg, cg, (i, c) => wAt((gi * cg + c) * mg + i), packed, gi * per);
-  const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const wsym = ctx.constArray('qconvt_w', { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, weightZero(ctx, p.w)) });
   const mc = qgemmMC(ctx, cg, mg);
+  const aw = `(int16_t *)${ctx.scratch(roundUp(mc, QGEMM_MR) * 2 * Math.ceil(cg / 2) * 2)}`;
   const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
   if (KH <= SH && KW <= SW && (KH === 1 || DH === 1) && (KW === 1 || DW === 1)) {
     // Taps never overlap: every output is one GEMM value (or the bias alone), so the GEMM requantizes per row
@@ -225,13 +234,13 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
     emitQEpi(ctx, p.r, g.group * mg, false, bias, accBound, { name: 'er', chan: (r) => Math.floor(r / mg) * og + Math.floor((r % mg) / (KH * KW)) });
     const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((mg + 2 * cg) * W))));
     const s = ctx.scratch(roundUp(mg * rows * W, 64) + qpackBElems(cg, rows * W) * 2);
-    ctx.line(`edgec_qconvtranspose2d_direct(${x.ptr}, ${wsym}, &e, &er, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc});`);
+    ctx.line(`edgec_qconvtranspose2d_direct(${x.ptr}, ${wsym}, &e, &er, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc}, ${aw}, ${weightZero(ctx, p.w)});`);
     return;
   }
   const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
   const bytes = roundUp(g.outC * OH * OW + 32, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
   const s = ctx.scratch(bytes);
-  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc});`);
+  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc}, ${aw}, ${weightZero(ctx, p.w)});`);
 }
 
 /** Integer Conv and ConvTranspose → C lowering (merged into C_INT_LOWERINGS). */

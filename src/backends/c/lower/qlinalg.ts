@@ -101,6 +101,24 @@ export function constBias(ctx: CLowerCtx, t: CTensor | undefined, what: string):
   return t.value.data;
 }
 
+/** The one weight zero point the int8-stored kernels subtract while widening (per-channel zero points must agree). */
+export function weightZero(ctx: CLowerCtx, q: QuantParams | undefined): number {
+  const z = q?.zeroPoint ?? Int32Array.of(0);
+  if (z.some((v) => v !== z[0])) nodeError(ctx.node, 'per-channel weight zero points differ; quantize the weights symmetrically (zero point 0) or per tensor');
+  return z[0];
+}
+
+/** Packed panels of (w - zw) back to the raw int8 weights the artifact stores (padding becomes zw). */
+export function narrowWeights(ctx: CLowerCtx, packed: Int16Array, zw: number): Int8Array {
+  const out = new Int8Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    const v = packed[i] + zw;
+    if (v < -128 || v > 127) nodeError(ctx.node, 'weights are not int8; requantize them to int8');
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Largest |value - zero point| of an operand: from its data when constant, else any int8 value. */
 function operandBound(t: CTensor, z: number, zAt: (i: number) => number): number {
   return t.value ? maxCentered(t.value.data, zAt) : Math.max(127 - z, z + 128);
@@ -124,26 +142,32 @@ function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a
   const bElems = qpackBElems(k, n);
   const k2 = Math.ceil(k / 2);
   const operand = (t: CTensor, list: number[], elems: number, pack: (off: number) => Int16Array, stem: string) => {
-    if (!t.value) return { list, sym: undefined };
+    if (!t.value) return { list, sym: undefined, zw: 0 };
+    const zw = weightZero(ctx, t.quant);
     const distinct = [...new Set(list)];
     const packed = new Int16Array(elems * distinct.length);
     distinct.forEach((off, i) => packed.set(pack(off), i * elems));
-    return { list: list.map((o) => distinct.indexOf(o) * elems), sym: ctx.constArray(stem, { dtype: 'int16', shape: [packed.length], data: packed }) };
+    // Stored as int8 (the weights' own bytes); the GEMM widens a block at a time.
+    return { list: list.map((o) => distinct.indexOf(o) * elems), sym: ctx.constArray(stem, { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, zw) }), zw };
   };
   const A = operand(a, offs.a, aElems, packA, 'qmat_a');
   const B = operand(b, offs.b, bElems, packB, 'qmat_b');
-  const scratchElems = (A.sym ? 0 : aElems) + (B.sym ? 0 : bElems);
+  const mc = qgemmMC(ctx, k, m);
+  // Scratch: run-time packed operands, then the widening buffer of the constant one.
+  const wide = A.sym ? roundUp(mc, QGEMM_MR) * 2 * k2 : B.sym ? 2 * 256 * k2 : 0;
+  const scratchElems = (A.sym ? 0 : aElems) + (B.sym ? 0 : bElems) + wide;
   if (scratchElems) ctx.line(`int16_t *s = (int16_t *)${ctx.scratch(scratchElems * 2)};`);
   const sa = 's';
   const sb = A.sym ? 's' : `s + ${aElems}`;
-  const mc = qgemmMC(ctx, k, m);
+  const sw = `s + ${(A.sym ? 0 : aElems) + (B.sym ? 0 : bElems)}`;
   const body = (ao: string, bo: string, yo: string) => {
     const stmts: string[] = [];
     if (!A.sym) stmts.push(runA(ao, sa));
     if (!B.sym) stmts.push(runB(bo, sb));
     const ap = A.sym ? `${A.sym} + ${ao}` : sa;
     const bp = B.sym ? `${B.sym} + ${bo}` : sb;
-    stmts.push(`edgec_qgemm(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc});`);
+    const fn = A.sym ? 'edgec_qgemm_w8' : B.sym ? 'edgec_qgemm_b8' : 'edgec_qgemm';
+    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
     return stmts.join(' ');
   };
   const nb = offs.y.length;

@@ -1,17 +1,17 @@
 /** Resize: reference vs onnxruntime and C (plain and sanitized) vs reference; exact for nearest, rel-L2 <= 1e-5 for linear/cubic. */
+import { randomValue } from './helpers/exact-check.js';
 import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import '../src/ops/index.js';
-import type { DType, Value } from '../src/ir/types.js';
-import { allocData, numel } from '../src/ir/dtype.js';
+import type { Value } from '../src/ir/types.js';
 import { loadOnnx } from '../src/frontend/onnx/load.js';
 import { runPipeline } from '../src/passes/pass.js';
 import { inferShapes } from '../src/passes/infer-shapes.js';
 import { runReference } from '../src/interp/reference.js';
-import { compareValues, seededRandom } from '../src/verify/metrics.js';
+import { compareValues } from '../src/verify/metrics.js';
 import { makeModel, type ModelIn, type NodeIn, type TensorIn } from './helpers/onnx-builder.js';
 import { runOrt } from './helpers/ort.js';
 import { runC } from './helpers/c-run.js';
@@ -22,16 +22,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-resize-'));
 test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const gate = limit(Math.max(1, os.cpus().length));
 
-/** Seeded input of any dtype: floats in [-2, 2), ints in [-50, 50), bools 0/1. */
-function randomValue(dtype: DType, shape: number[], seed: number): Value {
-  const rnd = seededRandom(seed);
-  const data = allocData(dtype, numel(shape));
-  for (let i = 0; i < data.length; i++) {
-    const r = rnd();
-    data[i] = dtype === 'float32' || dtype === 'float64' ? r * 4 - 2 : dtype === 'bool' ? (r < 0.5 ? 0 : 1) : Math.floor(r * 100) - 50;
-  }
-  return { dtype, shape, data };
-}
 
 const i64 = (data: number[], dims = [data.length]): TensorIn => ({ dims, data, dtype: 'int64' });
 

@@ -12,6 +12,7 @@ import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
 import { quantIntLowerings } from './quant.js';
+import { withInt16Lowerings } from './q16.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -29,6 +30,6 @@ export const C_LOWERINGS: Record<string, CLowering> = {
 };
 
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
-export const C_INT_LOWERINGS: Record<string, CLowering> = {
+export const C_INT_LOWERINGS: Record<string, CLowering> = withInt16Lowerings({
   ...quantIntLowerings,
-};
+});

@@ -39,7 +39,8 @@ async function agreeWithOrt(t: import('ava').ExecutionContext, file: string, fee
 const conv = { dims: [8, 4, 3, 3], data: randn(288, 5) };
 
 test('QDQ Conv + Relu with per-channel weights becomes an integer Conv matching onnxruntime', async (t) => {
-  const ws = Array.from({ length: 8 }, (_, c) => 0.004 + c * 0.001);
+  // Weights within 7 bits: onnxruntime's AVX2 u8s8 kernels saturate int16 pair sums with full-range int8 weights.
+  const ws = Array.from({ length: 8 }, (_, c) => 0.016 + c * 0.001);
   const file = write({
     opset: 13,
     inputs: [{ name: 'x', dims: [1, 4, 9, 9] }],

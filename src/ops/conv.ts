@@ -5,6 +5,7 @@ import { allocData, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
 import { applyFusedActivation } from './activation.js';
+import { convIntReference } from './conv-int.js';
 
 /** Resolved geometry of a Conv or ConvTranspose node (spatial arrays have one entry per spatial dim). */
 export interface ConvGeometry {
@@ -45,7 +46,8 @@ function readAttrs(node: Node, x: TensorInfo, w: TensorInfo) {
   if ([...kernel, ...strides, ...dilations].some((v) => v < 1)) nodeError(node, 'kernel_shape, strides and dilations must all be >= 1');
   if (pads.some((p) => p < 0)) nodeError(node, `pads [${pads.join(', ')}] must not be negative`);
   if (group < 1) nodeError(node, `group ${group} must be >= 1`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') nodeError(node, `input type ${x.dtype} is not supported; ${node.op} takes float32 (dequantize or cast first)`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64' && x.dtype !== 'int8')
+    nodeError(node, `input type ${x.dtype} is not supported; ${node.op} takes float32, or int8 with quantization parameters`);
   if (w.dtype !== x.dtype) nodeError(node, `weight type ${w.dtype} differs from input type ${x.dtype}`);
   return { r, kernel, strides, dilations, pads, autoPad, group };
 }
@@ -53,7 +55,8 @@ function readAttrs(node: Node, x: TensorInfo, w: TensorInfo) {
 function checkBias(node: Node, b: TensorInfo | undefined, outC: number, dtype: string): void {
   if (!b) return;
   if (b.shape.length !== 1 || b.shape[0] !== outC) nodeError(node, `bias shape [${b.shape}] must be [${outC}] (one value per output channel)`);
-  if (b.dtype !== dtype) nodeError(node, `bias type ${b.dtype} differs from input type ${dtype}`);
+  const want = dtype === 'int8' ? 'int32' : dtype;
+  if (b.dtype !== want) nodeError(node, `bias type ${b.dtype} must be ${want} for ${dtype} input`);
 }
 
 /** Geometry of a Conv node from its input and weight types (ONNX output-size and auto_pad rules). */
@@ -186,7 +189,8 @@ function finish(node: Node, dtype: Value['dtype'], shape: number[], acc: Float64
   return out;
 }
 
-function convReference(node: Node, [xv, wv, bv]: (Value | undefined)[]): Value[] {
+/** Float reference of Conv (float32/float64; the integer reference runs it on exact float64 integers). */
+export function convReference(node: Node, [xv, wv, bv]: (Value | undefined)[]): Value[] {
   const x = xv as Value;
   const w = wv as Value;
   const g = convGeometry(node, x, w);
@@ -229,7 +233,8 @@ function convReference(node: Node, [xv, wv, bv]: (Value | undefined)[]): Value[]
   return [finish(node, x.dtype, [g.batch, g.outC, ...g.outSpatial], acc)];
 }
 
-function convTransposeReference(node: Node, [xv, wv, bv]: (Value | undefined)[]): Value[] {
+/** Float reference of ConvTranspose (float32/float64). */
+export function convTransposeReference(node: Node, [xv, wv, bv]: (Value | undefined)[]): Value[] {
   const x = xv as Value;
   const w = wv as Value;
   const g = convTransposeGeometry(node, x, w);
@@ -280,6 +285,8 @@ export const convOps: OpDef[] = [
     summary: '1-D/2-D/3-D convolution: groups, depthwise, dilations, strides, pads, auto_pad; fused activation',
     infer: convInfer(false),
     reference: convReference,
+    quant: 'requant',
+    intReference: (node, inputs, outputs) => convIntReference(false, convReference, node, inputs, outputs),
     macs(node, inputs, outputs) {
       const w = inputs[1];
       if (!w || !outputs[0]) return 0;
@@ -291,6 +298,8 @@ export const convOps: OpDef[] = [
     summary: '1-D/2-D/3-D transposed convolution: groups, dilations, strides, pads, output_padding, output_shape; fused activation',
     infer: convInfer(true),
     reference: convTransposeReference,
+    quant: 'requant',
+    intReference: (node, inputs, outputs) => convIntReference(true, convTransposeReference, node, inputs, outputs),
     macs(node, inputs) {
       const x = inputs[0];
       const w = inputs[1];

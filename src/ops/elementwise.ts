@@ -3,7 +3,15 @@ import type { DType, Node, TensorInfo, Value } from '../ir/types.js';
 import { attrFloat, attrInt } from '../ir/attrs.js';
 import { allocData, DTYPES, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
-import { broadcastShapes, forEachBroadcast, nodeError, requireInput } from './util.js';
+import { broadcastShapes, forEachBroadcast, makeValue, nodeError, requireInput } from './util.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { isQuantized, requireQuant8, withIntForms, type IntForm } from './qform.js';
+import { clampInt } from '../quant/fixed-point.js';
+import { qRange } from '../quant/params.js';
+import { clampRange, outputClamp } from '../quant/requant.js';
+import {
+  addElem, addParams, leakyReluElem, leakyReluParams, mulElem, mulParams, preluElem, preluParams, requantElem, requantParams,
+} from '../quant/kernels.js';
 
 /** A unary op's scalar semantics, specialised to a node's attributes. */
 export type UnaryFn = (node: Node) => (x: number) => number;
@@ -146,7 +154,7 @@ function unaryDef(op: UnaryOp): OpDef {
     summary: `elementwise ${op}${INT_UNARY.has(op) ? ' (float and integer)' : ''}`,
     infer({ node, inputs }) {
       const x = requireInput(node, inputs, 0);
-      if (x.dtype === 'bool' || (!isFloatType(x.dtype) && !INT_UNARY.has(op)))
+      if (x.dtype === 'bool' || (!isFloatType(x.dtype) && !INT_UNARY.has(op) && !isQuantized(x)))
         nodeError(node, `input type ${x.dtype} is not supported (${op} takes ${INT_UNARY.has(op) ? 'numeric' : 'float'} tensors); insert a Cast`);
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
@@ -234,14 +242,97 @@ function variadicDef(op: 'Sum' | 'Max' | 'Min' | 'Mean', summary: string): OpDef
   };
 }
 
+/** An integer elementwise kernel for one node: the per-element function (before the clamp) and the clamp range. */
+export interface IntElementwise {
+  f: (...xs: number[]) => number;
+  lo: number;
+  hi: number;
+}
+
+type IntKernel = (node: Node, ins: QTensorInfo[], y: QTensorInfo) => IntElementwise;
+
+/** The TFLite int8 kernels of the requantizing elementwise ops (src/quant/kernels.ts), keyed by op. */
+export const INT_ELEMENTWISE: Record<string, IntKernel> = {
+  Add: (n, [a, b], y) => {
+    const p = addParams(n, a.quant, b.quant, y.quant, false);
+    return { f: (u, v) => addElem(p, u, v), ...range(outputClamp(n, y.quant!, y.dtype)) };
+  },
+  Sub: (n, [a, b], y) => {
+    const p = addParams(n, a.quant, b.quant, y.quant, true);
+    return { f: (u, v) => addElem(p, u, v), ...range(outputClamp(n, y.quant!, y.dtype)) };
+  },
+  Mul: (n, [a, b], y) => {
+    const p = mulParams(n, a.quant, b.quant, y.quant);
+    return { f: (u, v) => mulElem(p, u, v), ...range(outputClamp(n, y.quant!, y.dtype)) };
+  },
+  PRelu: (n, [x, s], y) => {
+    const p = preluParams(n, x.quant, s.quant, y.quant);
+    return { f: (u, v) => preluElem(p, u, v), ...range(qRange(y.dtype)) };
+  },
+  LeakyRelu: (n, [x], y) => {
+    const p = leakyReluParams(n, x.quant, y.quant, attrFloat(n, 'alpha', 0.01));
+    return { f: (u) => leakyReluElem(p, u), ...range(qRange(y.dtype)) };
+  },
+  // Relu and Clip requantize then clamp to the activation range (TFLM ReluX).
+  Relu: (n, [x], y) => {
+    const p = requantParams(n, x.quant, y.quant);
+    return { f: (u) => requantElem(p, u), ...range(clampRange(y.quant!, y.dtype, 0, Infinity)) };
+  },
+  Clip: (n, [x], y) => {
+    const p = requantParams(n, x.quant, y.quant);
+    const b = clampRange(y.quant!, y.dtype, attrFloat(n, 'min', -Infinity), attrFloat(n, 'max', Infinity));
+    return { f: (u) => requantElem(p, u), ...range(b) };
+  },
+};
+
+function range([lo, hi]: [number, number]): { lo: number; hi: number } {
+  return { lo, hi };
+}
+
+/** The integer kernel of an elementwise node, after checking that all its tensors are 8-bit per-tensor quantized. */
+export function intElementwise(node: Node, ins: readonly (QTensorInfo | undefined)[], y: QTensorInfo): IntElementwise {
+  const qs = ins.map((t, k) => {
+    requireQuant8(node, t, `input ${k}`);
+    return t as QTensorInfo;
+  });
+  requireQuant8(node, y, 'output 0');
+  return INT_ELEMENTWISE[node.op](node, qs, y);
+}
+
+/** Integer reference of a requantizing elementwise op (numpy broadcasting over its inputs). */
+function intElementwiseForm(): IntForm {
+  return {
+    quant: 'requant',
+    intReference(node, inputs, [y]) {
+      const vs = inputs.filter((v): v is QValue => !!v);
+      const k = intElementwise(node, vs, y);
+      const shape = broadcastShapes(node, vs.map((v) => v.shape));
+      const out = makeValue(y.dtype, shape);
+      forEachBroadcast(shape, vs.map((v) => v.shape), (o, idx) => {
+        out.data[o] = clampInt(k.f(...idx.map((i, j) => vs[j].data[i])), k.lo, k.hi);
+      });
+      return [out];
+    },
+  };
+}
+
+/** Unary ops the quantizer tabulates into a LookupTable: every unary op without its own integer kernel. */
+const LUT_OPS = UNARY_OPS.filter((op) => !(op in INT_ELEMENTWISE));
+
 /** Registry entries of every elementwise op. */
-export const elementwiseOps: OpDef[] = [
-  ...UNARY_OPS.map((op) => unaryDef(op)),
-  ...Object.keys(BINARY)
-    .filter((op) => op !== 'Max' && op !== 'Min')
-    .map((op) => binaryDef(op, `broadcasting ${op}`)),
-  variadicDef('Sum', 'variadic broadcasting sum'),
-  variadicDef('Max', 'variadic broadcasting max'),
-  variadicDef('Min', 'variadic broadcasting min'),
-  variadicDef('Mean', 'variadic broadcasting mean'),
-];
+export const elementwiseOps: OpDef[] = withIntForms(
+  [
+    ...UNARY_OPS.map((op) => unaryDef(op)),
+    ...Object.keys(BINARY)
+      .filter((op) => op !== 'Max' && op !== 'Min')
+      .map((op) => binaryDef(op, `broadcasting ${op}`)),
+    variadicDef('Sum', 'variadic broadcasting sum'),
+    variadicDef('Max', 'variadic broadcasting max'),
+    variadicDef('Min', 'variadic broadcasting min'),
+    variadicDef('Mean', 'variadic broadcasting mean'),
+  ],
+  {
+    ...Object.fromEntries(Object.keys(INT_ELEMENTWISE).map((op) => [op, intElementwiseForm()])),
+    ...Object.fromEntries(LUT_OPS.map((op) => [op, { quant: 'lut' } as IntForm])),
+  },
+);

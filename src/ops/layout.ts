@@ -4,6 +4,11 @@ import { attrInt, attrInts, attrString, attrFloat } from '../ir/attrs.js';
 import { numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { makeValue, nodeError, normAxis, requireConst, requireInput, toNumbers } from './util.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { requireQuant8, requireSameQuant, sameForm, withIntForms, type IntForm } from './qform.js';
+import { clampInt } from '../quant/fixed-point.js';
+import { qRange, quantizeData } from '../quant/params.js';
+import { requantElem, requantParams, sameParams } from '../quant/kernels.js';
 
 /** Per-axis source index maps of a gather-by-axis copy: map[a][j] is the input index for output index j (-1: fill), null = identity. */
 export type AxisMaps = (Int32Array | null)[];
@@ -244,8 +249,32 @@ export function slicePlanOf(node: Node, shape: readonly number[], consts: readon
   return slicePlan(node, shape, s, e, a, st);
 }
 
+/** The code Pad writes in constant mode: the pad value quantized with the input's parameters (0 gives the zero point). */
+export function quantizedPadValue(node: Node, x: QValue): number {
+  const q = requireQuant8(node, x, 'input 0');
+  return quantizeData(Float32Array.of(attrFloat(node, 'value', 0)), [1], q, x.dtype)[0];
+}
+
+/**
+ * Integer Concat: inputs whose parameters equal the output's are copied (TFLite int8 concatenation, which requires
+ * that); the others are requantized to the output's, zy + (x - zx) * sx / sy with TFLite's integer multiplier.
+ */
+function intConcatInputs(node: Node, inputs: readonly (QValue | undefined)[], y: QTensorInfo): (Value | undefined)[] {
+  const yq = requireQuant8(node, y, 'output 0');
+  const [lo, hi] = qRange(y.dtype);
+  return inputs.map((x, k) => {
+    if (!x) return x;
+    requireQuant8(node, x, `input ${k}`);
+    if (sameParams(x.quant, yq)) return x;
+    const p = requantParams(node, x.quant, yq, `input ${k}`);
+    const out = makeValue(y.dtype, [...x.shape]);
+    x.data.forEach((v, i) => (out.data[i] = clampInt(requantElem(p, v), lo, hi)));
+    return out;
+  });
+}
+
 /** Layout ops: Transpose, Concat, Split, Slice, Gather, Pad, DepthToSpace, SpaceToDepth. */
-export const layoutOps: OpDef[] = [
+const layoutDefs: OpDef[] = [
   {
     op: 'Transpose',
     summary: 'permute axes (perm, default reversed)',
@@ -354,3 +383,23 @@ export const layoutOps: OpDef[] = [
   ),
 ];
 
+/** Layout ops with their integer forms: data movement keeps its input's parameters, Concat requantizes. */
+export const layoutOps: OpDef[] = withIntForms(layoutDefs, {
+  Transpose: sameForm,
+  Split: sameForm,
+  Slice: sameForm,
+  Gather: sameForm,
+  DepthToSpace: sameForm,
+  SpaceToDepth: sameForm,
+  Pad: {
+    quant: 'same',
+    intReference(node, [x], outs) {
+      requireSameQuant(node, x, outs);
+      return [remapValue(x!, padPlanOf(node, x!.shape), quantizedPadValue(node, x!))];
+    },
+  },
+  Concat: (def): IntForm => ({
+    quant: 'requant',
+    intReference: (node, inputs, [y]) => def.reference(node, intConcatInputs(node, inputs, y)),
+  }),
+});

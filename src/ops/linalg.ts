@@ -5,6 +5,7 @@ import { allocData, numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { broadcastShapes, broadcastStrides, nodeError, requireInput } from './util.js';
 import { applyFusedActivation } from './activation.js';
+import { gemmIntReference, matmulIntReference } from './linalg-int.js';
 
 /** Resolved shapes of a MatMul: batch broadcast plus one M x K by K x N product per batch entry. */
 export interface MatMulGeometry {
@@ -76,7 +77,8 @@ export function gemmGeometry(node: Node, a: TensorInfo, b: TensorInfo, c?: Tenso
     const s = c.shape;
     const ok = s.length <= 2 && s.every((d, i) => d === 1 || d === [m, n][i + 2 - s.length]);
     if (!ok) nodeError(node, `C shape [${s}] does not broadcast to [${m}, ${n}]`);
-    if (c.dtype !== a.dtype) nodeError(node, `C type ${c.dtype} differs from A type ${a.dtype}`);
+    const want = a.dtype === 'int8' ? 'int32' : a.dtype;
+    if (c.dtype !== want) nodeError(node, `C type ${c.dtype} must be ${want} for ${a.dtype} A`);
   }
   return { m, k, n, transA, transB, alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1) };
 }
@@ -86,7 +88,8 @@ function storeAs(out: Value, i: number, v: number): void {
   out.data[i] = out.dtype === 'float32' || out.dtype === 'float64' ? v : Math.trunc(v);
 }
 
-function matmulReference(node: Node, [av, bv]: (Value | undefined)[]): Value[] {
+/** Float reference of MatMul (exact for float64 integers below 2^53). */
+export function matmulReference(node: Node, [av, bv]: (Value | undefined)[]): Value[] {
   const a = av as Value;
   const b = bv as Value;
   const g = matmulGeometry(node, a.shape, b.shape);
@@ -112,7 +115,8 @@ function matmulReference(node: Node, [av, bv]: (Value | undefined)[]): Value[] {
   return [out];
 }
 
-function gemmReference(node: Node, [av, bv, cv]: (Value | undefined)[]): Value[] {
+/** Float reference of Gemm (exact for float64 integers below 2^53 with alpha = beta = 1). */
+export function gemmReference(node: Node, [av, bv, cv]: (Value | undefined)[]): Value[] {
   const a = av as Value;
   const b = bv as Value;
   const g = gemmGeometry(node, a, b, cv);
@@ -151,6 +155,8 @@ export const linalgOps: OpDef[] = [
       return [{ dtype: a.dtype, shape: matmulGeometry(node, a.shape, b.shape).outShape }];
     },
     reference: matmulReference,
+    quant: 'requant',
+    intReference: (node, inputs, outputs) => matmulIntReference(matmulReference, node, inputs, outputs),
     macs(node, inputs) {
       const [a, b] = inputs;
       if (!a || !b) return 0;
@@ -170,6 +176,8 @@ export const linalgOps: OpDef[] = [
       return [{ dtype: a.dtype, shape: [g.m, g.n] }];
     },
     reference: gemmReference,
+    quant: 'requant',
+    intReference: (node, inputs, outputs) => gemmIntReference(gemmReference, node, inputs, outputs),
     macs(node, inputs) {
       const [a, b, c] = inputs;
       if (!a || !b) return 0;

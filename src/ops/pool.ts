@@ -4,6 +4,12 @@ import { attrInt, attrInts, attrString } from '../ir/attrs.js';
 import { allocData, numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { isQuantized, requireQuant8, requireSameQuant, withIntForms, type IntForm } from './qform.js';
+import { clampInt } from '../quant/fixed-point.js';
+import { outputClamp } from '../quant/requant.js';
+import { qRange } from '../quant/params.js';
+import { meanElem, requantParams, roundedDiv, sameParams } from '../quant/kernels.js';
 
 /** Resolved window geometry of a MaxPool/AveragePool node over the spatial dims of its input. */
 export interface PoolGeometry {
@@ -88,26 +94,27 @@ function lowestOf(dtype: DType): number {
 
 function checkInput(node: Node, inputs: readonly (TensorInfo | undefined)[], allowed: readonly DType[]): TensorInfo {
   const x = requireInput(node, inputs, 0);
-  if (!allowed.includes(x.dtype)) nodeError(node, `input type ${x.dtype} is not supported; use one of ${allowed.join(', ')}`);
+  if (!allowed.includes(x.dtype) && !(isQuantized(x) && QUANT_TYPES.includes(x.dtype)))
+    nodeError(node, `input type ${x.dtype} is not supported; use one of ${allowed.join(', ')}`);
   return x;
 }
+
+const QUANT_TYPES: DType[] = ['int8', 'uint8'];
 
 const FLOATS: DType[] = ['float32', 'float64'];
 const MAX_TYPES: DType[] = ['float32', 'float64', 'int8', 'uint8'];
 
-/** Float reference of windowed pooling over any number of spatial dims. */
-function poolReference(node: Node, x: Value, kind: 'max' | 'avg'): Value {
-  const g = poolGeometry(node, x.shape);
+/**
+ * Visit every output position of a pooling node: `fn(o, offsets, padded)` gets the input offsets (within one plane)
+ * of the taps inside the input and the number of taps inside the padded extent (what count_include_pad divides by).
+ */
+function forEachWindow(g: PoolGeometry, fn: (o: number, offsets: readonly number[], padded: number) => void): void {
   const r = g.kernel.length;
-  const planes = x.shape[0] * x.shape[1];
-  const inSize = numel(g.inSpatial);
   const outSize = numel(g.outSpatial);
   const inStr = stridesOf(g.inSpatial);
   const outStr = stridesOf(g.outSpatial);
   const taps = numel(g.kernel);
   const kStr = stridesOf(g.kernel);
-  const out = allocData(x.dtype, planes * outSize);
-  const lowest = lowestOf(x.dtype);
   const offsets: number[] = [];
   for (let o = 0; o < outSize; o++) {
     // Input offsets of the taps that land inside the input, and the taps inside the padded extent.
@@ -134,6 +141,19 @@ function poolReference(node: Node, x: Value, kind: 'max' | 'avg'): Value {
       if (inside) offsets.push(off);
       if (inPad) padded++;
     }
+    fn(o, offsets, padded);
+  }
+}
+
+/** Float reference of windowed pooling over any number of spatial dims. */
+function poolReference(node: Node, x: Value, kind: 'max' | 'avg'): Value {
+  const g = poolGeometry(node, x.shape);
+  const planes = x.shape[0] * x.shape[1];
+  const inSize = numel(g.inSpatial);
+  const outSize = numel(g.outSpatial);
+  const out = allocData(x.dtype, planes * outSize);
+  const lowest = lowestOf(x.dtype);
+  forEachWindow(g, (o, offsets, padded) => {
     const div = g.countIncludePad ? padded : offsets.length;
     for (let c = 0; c < planes; c++) {
       const base = c * inSize;
@@ -144,8 +164,59 @@ function poolReference(node: Node, x: Value, kind: 'max' | 'avg'): Value {
       }
       out[c * outSize + o] = kind === 'avg' && offsets.length ? acc / div : acc;
     }
-  }
+  });
   return { dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...g.outSpatial], data: out };
+}
+
+/**
+ * Integer reference of MaxPool and AveragePool. Max: the largest code of the window (TFLite int8 MaxPool).
+ * Average with equal input/output parameters: TFLite's int8 AveragePool, the rounded mean of the raw codes, padding
+ * taps counted as the zero point when count_include_pad is set (what an explicit Pad then VALID pooling computes).
+ * Average with different parameters: TFLite's int8 Mean applied per window, the centred sum requantized by sx / sy
+ * and then rounded-divided by the tap count. A window with no tap to divide by gives the output zero point.
+ */
+function intPoolReference(node: Node, x: QValue, y: QTensorInfo, kind: 'max' | 'avg'): Value {
+  const g = poolGeometry(node, x.shape);
+  const planes = x.shape[0] * x.shape[1];
+  const inSize = numel(g.inSpatial);
+  const outSize = numel(g.outSpatial);
+  const out = allocData(y.dtype, planes * outSize);
+  const [lo, hi] = outputClamp(node, y.quant!, y.dtype);
+  const same = sameParams(x.quant, y.quant);
+  const rq = requantParams(node, x.quant, y.quant);
+  const lo8 = qRange(x.dtype)[0];
+  forEachWindow(g, (o, offsets, padded) => {
+    const count = g.countIncludePad ? padded : offsets.length;
+    for (let c = 0; c < planes; c++) {
+      const base = c * inSize;
+      let acc = kind === 'max' ? lo8 : 0;
+      for (const off of offsets) {
+        const v = x.data[base + off];
+        acc = kind === 'max' ? (v > acc ? v : acc) : acc + v;
+      }
+      let v = acc;
+      if (kind === 'avg' && same) v = count ? roundedDiv(acc + (count - offsets.length) * rq.zx, count) : rq.zy;
+      else if (kind === 'avg') v = count ? meanElem(rq, acc - offsets.length * rq.zx, count) : rq.zy;
+      out[c * outSize + o] = clampInt(v, lo, hi);
+    }
+  });
+  return { dtype: y.dtype, shape: [x.shape[0], x.shape[1], ...g.outSpatial], data: out };
+}
+
+/** Integer reference of GlobalAveragePool: TFLite's int8 Mean over the spatial dims (reference_integer_ops::Mean). */
+export function intMean(node: Node, x: QValue, y: QTensorInfo, outer: number, n: number, inner: number): Value {
+  requireQuant8(node, x, 'input 0');
+  requireQuant8(node, y, 'output 0');
+  const p = requantParams(node, x.quant, y.quant);
+  const out = allocData(y.dtype, outer * inner);
+  const [lo, hi] = qRange(y.dtype);
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < inner; j++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += x.data[(o * n + k) * inner + j] - p.zx;
+      out[o * inner + j] = clampInt(meanElem(p, acc, n), lo, hi);
+    }
+  return { dtype: y.dtype, shape: [...y.shape], data: out };
 }
 
 function windowPool(op: 'MaxPool' | 'AveragePool', summary: string): OpDef {
@@ -192,10 +263,51 @@ function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool', summary: string):
   };
 }
 
+/** Integer forms of the pooling ops: max pooling keeps its input's parameters, averages requantize. */
+const POOL_INT_FORMS: Record<string, IntForm> = {
+  MaxPool: {
+    quant: 'same',
+    intReference(node, [x], outs) {
+      requireSameQuant(node, x, outs);
+      return [intPoolReference(node, x!, outs[0], 'max')];
+    },
+  },
+  AveragePool: {
+    quant: 'same',
+    intReference(node, [x], [y]) {
+      requireQuant8(node, x, 'input 0');
+      requireQuant8(node, y, 'output 0');
+      return [intPoolReference(node, x!, y, 'avg')];
+    },
+  },
+  GlobalMaxPool: {
+    quant: 'same',
+    intReference(node, [x], outs) {
+      requireSameQuant(node, x, outs);
+      return globalPoolDef.GlobalMaxPool.reference(node, [x]);
+    },
+  },
+  GlobalAveragePool: {
+    quant: 'requant',
+    intReference(node, [x], [y]) {
+      const s = x!.shape;
+      return [intMean(node, x!, { ...y, shape: [s[0], s[1], ...s.slice(2).map(() => 1)] }, s[0] * s[1], numel(s.slice(2)), 1)];
+    },
+  },
+};
+
+const globalPoolDef = {
+  GlobalAveragePool: globalPool('GlobalAveragePool', 'mean over all spatial dims'),
+  GlobalMaxPool: globalPool('GlobalMaxPool', 'max over all spatial dims'),
+};
+
 /** Pooling op definitions. */
-export const poolOps: OpDef[] = [
-  windowPool('MaxPool', 'windowed max over 1-3 spatial dims (pads, strides, dilations, ceil_mode, auto_pad)'),
-  windowPool('AveragePool', 'windowed mean over 1-3 spatial dims (count_include_pad, ceil_mode, auto_pad)'),
-  globalPool('GlobalAveragePool', 'mean over all spatial dims'),
-  globalPool('GlobalMaxPool', 'max over all spatial dims'),
-];
+export const poolOps: OpDef[] = withIntForms(
+  [
+    windowPool('MaxPool', 'windowed max over 1-3 spatial dims (pads, strides, dilations, ceil_mode, auto_pad)'),
+    windowPool('AveragePool', 'windowed mean over 1-3 spatial dims (count_include_pad, ceil_mode, auto_pad)'),
+    globalPoolDef.GlobalAveragePool,
+    globalPoolDef.GlobalMaxPool,
+  ],
+  POOL_INT_FORMS,
+);

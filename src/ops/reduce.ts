@@ -5,6 +5,10 @@ import { allocData, numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { makeValue, nodeError, normAxis, requireInput } from './util.js';
 import { isFloatType } from './elementwise.js';
+import { exactForm, requireQuant8, sameForm, withIntForms, type IntForm } from './qform.js';
+import { clampInt } from '../quant/fixed-point.js';
+import { qRange } from '../quant/params.js';
+import { meanElem, requantElem, requantParams } from '../quant/kernels.js';
 
 /** The reduce ops edgec knows. */
 export const REDUCE_KINDS = [
@@ -180,16 +184,46 @@ function argDef(op: 'ArgMax' | 'ArgMin'): OpDef {
   };
 }
 
+/**
+ * Integer ReduceMean: TFLite's int8 Mean (reference_integer_ops::Mean, what TFLM runs for a 4-D mean over the
+ * spatial axes with keep_dims) for any axes: the centred sum requantized by sx / sy, then rounded-divided by the count.
+ */
+const reduceMeanInt: IntForm = {
+  quant: 'requant',
+  intReference(node, [xv], [y]) {
+    const x = xv!;
+    requireQuant8(node, x, 'input 0');
+    requireQuant8(node, y, 'output 0');
+    const p = requantParams(node, x.quant, y.quant);
+    const [lo, hi] = qRange(y.dtype);
+    const plan = reducePlan(node, x.shape);
+    const out = makeValue(y.dtype, plan.outShape);
+    if (plan.noop) {
+      x.data.forEach((v, i) => (out.data[i] = clampInt(requantElem(p, v), lo, hi)));
+      return [out];
+    }
+    forEachGroup(x.shape, plan.axes, (o, idx) => {
+      let acc = 0;
+      for (const i of idx) acc += x.data[i] - p.zx;
+      out.data[o] = clampInt(meanElem(p, acc, idx.length), lo, hi);
+    });
+    return [out];
+  },
+};
+
 /** Registry entries of the reductions. */
-export const reduceOps: OpDef[] = [
-  reduceDef('ReduceSum', 'sum over axes'),
-  reduceDef('ReduceMean', 'mean over axes'),
-  reduceDef('ReduceMax', 'maximum over axes'),
-  reduceDef('ReduceMin', 'minimum over axes'),
-  reduceDef('ReduceProd', 'product over axes'),
-  reduceDef('ReduceL2', 'L2 norm over axes'),
-  reduceDef('ReduceLogSumExp', 'log of the sum of exponentials over axes (stable)'),
-  reduceDef('ReduceSumSquare', 'sum of squares over axes'),
-  argDef('ArgMax'),
-  argDef('ArgMin'),
-];
+export const reduceOps: OpDef[] = withIntForms(
+  [
+    reduceDef('ReduceSum', 'sum over axes'),
+    reduceDef('ReduceMean', 'mean over axes'),
+    reduceDef('ReduceMax', 'maximum over axes'),
+    reduceDef('ReduceMin', 'minimum over axes'),
+    reduceDef('ReduceProd', 'product over axes'),
+    reduceDef('ReduceL2', 'L2 norm over axes'),
+    reduceDef('ReduceLogSumExp', 'log of the sum of exponentials over axes (stable)'),
+    reduceDef('ReduceSumSquare', 'sum of squares over axes'),
+    argDef('ArgMax'),
+    argDef('ArgMin'),
+  ],
+  { ReduceMean: reduceMeanInt, ReduceMax: sameForm, ReduceMin: sameForm, ArgMax: exactForm, ArgMin: exactForm },
+);

@@ -1,5 +1,5 @@
 /** The op registry: every op the IR knows, with its shape rule and float reference kernel. */
-import type { Node, TensorInfo, Value } from '../ir/types.js';
+import type { Node, QuantParams, TensorInfo, Value } from '../ir/types.js';
 import type { QTensorInfo, QValue } from '../ir/quant.js';
 
 /** What a shape rule sees of a node's inputs: static types, plus values of constant inputs. */
@@ -35,6 +35,8 @@ export interface OpDef {
    * bit for bit what the integer C kernel computes; inputs and outputs carry their quantization parameters.
    */
   intReference?(node: Node, inputs: (QValue | undefined)[], outputs: QTensorInfo[]): Value[];
+  /** Output quantization the integer kernel requires whatever calibration says (int8 Softmax: 1/256, -128). */
+  intOutputQuant?(node: Node): QuantParams;
   /** Output 0 is input 0's bytes reinterpreted (Reshape, Flatten, Squeeze...): backends may alias them. */
   aliasesInput?: boolean;
 }

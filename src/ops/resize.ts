@@ -5,6 +5,7 @@ import { numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { makeValue, nodeError, requireInput } from './util.js';
 import { remapValue, type AxisMaps } from './layout.js';
+import { sameForm, withIntForms, type IntForm } from './qform.js';
 
 const f32 = Math.fround;
 
@@ -208,8 +209,21 @@ function interpolate(spec: ResizeSpec, x: Value): Value {
   return out;
 }
 
+/** Integer Resize: nearest mode only, which selects input values and so keeps the input's parameters. */
+function resizeIntForm(def: OpDef): IntForm {
+  const same = sameForm(def);
+  return {
+    quant: 'same',
+    intReference(node, inputs, outputs) {
+      const spec = resizeSpec(node, inputs[0]!);
+      if (spec.mode !== 'nearest') nodeError(node, `${spec.mode} mode has no integer kernel; resize in float or use nearest`);
+      return same.intReference!(node, inputs, outputs);
+    },
+  };
+}
+
 /** The Resize op (Upsample imports as Resize too). */
-export const resizeOps: OpDef[] = [
+const resizeDefs: OpDef[] = [
   {
     op: 'Resize',
     summary: 'nearest/linear/cubic resize with constant scales or sizes',
@@ -225,3 +239,6 @@ export const resizeOps: OpDef[] = [
     },
   },
 ];
+
+/** Resize with its integer form. */
+export const resizeOps: OpDef[] = withIntForms(resizeDefs, { Resize: resizeIntForm });

@@ -5,6 +5,7 @@ import { numel } from '../ir/dtype.js';
 import type { OpDef, ShapeArgs } from './registry.js';
 import { broadcastShapes, makeValue, nodeError, normAxis, requireConst, requireInput, toNumbers } from './util.js';
 import { remapValue, type RemapPlan } from './layout.js';
+import { exactForm, sameForm, withIntForms } from './qform.js';
 
 /** Target shape of Reshape: 0 copies the input dim (unless allowzero), -1 is inferred. */
 export function reshapeShape(node: Node, inShape: readonly number[], spec: readonly number[]): number[] {
@@ -132,7 +133,7 @@ function expandShape(node: Node, x: TensorInfo, consts: readonly (Value | undefi
 }
 
 /** Shape ops: aliasing views plus Shape, ConstantOfShape, Range, Expand, Tile. */
-export const shapeOps: OpDef[] = [
+const shapeDefs: OpDef[] = [
   viewDef('Reshape', 'reshape (0 copies a dim, -1 infers, allowzero)', (node, x, consts) =>
     reshapeShape(node, x.shape, toNumbers(requireConst(node, consts, 1, 'shape')))),
   viewDef('Flatten', 'flatten to 2-D around axis', (node, x) => flattenShape(node, x.shape)),
@@ -212,3 +213,9 @@ export const shapeOps: OpDef[] = [
     },
   },
 ];
+
+/** Shape ops with their integer forms: views and broadcasts keep their input's parameters; Shape reads only the shape. */
+export const shapeOps: OpDef[] = withIntForms(shapeDefs, {
+  ...Object.fromEntries(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Expand', 'Tile'].map((op) => [op, sameForm])),
+  Shape: exactForm,
+});

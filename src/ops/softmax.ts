@@ -4,6 +4,9 @@ import { attrInt } from '../ir/attrs.js';
 import { numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { makeValue, nodeError, normAxis, requireInput } from './util.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { isQuantized, requireQuant8, withIntForms, type IntForm } from './qform.js';
+import { softmaxOutputQuant, softmaxParams, softmaxRow } from '../quant/softmax.js';
 
 /** A softmax as [outer, n, inner]: normalise over n elements spaced `inner` apart. */
 export interface SoftmaxPlan {
@@ -32,7 +35,8 @@ function softmaxDef(op: 'Softmax' | 'LogSoftmax'): OpDef {
     summary: `${log ? 'log-' : ''}softmax along an axis (opset < 13: over the flattened trailing dims)`,
     infer({ node, inputs }) {
       const x = requireInput(node, inputs, 0);
-      if (x.dtype !== 'float32' && x.dtype !== 'float64') nodeError(node, `input type ${x.dtype} is not supported; ${op} takes float tensors`);
+      const int8 = !log && x.dtype === 'int8' && isQuantized(x);
+      if (x.dtype !== 'float32' && x.dtype !== 'float64' && !int8) nodeError(node, `input type ${x.dtype} is not supported; ${op} takes float tensors`);
       softmaxPlan(node, x.shape);
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
@@ -57,5 +61,37 @@ function softmaxDef(op: 'Softmax' | 'LogSoftmax'): OpDef {
   };
 }
 
+/** Check the int8 softmax's tensors: int8 per-tensor input, output fixed at scale 1/256 and zero point -128. */
+export function checkIntSoftmax(node: Node, x: QTensorInfo | undefined, y: QTensorInfo): void {
+  requireQuant8(node, x, 'input 0');
+  const q = requireQuant8(node, y, 'output 0');
+  if (x!.dtype !== 'int8' || y.dtype !== 'int8') nodeError(node, `integer Softmax takes int8 in and out, not ${x!.dtype} -> ${y.dtype}`);
+  const want = softmaxOutputQuant();
+  if (q.scale[0] !== want.scale[0] || q.zeroPoint[0] !== want.zeroPoint[0])
+    nodeError(node, `int8 output must have scale 1/256 and zero point -128 (TFLite's fixed softmax output), not ${q.scale[0]} / ${q.zeroPoint[0]}`);
+}
+
+/**
+ * Integer Softmax: TFLite's reference int8 softmax (gemmlowp fixed-point exp, as TFLite Micro runs it) along the
+ * node's axis, with beta 1. The output quantization is fixed: scale 1/256, zero point -128.
+ */
+const softmaxInt: IntForm = {
+  quant: 'requant',
+  intOutputQuant: softmaxOutputQuant,
+  intReference(node, [xv], [y]) {
+    const x = xv as QValue;
+    checkIntSoftmax(node, x, y);
+    const p = softmaxParams(node, x.quant);
+    const { outer, n, inner } = softmaxPlan(node, x.shape);
+    const out = makeValue('int8', [...x.shape]);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        const base = o * n * inner + j;
+        softmaxRow(p, n, (k) => x.data[base + k * inner], (k, v) => (out.data[base + k * inner] = v));
+      }
+    return [out];
+  },
+};
+
 /** Registry entries of Softmax and LogSoftmax. */
-export const softmaxOps: OpDef[] = [softmaxDef('Softmax'), softmaxDef('LogSoftmax')];
+export const softmaxOps: OpDef[] = withIntForms([softmaxDef('Softmax'), softmaxDef('LogSoftmax')], { Softmax: softmaxInt });

@@ -6,7 +6,7 @@ import { constValue } from '../ir/graph.js';
 import type { Pass } from './pass.js';
 
 /** Ops never folded: Dequantize of int8 weights stays until fuse-qdq has let integer ops take the int8 data. */
-const NEVER_FOLD = new Set<string>(['Dequantize']);
+const NEVER_FOLD = new Set<string>(['Dequantize', 'DequantizeLinear']);
 
 /** A fold whose outputs exceed this many elements and 4x its inputs' size stays a run-time node (ConstantOfShape, Expand, Tile). */
 const FOLD_GROWTH_LIMIT = 1 << 20;

@@ -23,7 +23,7 @@ function int32Bias(g: Graph, b: string, sx: number, sw: Float32Array): string {
 /** Try to rewrite `n` to integer; returns false (graph untouched) when the pattern does not hold. */
 function fuse(g: Graph, n: Node, prod: Map<string, Node>, cons: Map<string, Node[]>): boolean {
   const def = getOp(n.op);
-  if (!def.quant || n.outputs.length !== 1 || INT_LIMITS[n.op]?.(n, g)) return false;
+  if (!def.quant || n.outputs.length !== 1) return false;
   const o = n.outputs[0];
   const uses = cons.get(o) ?? [];
   if (g.outputs.includes(o) || uses.length === 0 || !uses.every((u) => u.op === 'Quantize')) return false;
@@ -37,6 +37,8 @@ function fuse(g: Graph, n: Node, prod: Map<string, Node>, cons: Map<string, Node
     const x = g.tensors.get(p.inputs[0])!;
     return x.dtype === 'int8' || x.dtype === 'int32' ? p.inputs[0] : undefined;
   };
+  const fixed = def.intOutputQuant?.(n);
+  if (fixed && (fixed.scale[0] !== yq.scale[0] || fixed.zeroPoint[0] !== yq.zeroPoint[0])) return false;
   const x0 = intOf(n.inputs[0]);
   if (!x0) return false;
   const xq = g.tensors.get(x0)!.quant!;
@@ -70,6 +72,7 @@ function fuse(g: Graph, n: Node, prod: Map<string, Node>, cons: Map<string, Node
       inputs[k] = int32Bias(g, b, xq.scale[0], g.tensors.get(inputs[1])!.quant!.scale);
     }
     rewritten = { ...n, inputs, outputs: [ys[0].name] };
+    if (INT_LIMITS[n.op]?.(rewritten, g)) return false;
   }
   Object.assign(n, rewritten);
   for (const u of uses) {
@@ -86,7 +89,7 @@ export const fuseQdq: Pass = {
     if (!g.nodes.some((n) => n.op === 'Dequantize')) return;
     const prod = producers(g);
     const cons = consumers(g);
-    for (const n of g.nodes) if (n.op !== 'Quantize' && n.op !== 'Dequantize') fuse(g, n, prod, cons);
+    for (const n of g.nodes) if (n.op !== 'Quantize' && n.op !== 'Dequantize' && n.op !== '__removed') fuse(g, n, prod, cons);
     g.nodes = g.nodes.filter((n) => n.op !== '__removed');
     // Float islands keep float weights: fold their Dequantize of constants.
     g.nodes = g.nodes.filter((n) => {

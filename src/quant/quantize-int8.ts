@@ -46,11 +46,6 @@ export const WEIGHT_INPUTS: Record<string, WeightInputs> = {
   },
 };
 
-/** Output parameters TFLite fixes for some ops instead of calibrating them. */
-const FIXED_OUTPUT: Record<string, QuantParams> = {
-  Softmax: { scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(-128) },
-};
-
 /** Why a node cannot take its op's integer form (mode-dependent limits), or undefined when it can. */
 export const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefined> = {
   Resize: (n) => (attrString(n, 'mode', 'nearest') !== 'nearest' ? 'only nearest Resize keeps int8' : undefined),
@@ -172,7 +167,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     }
     const outputs = n.outputs.map((o) => {
       if (!o) return o;
-      const q = def.quant === 'same' ? g.tensors.get(inputs[0])!.quant! : FIXED_OUTPUT[n.op] ?? paramsOf(o);
+      const q = def.quant === 'same' ? g.tensors.get(inputs[0])!.quant! : def.intOutputQuant?.(n) ?? paramsOf(o);
       const name = fresh(`${o}_q8`);
       addTensor({ name, dtype: 'int8', shape: [...g.tensors.get(o)!.shape], quant: q });
       intOf.set(o, name);

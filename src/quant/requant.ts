@@ -16,11 +16,21 @@ export function requantMultipliers(x: QuantParams, w: QuantParams, y: QuantParam
  * splits them into their own (table) nodes first.
  */
 export function outputClamp(node: Node, y: QuantParams, dtype: DType): [number, number] {
-  const [qmin, qmax] = qRange(dtype);
   const act = fusedActivation(node);
-  if (!act) return [qmin, qmax];
-  const q = (v: number) => y.zeroPoint[0] + roundHalfAway(v / y.scale[0]);
-  if (act.op === 'Relu') return [Math.max(qmin, q(0)), qmax];
-  if (act.op === 'Clip') return [Math.max(qmin, Math.min(qmax, q(act.alpha))), Math.min(qmax, Math.max(qmin, q(act.beta)))];
+  if (!act) return qRange(dtype);
+  if (act.op === 'Relu') return clampRange(y, dtype, 0, Infinity);
+  if (act.op === 'Clip') return clampRange(y, dtype, act.alpha, act.beta);
   nodeError(node, `fused ${act.op} cannot run on integers; split it into its own node before quantizing`);
+}
+
+/**
+ * The integer range [lo, hi] of the real range [min, max] in `y`'s quantization, within the dtype's range
+ * (TFLite: zero_point + round(f / scale) with the division in float32; infinite bounds clamp nothing).
+ */
+export function clampRange(y: QuantParams, dtype: DType, min: number, max: number): [number, number] {
+  const [qmin, qmax] = qRange(dtype);
+  const q = (v: number) => y.zeroPoint[0] + roundHalfAway(Math.fround(Math.fround(v) / y.scale[0]));
+  const lo = min === -Infinity ? qmin : Math.max(qmin, Math.min(qmax, q(min)));
+  const hi = max === Infinity ? qmax : Math.min(qmax, Math.max(qmin, q(max)));
+  return [lo, hi];
 }

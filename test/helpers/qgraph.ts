@@ -4,7 +4,7 @@ import type { ExecutionContext } from 'ava';
 import type { DType, Graph, Node, QuantParams, Tensor, TensorData, Value } from '../../src/ir/types.js';
 import { inferShapes } from '../../src/passes/infer-shapes.js';
 import { runReference } from '../../src/interp/reference.js';
-import { runC } from './c-run.js';
+import { runC, type RunCOptions } from './c-run.js';
 
 /** Per-tensor quantization parameters. */
 export function qp(scale: number, zeroPoint = 0): QuantParams {
@@ -60,9 +60,9 @@ export function randInts(dtype: DType, n: number, lo: number, hi: number, seed =
 }
 
 /** Run the graph through the integer reference and the compiled C; assert every output is identical. Returns the reference outputs. */
-export async function assertBitExact(t: ExecutionContext, g: Graph, feeds: Record<string, Value>): Promise<Record<string, Value>> {
+export async function assertBitExact(t: ExecutionContext, g: Graph, feeds: Record<string, Value>, opts: RunCOptions = {}): Promise<Record<string, Value>> {
   const ref = runReference(g, feeds);
-  const c = await runC(g, feeds);
+  const c = await runC(g, feeds, opts);
   for (const o of g.outputs) {
     const a = ref[o].data;
     const b = c[o].data;

@@ -185,3 +185,26 @@ export const ONNX_IMPORT_RULES: Record<string, ImportRule> = {
 export const DOMAIN_IMPORT_RULES: Record<string, Record<string, ImportRule>> = {
   'com.microsoft': MS_QUANT_RULES,
 };
+
+/** ONNX ops imported as a different IR op (the rest keep their name); quantized ones compile in their integer form. */
+export const IMPORTED_AS: Record<string, { ir: string; integer?: boolean }> = {
+  Upsample: { ir: 'Resize' },
+  QuantizeLinear: { ir: 'Quantize', integer: true },
+  DequantizeLinear: { ir: 'Dequantize', integer: true },
+  QLinearConv: { ir: 'Conv', integer: true },
+  QLinearMatMul: { ir: 'MatMul', integer: true },
+  'com.microsoft.QLinearAdd': { ir: 'Add', integer: true },
+  'com.microsoft.QLinearMul': { ir: 'Mul', integer: true },
+  'com.microsoft.QLinearGlobalAveragePool': { ir: 'GlobalAveragePool', integer: true },
+  'com.microsoft.QLinearSigmoid': { ir: 'LookupTable', integer: true },
+  'com.microsoft.QLinearLeakyRelu': { ir: 'LeakyRelu', integer: true },
+  'com.microsoft.QLinearAveragePool': { ir: 'AveragePool', integer: true },
+  'com.microsoft.QLinearConcat': { ir: 'Concat', integer: true },
+  'com.microsoft.QuantizeLinear': { ir: 'Quantize', integer: true },
+  'com.microsoft.DequantizeLinear': { ir: 'Dequantize', integer: true },
+};
+
+/** Every imported op name (domain-qualified outside the default domain). */
+export function importedOps(): string[] {
+  return [...Object.keys(ONNX_IMPORT_RULES), ...Object.entries(DOMAIN_IMPORT_RULES).flatMap(([d, r]) => Object.keys(r).map((k) => `${d}.${k}`))];
+}

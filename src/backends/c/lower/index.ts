@@ -12,6 +12,12 @@ import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
 import { quantIntLowerings } from './quant.js';
+import { qElementwiseLowerings } from './qelementwise.js';
+import { qPoolLowerings } from './qpool.js';
+import { qLayoutLowerings } from './qlayout.js';
+import { qSoftmaxLowerings } from './qsoftmax.js';
+import { qconvLowerings } from './qconv.js';
+import { qlinalgLowerings } from './qlinalg.js';
 import { withInt16Lowerings } from './q16.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
@@ -32,4 +38,10 @@ export const C_LOWERINGS: Record<string, CLowering> = {
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
 export const C_INT_LOWERINGS: Record<string, CLowering> = withInt16Lowerings({
   ...quantIntLowerings,
+  ...qElementwiseLowerings,
+  ...qPoolLowerings,
+  ...qLayoutLowerings,
+  ...qSoftmaxLowerings,
+  ...qconvLowerings,
+  ...qlinalgLowerings,
 });

@@ -6,13 +6,14 @@ import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
 import { coalesce, cType, floatMath, indexExpr, need } from './elementwise.js';
 
 /** A reduction as loops: coalesced input dims, input strides, output strides (0 on reduced dims). */
-interface ReduceNest {
+export interface ReduceNest {
   dims: number[];
   inStrides: number[];
   outStrides: number[];
 }
 
-function reduceNest(shape: readonly number[], axes: readonly number[]): ReduceNest {
+/** The coalesced loop nest of reducing `axes` of `shape`. */
+export function reduceNest(shape: readonly number[], axes: readonly number[]): ReduceNest {
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const ks = stridesOf(kept);
   const outFull = shape.map((_, i) => (axes.includes(i) ? 0 : ks[i]));
@@ -21,7 +22,7 @@ function reduceNest(shape: readonly number[], axes: readonly number[]): ReduceNe
 }
 
 /** [outer, r, inner] when at most one run of reduced dims remains after coalescing. */
-function asBlock(n: ReduceNest): { outer: number; r: number; inner: number } | undefined {
+export function asBlock(n: ReduceNest): { outer: number; r: number; inner: number } | undefined {
   const red = n.dims.map((_, i) => n.outStrides[i] === 0);
   const first = red.indexOf(true);
   if (first < 0) return { outer: numel(n.dims), r: 1, inner: 1 };

@@ -1,0 +1,319 @@
+/* edgec int8 GEMM (TFLite int8 scheme): int16-widened operands in k-pair panels, int32 accumulation, and a fused
+ * requantizing epilogue (bias, MultiplyByQuantizedMultiplier per row or per column, output zero point, clamp).
+ * With AVX2 a 6x16 micro-kernel multiplies with _mm256_madd_epi16 (16 MACs per instruction); elsewhere (or with
+ * -DEDGEC_NO_SIMD) plain C99 loops compute the same integers. No malloc, no globals.
+ *
+ * Layouts (MR = EDGEC_QGEMM_MR, NR = EDGEC_QGEMM_NR, K2 = ceil(K / 2); operands are int16 values minus zero point):
+ *   packed A: [ceil(M/MR)][K2][MR][2]   element (i, k) at [i / MR][k / 2][i % MR][k % 2]
+ *   packed B: [ceil(N/NR)][K2][NR][2]   element (k, j) at [j / NR][k / 2][j % NR][k % 2]
+ * Rows, columns and the odd k past the end are zero. */
+#ifndef EDGEC_KERNEL_QGEMM_H
+#define EDGEC_KERNEL_QGEMM_H
+
+#include "qmath.h"
+
+#define EDGEC_QGEMM_MR 6
+#define EDGEC_QGEMM_NR 16
+
+#if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
+#include <immintrin.h>
+#define EDGEC_QAVX2 1
+#endif
+
+/* Requantization of int32 accumulators to int8: per channel (row or column) bias, multiplier, left/right shifts
+ * (TFLite shift = lsh - rsh) and rounding mask (1 << rsh) - 1; arrays hold at least one NR block past the last
+ * channel. */
+typedef struct {
+  const int32_t *bias; /* NULL: no bias */
+  const int32_t *mult;
+  const int32_t *lsh; /* NULL: no channel shifts left */
+  const int32_t *rsh;
+  const int32_t *mask;
+  int per_col; /* channels are columns (Gemm, MatMul) rather than rows (Conv) */
+  int32_t zy, lo, hi;
+} edgec_qepi;
+
+/* One accumulator through the epilogue: clamp(mbqm(acc + bias, m, shift) + zy). */
+EDGEC_INLINE int8_t edgec_q_out1(int32_t acc, const edgec_qepi *e, int ch) {
+  const int32_t b = e->bias ? e->bias[ch] : 0, l = e->lsh ? e->lsh[ch] : 0;
+  int32_t v = (int32_t)((uint32_t)acc + (uint32_t)b);
+  v = edgec_rdivpot(edgec_srdhm((int32_t)((uint32_t)v << l), e->mult[ch]), e->rsh[ch]);
+  return (int8_t)edgec_clampi(v + e->zy, e->lo, e->hi);
+}
+
+#if defined(EDGEC_QAVX2)
+/* Broadcast one int16 pair (32 bits) to all lanes. */
+EDGEC_INLINE __m256i edgec_q_bcast(const int16_t *p) {
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return _mm256_set1_epi32(v);
+}
+
+/* Epilogue parameters of 8 lanes: 8 channels from ch (per column) or one channel broadcast (per row). */
+typedef struct {
+  __m256i bias, mult, mult_odd, lsh, rsh, mask, half;
+} edgec_qepi8;
+
+EDGEC_INLINE __m256i edgec_q_param8(const int32_t *p, int ch, int vec) {
+  return vec ? _mm256_loadu_si256((const __m256i *)(const void *)(p + ch)) : _mm256_set1_epi32(p[ch]);
+}
+
+EDGEC_INLINE edgec_qepi8 edgec_qepi8_at(const edgec_qepi *e, int ch, int vec) {
+  edgec_qepi8 p;
+  p.bias = e->bias ? edgec_q_param8(e->bias, ch, vec) : _mm256_setzero_si256();
+  p.mult = edgec_q_param8(e->mult, ch, vec);
+  p.mult_odd = _mm256_srli_epi64(p.mult, 32);
+  p.lsh = e->lsh ? edgec_q_param8(e->lsh, ch, vec) : _mm256_setzero_si256();
+  p.rsh = edgec_q_param8(e->rsh, ch, vec);
+  p.mask = edgec_q_param8(e->mask, ch, vec);
+  p.half = _mm256_srai_epi32(p.mask, 1);
+  return p;
+}
+
+/* mbqm(acc + bias) on 8 lanes, exactly as edgec_mbqm: the doubling high multiply is (x * m + 2^30) >> 31 on 64-bit
+ * products (equal to the nudged, truncated form for multipliers >= 0), then the rounding right shift. */
+EDGEC_INLINE __m256i edgec_q_requant8(__m256i acc, const edgec_qepi8 *p, int lsh) {
+  const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+  __m256i x = _mm256_add_epi32(acc, p->bias), ev, od, rem, thr;
+  if (lsh) x = _mm256_sllv_epi32(x, p->lsh);
+  ev = _mm256_add_epi64(_mm256_mul_epi32(x, p->mult), nudge);
+  od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult_odd), nudge);
+  x = _mm256_blend_epi32(_mm256_srli_epi64(ev, 31), _mm256_slli_epi64(od, 1), 0xAA);
+  rem = _mm256_and_si256(x, p->mask);
+  thr = _mm256_sub_epi32(p->half, _mm256_srai_epi32(x, 31));
+  return _mm256_sub_epi32(_mm256_srav_epi32(x, p->rsh), _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* The output stage: zero point (added with int16 saturation), int8 saturation, and the [lo, hi] clamp when narrower. */
+typedef struct {
+  __m256i zy, lo, hi;
+  int clamp;
+} edgec_qout8;
+
+EDGEC_INLINE edgec_qout8 edgec_qout8_of(const edgec_qepi *e) {
+  edgec_qout8 o;
+  o.zy = _mm256_set1_epi16((short)e->zy);
+  o.lo = _mm256_set1_epi8((char)e->lo);
+  o.hi = _mm256_set1_epi8((char)e->hi);
+  o.clamp = e->lo > -128 || e->hi < 127;
+  return o;
+}
+
+/* Two rows of 16 requantized int32 to 2 x 16 int8 at r0 and r1: clamp(v + zy, lo, hi) (saturating packs give the
+ * int8 range exactly: a value beyond int16 stays beyond int8 after adding zy). */
+EDGEC_INLINE void edgec_q_store2x16(__m256i a0, __m256i a1, __m256i b0, __m256i b1, const edgec_qout8 *o, int8_t *r0,
+                                    int8_t *r1) {
+  __m256i p = _mm256_packs_epi16(_mm256_adds_epi16(_mm256_packs_epi32(a0, a1), o->zy),
+                                 _mm256_adds_epi16(_mm256_packs_epi32(b0, b1), o->zy));
+  if (o->clamp) p = _mm256_min_epi8(_mm256_max_epi8(p, o->lo), o->hi);
+  p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm_storeu_si128((__m128i *)(void *)r0, _mm256_castsi256_si128(p));
+  _mm_storeu_si128((__m128i *)(void *)r1, _mm256_extracti128_si256(p, 1));
+}
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define EDGEC_NOINLINE __attribute__((noipa))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define EDGEC_NOINLINE __attribute__((noinline, noclone))
+#elif defined(__clang__)
+#define EDGEC_NOINLINE __attribute__((noinline))
+#else
+#define EDGEC_NOINLINE
+#endif
+
+/* The MR x NR int32 tile t = sum_k A(i, k) B(k, j) over K2 k-pairs (a: one A panel, b: one B panel), rows of t ldt
+ * apart. Kept out of line and opaque to interprocedural constant propagation: with a literal K2 gcc hoists the
+ * broadcasts and spills accumulators; this way the twelve accumulators stay in registers for the whole loop. */
+static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qgemm_tile(int K2, const int16_t *EDGEC_RESTRICT a,
+                                                         const int16_t *EDGEC_RESTRICT b, int32_t *EDGEC_RESTRICT t,
+                                                         ptrdiff_t ldt) {
+  int k;
+#if defined(EDGEC_QAVX2)
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (k = 0; k < K2; k++) {
+    const __m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+    const __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 16));
+    __m256i av;
+    av = edgec_q_bcast(a);
+    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(av, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(av, b1));
+    av = edgec_q_bcast(a + 2);
+    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(av, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(av, b1));
+    av = edgec_q_bcast(a + 4);
+    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(av, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(av, b1));
+    av = edgec_q_bcast(a + 6);
+    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(av, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(av, b1));
+    av = edgec_q_bcast(a + 8);
+    c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(av, b0)); c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(av, b1));
+    av = edgec_q_bcast(a + 10);
+    c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(av, b0)); c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(av, b1));
+    a += 2 * EDGEC_QGEMM_MR;
+    b += 2 * EDGEC_QGEMM_NR;
+  }
+#define EDGEC_Q_ST(r, x0, x1)                                                                                        \
+  _mm256_storeu_si256((__m256i *)(void *)(t + (r) * ldt), x0);                                                        \
+  _mm256_storeu_si256((__m256i *)(void *)(t + (r) * ldt + 8), x1)
+  EDGEC_Q_ST(0, c00, c01); EDGEC_Q_ST(1, c10, c11); EDGEC_Q_ST(2, c20, c21);
+  EDGEC_Q_ST(3, c30, c31); EDGEC_Q_ST(4, c40, c41); EDGEC_Q_ST(5, c50, c51);
+#undef EDGEC_Q_ST
+#else
+  int i, j;
+  for (i = 0; i < EDGEC_QGEMM_MR; i++)
+    for (j = 0; j < EDGEC_QGEMM_NR; j++) t[i * ldt + j] = 0;
+  for (k = 0; k < K2; k++) {
+    for (i = 0; i < EDGEC_QGEMM_MR; i++) {
+      const int32_t a0 = a[2 * i], a1 = a[2 * i + 1];
+      int32_t *EDGEC_RESTRICT ti = t + i * ldt;
+      for (j = 0; j < EDGEC_QGEMM_NR; j++) ti[j] += a0 * b[2 * j] + a1 * b[2 * j + 1];
+    }
+    a += 2 * EDGEC_QGEMM_MR;
+    b += 2 * EDGEC_QGEMM_NR;
+  }
+#endif
+}
+
+/* Requantize an MR x NR int32 tile t into c (row stride ldc; the top-left mr x nr part), channel row0 + i (per row) or
+ * col0 + j (per column). */
+static EDGEC_UNUSED void edgec_qgemm_store(const int32_t *EDGEC_RESTRICT t, int8_t *c, ptrdiff_t ldc, int mr, int nr,
+                                           const edgec_qepi *e, int row0, int col0) {
+  int i, j;
+#if defined(EDGEC_QAVX2)
+  const edgec_qout8 out = edgec_qout8_of(e);
+  const int lsh = e->lsh != NULL;
+  int8_t tmp[EDGEC_QGEMM_MR * EDGEC_QGEMM_NR];
+  const int full = mr == EDGEC_QGEMM_MR && nr == EDGEC_QGEMM_NR;
+  int8_t *o = full ? c : tmp;
+  const ptrdiff_t ld = full ? ldc : EDGEC_QGEMM_NR;
+#define EDGEC_Q_ROWS(pa0, pa1, pb0, pb1)                                                                             \
+  edgec_q_store2x16(edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)r), pa0, lsh),                  \
+                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 8)), pa1, lsh),            \
+                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 16)), pb0, lsh),           \
+                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 24)), pb1, lsh), &out,     \
+                    o + i * ld, o + (i + 1) * ld)
+  if (e->per_col) {
+    const edgec_qepi8 p0 = edgec_qepi8_at(e, col0, 1), p1 = edgec_qepi8_at(e, col0 + 8, 1);
+    for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
+      const int32_t *r = t + i * EDGEC_QGEMM_NR;
+      EDGEC_Q_ROWS(&p0, &p1, &p0, &p1);
+    }
+  } else {
+    for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
+      const int32_t *r = t + i * EDGEC_QGEMM_NR;
+      const edgec_qepi8 pa = edgec_qepi8_at(e, row0 + i, 0), pb = edgec_qepi8_at(e, row0 + i + 1, 0);
+      EDGEC_Q_ROWS(&pa, &pa, &pb, &pb);
+    }
+  }
+#undef EDGEC_Q_ROWS
+  if (!full)
+    for (i = 0; i < mr; i++) memcpy(c + i * ldc, tmp + i * EDGEC_QGEMM_NR, (size_t)nr);
+  (void)j;
+#else
+  for (i = 0; i < mr; i++)
+    for (j = 0; j < nr; j++) c[i * ldc + j] = edgec_q_out1(t[i * EDGEC_QGEMM_NR + j], e, e->per_col ? col0 + j : row0 + i);
+#endif
+}
+
+/* Micro-kernel: the MR x NR tile over K2 k-pairs, requantized into c (row stride ldc) with epilogue e, or with c32
+ * stored raw as int32 into c32 (row stride ldc). Only the top-left mr x nr part is written. */
+EDGEC_INLINE void edgec_qgemm_ukr(int K2, const int16_t *a, const int16_t *b, int8_t *c, int32_t *c32, ptrdiff_t ldc,
+                                  int mr, int nr, const edgec_qepi *e, int row0, int col0) {
+  int32_t t[EDGEC_QGEMM_MR * EDGEC_QGEMM_NR] EDGEC_ALIGNED(32);
+  int i, j;
+  if (c32 && mr == EDGEC_QGEMM_MR && nr == EDGEC_QGEMM_NR) {
+    edgec_qgemm_tile(K2, a, b, c32, ldc);
+    return;
+  }
+  edgec_qgemm_tile(K2, a, b, t, EDGEC_QGEMM_NR);
+  if (!c32) {
+    edgec_qgemm_store(t, c, ldc, mr, nr, e, row0, col0);
+    return;
+  }
+  for (i = 0; i < mr; i++)
+    for (j = 0; j < nr; j++) c32[i * ldc + j] = t[i * EDGEC_QGEMM_NR + j];
+}
+
+/* Pack rows [0, m) x k-columns [0, K) of an int8 matrix (element (i, k) at a[i*rs + k*cs]) minus zp into A panels. */
+static EDGEC_UNUSED void edgec_qpack_a(int m, int K, const int8_t *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs, int zp,
+                                       int16_t *EDGEC_RESTRICT out) {
+  const int K2 = (K + 1) / 2;
+  int i0, i, k;
+  for (i0 = 0; i0 < m; i0 += EDGEC_QGEMM_MR) {
+    const int mr = m - i0 < EDGEC_QGEMM_MR ? m - i0 : EDGEC_QGEMM_MR;
+    for (i = 0; i < EDGEC_QGEMM_MR; i++) {
+      const int8_t *ai = a + (ptrdiff_t)(i0 + i) * rs;
+      int16_t *EDGEC_RESTRICT o = out + 2 * i;
+      if (i >= mr) {
+        for (k = 0; k < K2; k++) o[2 * EDGEC_QGEMM_MR * k] = o[2 * EDGEC_QGEMM_MR * k + 1] = 0;
+        continue;
+      }
+      for (k = 0; k < K; k++) o[2 * EDGEC_QGEMM_MR * (k / 2) + k % 2] = (int16_t)(ai[(ptrdiff_t)k * cs] - zp);
+      if (K % 2) o[2 * EDGEC_QGEMM_MR * (K2 - 1) + 1] = 0;
+    }
+    out += (ptrdiff_t)2 * EDGEC_QGEMM_MR * K2;
+  }
+}
+
+/* Pack k-rows [0, K) x columns [0, n) of an int8 matrix (element (k, j) at b[k*rs + j*cs]) minus zp into B panels. */
+static EDGEC_UNUSED void edgec_qpack_b(int K, int n, const int8_t *EDGEC_RESTRICT b, ptrdiff_t rs, ptrdiff_t cs, int zp,
+                                       int16_t *EDGEC_RESTRICT out) {
+  const int K2 = (K + 1) / 2;
+  int j0, j, k;
+  for (j0 = 0; j0 < n; j0 += EDGEC_QGEMM_NR) {
+    const int nr = n - j0 < EDGEC_QGEMM_NR ? n - j0 : EDGEC_QGEMM_NR;
+    for (k = 0; k < K2; k++) {
+      int16_t *EDGEC_RESTRICT o = out + (ptrdiff_t)2 * EDGEC_QGEMM_NR * k;
+      const int8_t *r0 = b + (ptrdiff_t)(2 * k) * rs + (ptrdiff_t)j0 * cs;
+      const int8_t *r1 = 2 * k + 1 < K ? r0 + rs : NULL;
+#if defined(EDGEC_QAVX2)
+      if (cs == 1 && nr == EDGEC_QGEMM_NR) {
+        const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)r0);
+        const __m128i x1 = r1 ? _mm_loadu_si128((const __m128i *)(const void *)r1) : _mm_set1_epi8((char)zp);
+        const __m256i z = _mm256_set1_epi16((short)zp);
+        _mm256_storeu_si256((__m256i *)(void *)o, _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1)), z));
+        _mm256_storeu_si256((__m256i *)(void *)(o + 16),
+                            _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(x0, x1)), z));
+        continue;
+      }
+#endif
+      for (j = 0; j < nr; j++) {
+        o[2 * j] = (int16_t)(r0[(ptrdiff_t)j * cs] - zp);
+        o[2 * j + 1] = (int16_t)(r1 ? r1[(ptrdiff_t)j * cs] - zp : 0);
+      }
+      for (; j < EDGEC_QGEMM_NR; j++) o[2 * j] = o[2 * j + 1] = 0;
+    }
+    out += (ptrdiff_t)2 * EDGEC_QGEMM_NR * K2;
+  }
+}
+
+/* Int16 elements of packed A for m x K (whole 64-byte lines). */
+#define EDGEC_QPACK_A(m, K) \
+  (((ptrdiff_t)(((m) + EDGEC_QGEMM_MR - 1) / EDGEC_QGEMM_MR) * EDGEC_QGEMM_MR * (((K) + 1) / 2) * 2 + 31) / 32 * 32)
+/* Int16 elements of packed B for K x n (whole 64-byte lines). */
+#define EDGEC_QPACK_B(K, n) \
+  (((ptrdiff_t)(((n) + EDGEC_QGEMM_NR - 1) / EDGEC_QGEMM_NR) * EDGEC_QGEMM_NR * (((K) + 1) / 2) * 2 + 31) / 32 * 32)
+
+/* C[M][N] (row stride ldc) from packed A (panel i at ap + i * aps) and packed B (panel j at bp + j * bps) over K2
+ * k-pairs: requantized int8 into c with epilogue e (channel offsets row0 / col0), or raw int32 into c32 when given.
+ * Rows go in blocks of MC (a multiple of MR) whose A panels stay in L2; within a block each B panel is loaded into L1
+ * once and reused by every A panel. */
+static EDGEC_UNUSED void edgec_qgemm(int M, int N, int K2, const int16_t *ap, ptrdiff_t aps, const int16_t *bp,
+                                     ptrdiff_t bps, int8_t *c, int32_t *c32, ptrdiff_t ldc, const edgec_qepi *e,
+                                     int row0, int col0, int MC) {
+  int m0, i, j;
+  for (m0 = 0; m0 < M; m0 += MC) {
+    const int m1 = M - m0 < MC ? M : m0 + MC;
+    for (j = 0; j < N; j += EDGEC_QGEMM_NR) {
+      const int nr = N - j < EDGEC_QGEMM_NR ? N - j : EDGEC_QGEMM_NR;
+      const int16_t *b = bp + (ptrdiff_t)(j / EDGEC_QGEMM_NR) * bps;
+      for (i = m0; i < m1; i += EDGEC_QGEMM_MR) {
+        const int mr = m1 - i < EDGEC_QGEMM_MR ? m1 - i : EDGEC_QGEMM_MR;
+        const ptrdiff_t off = (ptrdiff_t)i * ldc + j;
+        edgec_qgemm_ukr(K2, ap + (ptrdiff_t)(i / EDGEC_QGEMM_MR) * aps, b, c32 ? NULL : c + off, c32 ? c32 + off : NULL,
+                        ldc, mr, nr, e, row0 + i, col0 + j);
+      }
+    }
+  }
+}
+
+#endif

@@ -1,0 +1,102 @@
+/* edgec int8 pooling kernels (TFLite reference semantics): windowed max and average over NC x D x H x W, and the
+ * int8 mean over a block [outer, n, inner]. Include after edgec_runtime.h. 1-D and 2-D pooling pass unit leading
+ * spatial dims (kernel, stride, dilation 1, pads 0), as pool.h does. */
+#ifndef EDGEC_KERNELS_QPOOL_H
+#define EDGEC_KERNELS_QPOOL_H
+#include "pool.h"
+#include "qelementwise.h"
+
+/* Window geometry over 3 spatial dims: nc planes of id x ih x iw pooled into od x oh x ow with kernel k*, stride s*,
+ * dilation d*, leading pads p* and trailing pads e* (the extent count_include_pad counts). */
+typedef struct {
+  int nc, id, ih, iw, od, oh, ow, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, ed, eh, ew;
+} edgec_qpool_geom;
+
+/* Visit the input taps of output (z, r, c): sets the tap ranges of the three dims and the offset of tap (0, 0, 0). */
+EDGEC_INLINE ptrdiff_t edgec_qpool_window(const edgec_qpool_geom *g, int z, int r, int c, int *t) {
+  const int z0 = z * g->sd - g->pd, r0 = r * g->sh - g->ph, c0 = c * g->sw - g->pw;
+  edgec_pool_taps(z0, g->kd, g->dd, g->id, &t[0], &t[1]);
+  edgec_pool_taps(r0, g->kh, g->dh, g->ih, &t[2], &t[3]);
+  edgec_pool_taps(c0, g->kw, g->dw, g->iw, &t[4], &t[5]);
+  return ((ptrdiff_t)z0 * g->ih + r0) * g->iw + c0;
+}
+
+/* Taps inside the padded extent of output (z, r, c): the divisor of count_include_pad. */
+EDGEC_INLINE int32_t edgec_qpool_padded(const edgec_qpool_geom *g, int z, int r, int c) {
+  return edgec_pool_padded_taps(z * g->sd - g->pd, g->kd, g->dd, g->id + g->ed) *
+         edgec_pool_padded_taps(r * g->sh - g->ph, g->kh, g->dh, g->ih + g->eh) *
+         edgec_pool_padded_taps(c * g->sw - g->pw, g->kw, g->dw, g->iw + g->ew);
+}
+
+/* int8 max pooling: the largest code of each window (-128 for a window with no input tap), clamped to [lo, hi]. */
+static EDGEC_UNUSED void edgec_q_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int8_t *EDGEC_RESTRICT y,
+                                            const edgec_qpool_geom *g, int32_t lo, int32_t hi) {
+  const ptrdiff_t slice = (ptrdiff_t)g->ih * g->iw, plane = (ptrdiff_t)g->id * slice;
+  int p, z, r, c, a, b, e, t[6];
+  for (p = 0; p < g->nc; p++) {
+    const int8_t *xp = x + p * plane;
+    for (z = 0; z < g->od; z++)
+      for (r = 0; r < g->oh; r++)
+        for (c = 0; c < g->ow; c++) {
+          const ptrdiff_t off = edgec_qpool_window(g, z, r, c, t);
+          int32_t m = -128;
+          for (a = t[0]; a < t[1]; a++)
+            for (b = t[2]; b < t[3]; b++) {
+              const ptrdiff_t row = off + (ptrdiff_t)a * g->dd * slice + (ptrdiff_t)b * g->dh * g->iw;
+              for (e = t[4]; e < t[5]; e++) {
+                const int32_t v = xp[row + (ptrdiff_t)e * g->dw];
+                m = v > m ? v : m;
+              }
+            }
+          *y++ = (int8_t)edgec_clampi(m, lo, hi);
+        }
+  }
+}
+
+/* int8 average pooling. requant == 0 (equal input and output parameters): TFLite's rounded mean of the raw codes,
+ * padding taps counted as zx when include_pad is set. requant != 0: the centred sum is requantized by (m, shift)
+ * then rounded-divided by the tap count, plus zy. A window with nothing to divide by gives zy. Clamped to [lo, hi]. */
+static EDGEC_UNUSED void edgec_q_avgpool_s8(const int8_t *EDGEC_RESTRICT x, int8_t *EDGEC_RESTRICT y,
+                                            const edgec_qpool_geom *g, int include_pad, int requant, int32_t zx,
+                                            int32_t m, int shift, int32_t zy, int32_t lo, int32_t hi) {
+  const ptrdiff_t slice = (ptrdiff_t)g->ih * g->iw, plane = (ptrdiff_t)g->id * slice;
+  int p, z, r, c, a, b, e, t[6];
+  for (p = 0; p < g->nc; p++) {
+    const int8_t *xp = x + p * plane;
+    for (z = 0; z < g->od; z++)
+      for (r = 0; r < g->oh; r++)
+        for (c = 0; c < g->ow; c++) {
+          const ptrdiff_t off = edgec_qpool_window(g, z, r, c, t);
+          const int32_t valid = (t[1] - t[0]) * (t[3] - t[2]) * (t[5] - t[4]);
+          const int32_t count = include_pad ? edgec_qpool_padded(g, z, r, c) : valid;
+          int32_t acc = 0, v;
+          for (a = t[0]; a < t[1]; a++)
+            for (b = t[2]; b < t[3]; b++) {
+              const ptrdiff_t row = off + (ptrdiff_t)a * g->dd * slice + (ptrdiff_t)b * g->dh * g->iw;
+              for (e = t[4]; e < t[5]; e++) acc += xp[row + (ptrdiff_t)e * g->dw];
+            }
+          if (!count)
+            v = zy;
+          else if (requant)
+            v = edgec_rounded_div(edgec_mbqm(acc - valid * zx, m, shift), count) + zy;
+          else
+            v = edgec_rounded_div(acc + (count - valid) * zx, count);
+          *y++ = (int8_t)edgec_clampi(v, lo, hi);
+        }
+  }
+}
+
+/* TFLite's int8 Mean over the n values spaced inner apart of each of outer x inner groups: the centred sum
+ * requantized by (m, shift), rounded-divided by n, plus zy, saturated to int8. */
+static EDGEC_UNUSED void edgec_q_mean_s8(const int8_t *EDGEC_RESTRICT x, int8_t *EDGEC_RESTRICT y, ptrdiff_t outer,
+                                         ptrdiff_t n, ptrdiff_t inner, int32_t zx, int32_t m, int shift, int32_t zy) {
+  ptrdiff_t o, j, k;
+  for (o = 0; o < outer; o++)
+    for (j = 0; j < inner; j++) {
+      const int8_t *xp = x + o * n * inner + j;
+      int32_t acc = 0;
+      for (k = 0; k < n; k++) acc += (int32_t)xp[k * inner] - zx;
+      y[o * inner + j] = (int8_t)edgec_clampi(edgec_rounded_div(edgec_mbqm(acc, m, shift), (int32_t)n) + zy, -128, 127);
+    }
+}
+#endif

@@ -1,0 +1,201 @@
+/** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h (GEMM, depthwise, col2im and
+ * direct 3-D kernels), with the weights repacked at compile time as int16 minus their zero points. */
+import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
+import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
+import { nodeError } from '../../../ops/util.js';
+import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
+import { constBias, emitQEpi, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
+
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+interface QConvIO {
+  x: CTensor;
+  w: CTensor;
+  y: CTensor;
+  g: ConvGeometry;
+  p: QConvParams;
+  /** Weight data minus its zero point, by flat index, for the channel index `c` along the quantized axis. */
+  wc: (i: number, c: number) => number;
+}
+
+/** Inputs, output and parameters of an integer Conv/ConvTranspose, with the epilogue emitted. */
+function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
+  const x = ctx.input(0);
+  const w = ctx.input(1);
+  if (!x || !w) nodeError(ctx.node, 'inputs X and W are required');
+  const b = ctx.input(2);
+  const y = ctx.output(0);
+  const p = qconvParams(ctx.node, transpose, [qop(x), qop(w), qop(b)], qop(y));
+  if (!w.value) nodeError(ctx.node, `weight W must be a constant for the integer ${ctx.node.op}`);
+  const g = (transpose ? convTransposeGeometry : convGeometry)(ctx.node, x.info, w.info);
+  const wd = w.value.data;
+  ctx.useKernel('qconv.h');
+  emitQEpi(ctx, p.r, g.outC, false, constBias(ctx, b, 'bias B'));
+  return { x, w, y, g, p, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
+}
+
+/** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
+function to2d(v: readonly number[], fill: number): [number, number] {
+  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
+}
+
+/** The geometry argument list shared by the direct 3-D kernels. */
+function direct3dArgs(g: ConvGeometry): number[] {
+  return [
+    g.batch, g.inC, ...to3d(g.inSpatial, 1), g.outC, ...to3d(g.outSpatial, 1), g.group, ...to3d(g.kernel, 1),
+    ...to3d(g.strides, 1), ...to3d(g.dilations, 1), ...to3d(g.padsBegin, 0),
+  ];
+}
+
+/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h). */
+function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
+  const rows = (oh - 1) * sh + kh * dh + 1;
+  const phase = ow + Math.floor(((kw - 1) * dw) / sw) + 40;
+  return 6 * rows * sw * phase + 64;
+}
+
+function lowerQConv(ctx: CLowerCtx): void {
+  const { x, y, g, p, wc } = qconvIO(ctx, false);
+  const zx = p.x.zeroPoint[0];
+  const cg = g.inC / g.group;
+  const mg = g.outC / g.group;
+  const kvol = g.kernel.reduce((s, v) => s * v, 1);
+  const kg = cg * kvol;
+  if (g.inSpatial.length === 3) {
+    const wsym = ctx.constArray('qconv_w', { dtype: 'int16', shape: [g.outC * kg], data: Int16Array.from({ length: g.outC * kg }, (_, i) => wc(i, Math.floor(i / kg))) });
+    ctx.line(`edgec_qconv3d_direct(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${zx});`);
+    return;
+  }
+  const [H, W] = to2d(g.inSpatial, 1);
+  const [OH, OW] = to2d(g.outSpatial, 1);
+  const [KH, KW] = to2d(g.kernel, 1);
+  const [SH, SW] = to2d(g.strides, 1);
+  const [DH, DW] = to2d(g.dilations, 1);
+  const [PT, PL] = to2d(g.padsBegin, 0);
+  const geo = [g.batch, g.inC, H, W, g.outC, OH, OW];
+  const win = [KH, KW, SH, SW, DH, DW, PT, PL];
+  if (cg === 1) {
+    // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps (zero past the last row).
+    const kh2 = Math.ceil(KH / 2);
+    const packed = new Int16Array(g.outC * kh2 * KW * 2);
+    for (let co = 0; co < g.outC; co++)
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = wc((co * KH + kh) * KW + kw, co);
+    const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
+    const s = ctx.scratch(dwScratchBytes(OH, OW, KH, KW, SH, SW, DH, DW));
+    ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
+    return;
+  }
+  if (g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
+    const u = winogradWeights(g.outC, g.inC, (m, c, k) => wc((m * g.inC + c) * 9 + k, m));
+    if (u) {
+      lowerWinograd(ctx, u, x.ptr, y.ptr, geo, PT, PL, zx);
+      return;
+    }
+  }
+  const per = qpackAElems(mg, kg);
+  const packed = new Int16Array(per * g.group);
+  for (let gi = 0; gi < g.group; gi++) packQA(mg, kg, (i, q) => wc((gi * mg + i) * kg + q, gi * mg + i), packed, gi * per);
+  const wsym = ctx.constArray('qconv_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && OH === H && OW === W;
+  // Block: the packed int16 columns (2 bytes per value) within the budget; pixels (pointwise) or output rows.
+  const budget = qblockBytes(ctx);
+  let blk: number;
+  let bytes: number;
+  if (pointwise) {
+    blk = Math.min(roundUp(H * W, QGEMM_NR), Math.max(QGEMM_NR, Math.floor(budget / (2 * kg) / QGEMM_NR) * QGEMM_NR));
+    bytes = qpackBElems(kg, blk) * 2;
+  } else {
+    blk = Math.max(1, Math.min(OH, Math.floor(budget / (2 * kg * OW))));
+    bytes = kg * roundUp(blk * OW, 64) + qpackBElems(kg, blk * OW) * 2;
+  }
+  const s = ctx.scratch(bytes);
+  const mc = qgemmMC(ctx, kg, mg);
+  ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc});`);
+}
+
+/** Largest |value| of x - z_x (int8 input, int8 zero point). */
+const MAX_DX = 255;
+
+/**
+ * Winograd F(2x2, 3x3) filters U = G' g G'^T with G' = 2G (integers, 4x the float transform) as 16 packed A operands
+ * (U[e][m][c]), or undefined when an intermediate of the integer algorithm could leave int32 for some input.
+ */
+function winogradWeights(m: number, c: number, w: (m: number, c: number, k: number) => number): Int16Array | undefined {
+  const G = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
+  const u = new Int32Array(m * c * 16);
+  for (let mi = 0; mi < m; mi++) {
+    let bound = 0;
+    for (let ci = 0; ci < c; ci++)
+      for (let a = 0; a < 4; a++)
+        for (let b = 0; b < 4; b++) {
+          let acc = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) acc += G[a][i] * w(mi, ci, i * 3 + j) * G[b][j];
+          u[(mi * c + ci) * 16 + a * 4 + b] = acc;
+          bound += Math.abs(acc);
+        }
+    // Every GEMM partial sum and output-transform intermediate is a +-1 combination of products U_e V_e, |V| <= 4 * 255.
+    if (bound * 4 * MAX_DX >= 2 ** 31) return undefined;
+  }
+  const per = qpackAElems(m, c);
+  const out = new Int16Array(per * 16);
+  for (let e = 0; e < 16; e++) packQA(m, c, (i, p) => u[(i * c + p) * 16 + e], out, e * per);
+  return out;
+}
+
+/** Emit the int8 Winograd conv (qwinograd.h) with its tile-row and output-channel blocking. */
+function lowerWinograd(ctx: CLowerCtx, u: Int16Array, xp: string, yp: string, geo: number[], pt: number, pl: number, zx: number): void {
+  const [, C, , , M, OH, OW] = geo;
+  ctx.useKernel('qwinograd.h');
+  const up = ctx.constArray('qwino_u', { dtype: 'int16', shape: [u.length], data: u });
+  const twp = roundUp(Math.ceil(OW / 2), 8);
+  const th = Math.ceil(OH / 2);
+  const budget = qblockBytes(ctx);
+  const rows = Math.max(1, Math.min(th, Math.floor(budget / (16 * roundUp(C, 2) * twp * 2))));
+  const mb = Math.max(QGEMM_MR, Math.min(roundUp(M, QGEMM_MR), Math.floor(budget / (16 * rows * twp * 4) / QGEMM_MR) * QGEMM_MR));
+  const plane = roundUp((2 * rows + 2) * 2 * 2 * (twp + 9), 32);
+  const bytes = 2 * plane + 2 * 16 * qpackBElems(C, rows * twp) + 4 * 16 * mb * rows * twp + 16 * twp;
+  const s = ctx.scratch(bytes);
+  ctx.line(`edgec_qconv2d_wino(${xp}, ${up}, &e, ${yp}, ${geo.join(', ')}, ${pt}, ${pl}, ${zx}, ${s}, ${rows}, ${mb});`);
+}
+
+function lowerQConvTranspose(ctx: CLowerCtx): void {
+  const { x, y, g, p, wc } = qconvIO(ctx, true);
+  const zx = p.x.zeroPoint[0];
+  const cg = g.inC / g.group;
+  const og = g.outC / g.group;
+  const kvol = g.kernel.reduce((s, v) => s * v, 1);
+  const ovol = g.outSpatial.reduce((s, v) => s * v, 1);
+  // W is [C][O/G][k...]: the zero point runs along axis 1 (o within the group).
+  const wAt = (i: number) => wc(i, Math.floor(i / kvol) % og);
+  if (g.inSpatial.length === 3) {
+    const n = g.inC * og * kvol;
+    const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [n], data: Int16Array.from({ length: n }, (_, i) => wAt(i)) });
+    const s = ctx.scratch(g.outC * ovol * 4);
+    ctx.line(`edgec_qconvtranspose3d_direct(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${zx}, (int32_t *)${s});`);
+    return;
+  }
+  const [H, W] = to2d(g.inSpatial, 1);
+  const [OH, OW] = to2d(g.outSpatial, 1);
+  const [KH, KW] = to2d(g.kernel, 1);
+  const [SH, SW] = to2d(g.strides, 1);
+  const [DH, DW] = to2d(g.dilations, 1);
+  const [PT, PL] = to2d(g.padsBegin, 0);
+  const mg = og * KH * KW;
+  // A_g[(o, kh, kw)][c] = W[g*cg + c][o][kh][kw]: W^T per group.
+  const per = qpackAElems(mg, cg);
+  const packed = new Int16Array(per * g.group);
+  for (let gi = 0; gi < g.group; gi++) packQA(mg, cg, (i, c) => wAt((gi * cg + c) * mg + i), packed, gi * per);
+  const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
+  const bytes = roundUp(g.outC * OH * OW, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
+  const s = ctx.scratch(bytes);
+  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
+  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${qgemmMC(ctx, cg, mg)});`);
+}
+
+/** Integer Conv and ConvTranspose → C lowering (merged into C_INT_LOWERINGS). */
+export const qconvLowerings: Record<string, CLowering> = {
+  Conv: lowerQConv,
+  ConvTranspose: lowerQConvTranspose,
+};

@@ -1,0 +1,97 @@
+/** C lowerings of the integer elementwise ops (TFLite int8 Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip) as loop nests. */
+import type { QuantParams } from '../../../ir/types.js';
+import { attrFloat } from '../../../ir/attrs.js';
+import { intElementwise } from '../../../ops/elementwise.js';
+import type { QuantizedMultiplier } from '../../../quant/fixed-point.js';
+import {
+  addParams, leakyReluParams, mulParams, preluParams, requantParams,
+} from '../../../quant/kernels.js';
+import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
+import { cType, emitLoops, need, operand, type LoopBody } from './elementwise.js';
+
+/** `(int32_t)x - z` without a double minus. */
+export function centred(x: string, z: number): string {
+  return z === 0 ? `(int32_t)${x}` : z > 0 ? `((int32_t)${x} - ${z})` : `((int32_t)${x} + ${-z})`;
+}
+
+/** `v + z` without a double sign. */
+export function plusZp(v: string, z: number): string {
+  return z === 0 ? v : z > 0 ? `${v} + ${z}` : `${v} - ${-z}`;
+}
+
+/** edgec_mbqm(x, multiplier, shift): TFLite MultiplyByQuantizedMultiplier with the constants as literals. */
+export function mbqm(x: string, m: QuantizedMultiplier): string {
+  return `edgec_mbqm(${x}, ${m.multiplier}, ${m.shift})`;
+}
+
+/** The quantization parameters of a tensor (checked by intElementwise before any lowering reads them). */
+function q(t: CTensor): QuantParams {
+  return t.quant!;
+}
+
+/** Per-element body of one integer op: statements computing `r` (int32, before the clamp). */
+type IntBody = (ctx: CLowerCtx, ins: CTensor[], y: CTensor) => (xs: string[]) => string[];
+
+/** The C body of each integer elementwise op; each mirrors its TypeScript kernel in src/quant/kernels.ts. */
+const INT_BODIES: Record<string, IntBody> = {
+  Add: addSub(false),
+  Sub: addSub(true),
+  Mul: (ctx, [a, b], y) => {
+    const p = mulParams(ctx.node, q(a), q(b), q(y));
+    return ([u, v]) => [`const int32_t r = ${plusZp(mbqm(`${centred(u, p.z1)} * ${centred(v, p.z2)}`, p.m), p.zy)};`];
+  },
+  PRelu: (ctx, [x, s], y) => {
+    const p = preluParams(ctx.node, q(x), q(s), q(y));
+    return ([u, v]) => [
+      `const int32_t d = ${centred(u, p.zx)};`,
+      `const int32_t r = ${plusZp(`(d >= 0 ? ${mbqm('d', p.m1)} : ${mbqm(`d * ${centred(v, p.za)}`, p.m2)})`, p.zy)};`,
+    ];
+  },
+  LeakyRelu: (ctx, [x], y) => {
+    const p = leakyReluParams(ctx.node, q(x), q(y), attrFloat(ctx.node, 'alpha', 0.01));
+    return ([u]) => [
+      `const int32_t d = ${centred(u, p.zx)};`,
+      `const int32_t r = ${plusZp(`(d >= 0 ? ${mbqm('d', p.identity)} : ${mbqm('d', p.alpha)})`, p.zy)};`,
+    ];
+  },
+  Relu: requant,
+  Clip: requant,
+};
+
+/** Add and Sub: both inputs shifted left by 20 and scaled to twice the larger input scale, summed, requantized. */
+function addSub(sub: boolean): IntBody {
+  return (ctx, [a, b], y) => {
+    const p = addParams(ctx.node, q(a), q(b), q(y), sub);
+    const scaled = (x: string, z: number, m: QuantizedMultiplier) =>
+      `edgec_mbqm_lt1(${centred(x, z)} * (1 << ${p.leftShift}), ${m.multiplier}, ${m.shift})`;
+    return ([u, v]) => [
+      `const int32_t s1 = ${scaled(u, p.z1, p.m1)};`,
+      `const int32_t s2 = ${scaled(v, p.z2, p.m2)};`,
+      `const int32_t r = ${plusZp(mbqm(`s1 ${sub ? '-' : '+'} s2`, p.mo), p.zy)};`,
+    ];
+  };
+}
+
+/** Relu and Clip: a plain requantization; the activation range is the clamp. */
+function requant(ctx: CLowerCtx, [x]: CTensor[], y: CTensor): (xs: string[]) => string[] {
+  const p = requantParams(ctx.node, q(x), q(y));
+  return ([u]) => [`const int32_t r = ${plusZp(mbqm(centred(u, p.zx), p.m), p.zy)};`];
+}
+
+/** Lowering of one integer elementwise op: checks and clamp range from the reference, body from INT_BODIES. */
+const intElementwiseLowering: CLowering = (ctx) => {
+  const ins = ctx.node.inputs.map((_, i) => need(ctx, i));
+  const y = ctx.output(0);
+  const k = intElementwise(ctx.node, ins.map((t) => ({ ...t.info, quant: t.quant })), { ...y.info, quant: y.quant });
+  const body = INT_BODIES[ctx.node.op](ctx, ins, y);
+  ctx.useKernel('qelementwise.h');
+  emitLoops(ctx, ins.map(operand), operand(y), (xs): LoopBody => ({
+    stmts: body(xs),
+    value: `(${cType(y.info.dtype)})edgec_clampi(r, ${k.lo}, ${k.hi})`,
+  }));
+};
+
+/** Integer elementwise op → C lowering. */
+export const qElementwiseLowerings: Record<string, CLowering> = Object.fromEntries(
+  Object.keys(INT_BODIES).map((op) => [op, intElementwiseLowering]),
+);

@@ -1,0 +1,19 @@
+/** C lowering of the int8 Softmax onto runtime-c/kernels/qsoftmax.h (TFLite's reference int8 softmax). */
+import { checkIntSoftmax, softmaxPlan } from '../../../ops/softmax.js';
+import { softmaxParams } from '../../../quant/softmax.js';
+import type { CLowering } from '../lowering.js';
+import { need } from './elementwise.js';
+
+const softmax: CLowering = (ctx) => {
+  const x = need(ctx, 0);
+  const y = ctx.output(0);
+  checkIntSoftmax(ctx.node, { ...x.info, quant: x.quant }, { ...y.info, quant: y.quant });
+  const p = softmaxParams(ctx.node, x.quant);
+  const { outer, n, inner } = softmaxPlan(ctx.node, x.info.shape);
+  if (outer * n * inner === 0) return;
+  ctx.useKernel('qsoftmax.h');
+  ctx.line(`edgec_q_softmax_s8(${x.ptr}, ${y.ptr}, ${outer}, ${n}, ${inner}, ${p.multiplier}, ${p.leftShift}, ${p.diffMin});`);
+};
+
+/** Integer Softmax → C lowering. */
+export const qSoftmaxLowerings: Record<string, CLowering> = { Softmax: softmax };

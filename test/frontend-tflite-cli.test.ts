@@ -27,7 +27,7 @@ test('build --verify on a 16x8 TFLite conv writes the artifact with NHWC int16 I
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
   t.deepEqual(report.inputs.map((i: { dtype: string; shape: number[] }) => [i.dtype, i.shape]), [['int16', [1, 8, 166, 2]]]);
   t.deepEqual(report.outputs.map((i: { dtype: string; shape: number[] }) => [i.dtype, i.shape]), [['int16', [1, 2, 160, 8]]]);
-  t.true(report.kernels.includes('q16.h'));
+  t.true(report.kernels.includes('qconv16.h'));
   const inspect = await edgec(['inspect', model]);
   t.is(inspect.code, 0, inspect.stderr);
   t.regex(inspect.stdout, /Conv/);

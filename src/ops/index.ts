@@ -13,7 +13,6 @@ import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { quantOps } from './quant.js';
 import { qdqOps } from './qdq.js';
-import { withInt16Forms } from './int16.js';
 
 let done = false;
 
@@ -21,12 +20,19 @@ let done = false;
 export function registerAllOps(): void {
   if (done) return;
   done = true;
-  registerOps(
-    withInt16Forms([
-      ...elementwiseOps, ...reduceOps, ...softmaxOps, ...miscOps, ...poolOps, ...normOps, ...shapeOps, ...layoutOps,
-      ...resizeOps, ...convOps, ...quantOps, ...qdqOps, ...linalgOps,
-    ]),
-  );
+  registerOps(elementwiseOps);
+  registerOps(reduceOps);
+  registerOps(softmaxOps);
+  registerOps(miscOps);
+  registerOps(poolOps);
+  registerOps(normOps);
+  registerOps(shapeOps);
+  registerOps(layoutOps);
+  registerOps(resizeOps);
+  registerOps(convOps);
+  registerOps(quantOps);
+  registerOps(qdqOps);
+  registerOps(linalgOps);
 }
 
 registerAllOps();

@@ -5,7 +5,7 @@
  * Reshape when only unit dims move) for activations, shared by every reader.
  */
 import type { Attr, DType, Node, QuantParams, Tensor, Value } from '../../ir/types.js';
-import { transposeValue } from '../../ops/layout.js';
+import { transposeIsView, transposeValue } from '../../ops/layout.js';
 import type { TfliteGraph, TfliteTensor } from './model.js';
 
 /** 'nhwc': the tensor as the TFLite file holds it (any rank); 'nchw': a 4-D tensor permuted to channels-first. */
@@ -31,12 +31,6 @@ export function permuteQuant(q: QuantParams | undefined, perm: readonly number[]
 /** The permutation from a TFLite tensor of `rank` to its IR form in `layout`. */
 export function permOf(rank: number, layout: Layout): readonly number[] {
   return layout === 'nchw' && rank === 4 ? TO_NCHW : Array.from({ length: rank }, (_, i) => i);
-}
-
-/** True when a permutation keeps the order of the non-unit dims (the transposed bytes equal the input's). */
-function onlyUnitDimsMove(shape: readonly number[], perm: readonly number[]): boolean {
-  const order = perm.filter((p) => shape[p] !== 1);
-  return order.every((p, i) => i === 0 || p > order[i - 1]);
 }
 
 /** The IR graph under construction: tensors, nodes and each TFLite tensor's views by layout. */
@@ -150,7 +144,7 @@ export class GraphBuilder {
   /** Emit `to = transpose(from, perm)`: a Reshape when only unit dims move, else a Transpose. */
   permute(from: string, to: string, perm: readonly number[]): void {
     const x = this.tensors.get(from)!;
-    if (onlyUnitDimsMove(x.shape, perm)) this.reshape(from, to, perm.map((p) => x.shape[p]));
+    if (transposeIsView(x.shape, perm)) this.reshape(from, to, perm.map((p) => x.shape[p]));
     else this.add('Transpose', [from], [to], { perm: { type: 'ints', value: [...perm] } });
   }
 

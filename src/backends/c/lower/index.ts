@@ -18,7 +18,6 @@ import { qLayoutLowerings } from './qlayout.js';
 import { qSoftmaxLowerings } from './qsoftmax.js';
 import { qconvLowerings } from './qconv.js';
 import { qlinalgLowerings } from './qlinalg.js';
-import { withInt16Lowerings } from './q16.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -36,7 +35,7 @@ export const C_LOWERINGS: Record<string, CLowering> = {
 };
 
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
-export const C_INT_LOWERINGS: Record<string, CLowering> = withInt16Lowerings({
+export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...quantIntLowerings,
   ...qElementwiseLowerings,
   ...qPoolLowerings,
@@ -44,4 +43,4 @@ export const C_INT_LOWERINGS: Record<string, CLowering> = withInt16Lowerings({
   ...qSoftmaxLowerings,
   ...qconvLowerings,
   ...qlinalgLowerings,
-});
+};

@@ -1,7 +1,7 @@
-/* 16x8 integer kernels (int16 activations, int8 weights): convolution and transposed convolution with TFLite's
-   reference_integer_ops arithmetic, and the per-element functions of the 16-bit Add/Sub/Mul/LeakyRelu. */
-#ifndef EDGEC_Q16_H
-#define EDGEC_Q16_H
+/* 16x8 integer convolution and transposed convolution (int16 activations, int8 weights, int64 accumulators) with
+   TFLite's reference_integer_ops arithmetic. */
+#ifndef EDGEC_QCONV16_H
+#define EDGEC_QCONV16_H
 #include <stdint.h>
 #include "../edgec_runtime.h"
 #include "qmath.h"
@@ -95,30 +95,4 @@ static EDGEC_UNUSED void edgec_conv_transpose16x8(const edgec_conv16_geom *g, co
     }
 }
 
-/* 16-bit Add/Sub (reference_ops AddElementwise/SubElementwise with left shift 15) and Mul parameters. */
-typedef struct {
-  int32_t z1, z2, zy;
-  int32_t m1, s1, m2, s2, mo, so;
-  int32_t sign; /* -1 for Sub */
-  int32_t lo, hi;
-} edgec_arith16_params;
-
-EDGEC_INLINE int16_t edgec_add16(int32_t a, int32_t b, const edgec_arith16_params *p) {
-  int32_t x1 = edgec_mbqm((a - p->z1) * (1 << 15), p->m1, p->s1);
-  int32_t x2 = edgec_mbqm((b - p->z2) * (1 << 15), p->m2, p->s2);
-  int32_t v = edgec_mbqm(x1 + p->sign * x2, p->mo, p->so) + p->zy;
-  return (int16_t)edgec_clampi(v, p->lo, p->hi);
-}
-
-EDGEC_INLINE int16_t edgec_mul16(int32_t a, int32_t b, const edgec_arith16_params *p) {
-  int32_t v = edgec_mbqm((a - p->z1) * (b - p->z2), p->mo, p->so) + p->zy;
-  return (int16_t)edgec_clampi(v, p->lo, p->hi);
-}
-
-/* 16-bit LeakyRelu (reference_ops QuantizeLeakyRelu): identity or alpha multiplier by the sign of x - zx. */
-EDGEC_INLINE int16_t edgec_leaky16(int32_t x, int32_t zx, int32_t zy, int32_t mi, int32_t si, int32_t ma, int32_t sa) {
-  int32_t d = x - zx;
-  int32_t v = zy + (d >= 0 ? edgec_mbqm(d, mi, si) : edgec_mbqm(d, ma, sa));
-  return (int16_t)edgec_clampi(v, -32768, 32767);
-}
 #endif

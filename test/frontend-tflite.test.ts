@@ -196,3 +196,27 @@ test('files that are not TFLite, and --input-shape against static shapes, fail w
   fs.copyFileSync(file, renamed);
   t.is(loadModel(renamed).nodes.filter((n) => n.op === 'Conv').length, 2);
 });
+
+test('QUANTIZE from float rounds half away from zero as TFLite does; DEQUANTIZE maps back', async (t) => {
+  const model: TModel = {
+    tensors: [
+      { name: 'x', shape: [1, 6] },
+      { name: 'q', shape: [1, 6], type: 'int8', quant: { scale: [0.5], zeroPoint: [3] } },
+      { name: 'y', shape: [1, 6] },
+    ],
+    ops: [
+      { op: BuiltinOperator.QUANTIZE, inputs: [0], outputs: [1] },
+      { op: BuiltinOperator.DEQUANTIZE, inputs: [1], outputs: [2] },
+    ],
+    inputs: [0],
+    outputs: [1, 2],
+  };
+  const g = compile(writeTflite(model));
+  t.deepEqual(g.nodes.map((n) => n.op), ['Quantize', 'Dequantize']);
+  const feeds = { x: { dtype: 'float32', shape: [1, 6], data: Float32Array.of(0.25, -0.25, 0.75, -0.75, 100, -100) } as Value };
+  const c = await runC(g, feeds);
+  // x / 0.5 = 0.5, -0.5, 1.5, -1.5 round away from zero to 1, -1, 2, -2; then + 3 and saturation.
+  t.deepEqual([...c.q.data], [4, 2, 5, 1, 127, -128]);
+  t.deepEqual([...runReference(g, feeds).q.data], [4, 2, 5, 1, 127, -128]);
+  t.deepEqual([...c.y.data], [0.5, -0.5, 1, -1, 62, -65.5]);
+});

@@ -19,7 +19,7 @@ import { int, ints, layersGraph, type QLayer } from '../test/helpers/qlayers.js'
 
 const argv = await yargs(hideBin(process.argv))
   .option('repeat', { type: 'number', default: 50, describe: 'timed runs per measurement' })
-  .option('rounds', { type: 'number', default: 3, describe: 'alternating rounds; the table shows the best median' })
+  .option('rounds', { type: 'number', default: 5, describe: 'alternating rounds; the table shows the best median' })
   .option('only', { type: 'string', describe: 'run layers whose name contains this' })
   .strict()
   .parseAsync();
@@ -30,7 +30,9 @@ const LAYERS: { name: string; layer: QLayer }[] = [
   { name: 'conv 3x3 s2 32->64 160x160', layer: { op: 'Conv', x: [1, 32, 160, 160], w: [64, 32, 3, 3], attrs: { pads: ints(1, 1, 1, 1), strides: ints(2, 2) }, axis: 0, zx: 3, k: 288 } },
   { name: 'conv 1x1 64->64 80x80', layer: { op: 'Conv', x: [1, 64, 80, 80], w: [64, 64, 1, 1], axis: 0, zx: 3, k: 64 } },
   { name: 'conv 1x1 240->96 20x20', layer: { op: 'Conv', x: [1, 240, 20, 20], w: [96, 240, 1, 1], axis: 0, zx: 3, k: 240 } },
+  { name: 'conv 1x1 480->480 2x40', layer: { op: 'Conv', x: [1, 480, 2, 40], w: [480, 480, 1, 1], axis: 0, zx: 3, k: 480 } },
   { name: 'depthwise 3x3 64 80x80', layer: { op: 'Conv', x: [1, 64, 80, 80], w: [64, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(64) }, axis: 0, zx: 3, k: 9 } },
+  { name: 'depthwise 5x5 96 40x40', layer: { op: 'Conv', x: [1, 96, 40, 40], w: [96, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), group: int(96) }, axis: 0, zx: 3, k: 25 } },
   { name: 'depthwise 3x3 s2 64 160x160', layer: { op: 'Conv', x: [1, 64, 160, 160], w: [64, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), strides: ints(2, 2), group: int(64) }, axis: 0, zx: 3, k: 9 } },
   { name: 'convtranspose 2x2 s2 24->24 80x80', layer: { op: 'ConvTranspose', x: [1, 24, 80, 80], w: [24, 24, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: 3, k: 24 } },
   { name: 'gemm 40x120 x 120x6625', layer: { op: 'Gemm', x: [40, 120], w: [120, 6625], axis: 1, zx: 3, k: 120 } },

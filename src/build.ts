@@ -20,6 +20,8 @@ import { verifyGraph } from './ir/verify.js';
 import type { CalibMethod } from './quant/calibrate.js';
 import { loadCalibration } from './quant/calib-data.js';
 import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
+import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
+import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -34,8 +36,11 @@ export interface BuildOptions {
   verify?: boolean;
   /** .npy inputs for verification, in graph-input order; seeded random when absent. */
   verifyInputs?: Value[];
-  /** Post-training quantization: 'int8' (needs calibration inputs). */
-  quantize?: 'int8';
+  /** Post-training quantization: 'int8' (TFLite scheme) or 'w4' (int4 weight-only MatMul/Gemm); both need calibration inputs. */
+  quantize?: 'int8' | 'w4';
+  /** w4: group size (32, 64, 128) and method. */
+  w4Group?: number;
+  w4Method?: 'gptq' | 'rtn';
   /** Calibration inputs: a .npy (batch) or a folder of samples (see quant/calib-data.ts). */
   calib?: string;
   calibMethod?: CalibMethod;
@@ -69,12 +74,13 @@ export interface BuildReport {
   sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
   kernels: string[];
   quantization?: QuantReport;
+  w4?: W4Report;
   verification?: VerifyResult;
   ok: boolean;
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -96,14 +102,21 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   progress.stop();
   let quantization: QuantReport | undefined;
   let calibration: Record<string, Value>[] | undefined;
+  let w4: W4Report | undefined;
   if (opts.quantize) {
     if (!opts.calib) throw new EdgecError(`--quantize ${opts.quantize} needs calibration inputs: --calib <file.npy | folder>`);
     calibration = loadCalibration(opts.calib, g);
+    if (opts.quantize === 'w4') {
+      w4 = quantizeWeightsW4(g, calibration, { group: opts.w4Group ?? 64, method: opts.w4Method ?? 'gptq', progress });
+      runPipeline(g, [eliminateDeadCode]);
+      log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
+      return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
+    }
     quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
   }
-  return { graph: g, reference, importedNodes, log, quantization, calibration };
+  return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
 }
 
 function writeFiles(dir: string, files: Map<string, string>): void {
@@ -135,7 +148,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
-    const { graph, reference, importedNodes, log, quantization, calibration } = compileGraph(opts.model, target, opts);
+    const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
     const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
@@ -151,11 +164,13 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
       kernels: art.kernels,
       quantization,
+      w4,
       ok: true,
     };
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
+        quantized: !!opts.quantize,
         inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;

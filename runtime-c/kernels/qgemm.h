@@ -22,23 +22,25 @@
 
 /* Requantization of int32 accumulators to int8: per channel (row or column) bias, multiplier, left/right shifts
  * (TFLite shift = lsh - rsh) and rounding mask (1 << rsh) - 1; arrays hold at least one NR block past the last
- * channel. */
+ * channel. `round` (1 << (rsh - 1)) is given only where every rsh >= 1 and no shifted value can come near 2^31, so
+ * the round-half-away shift is (x + round + (x < 0 ? -1 : 0)) >> rsh without overflow. */
 typedef struct {
   const int32_t *bias; /* NULL: no bias */
   const int32_t *mult;
   const int32_t *lsh; /* NULL: no channel shifts left */
   const int32_t *rsh;
   const int32_t *mask;
+  const int32_t *round; /* NULL: use mask */
   int per_col; /* channels are columns (Gemm, MatMul) rather than rows (Conv) */
   int32_t zy, lo, hi;
 } edgec_qepi;
 
-/* One accumulator through the epilogue: clamp(mbqm(acc + bias, m, shift) + zy). */
+/* One accumulator through the epilogue: clamp(mbqm(acc + bias, m, shift) + zy) (the reference form the vector code
+ * reproduces). */
 EDGEC_INLINE int8_t edgec_q_out1(int32_t acc, const edgec_qepi *e, int ch) {
   const int32_t b = e->bias ? e->bias[ch] : 0, l = e->lsh ? e->lsh[ch] : 0;
-  int32_t v = (int32_t)((uint32_t)acc + (uint32_t)b);
-  v = edgec_rdivpot(edgec_srdhm((int32_t)((uint32_t)v << l), e->mult[ch]), e->rsh[ch]);
-  return (int8_t)edgec_clampi(v + e->zy, e->lo, e->hi);
+  const int64_t v = (int64_t)edgec_mbqm((int32_t)((uint32_t)acc + (uint32_t)b), e->mult[ch], l - e->rsh[ch]) + e->zy;
+  return (int8_t)(v < e->lo ? e->lo : v > e->hi ? e->hi : v);
 }
 
 #if defined(EDGEC_QAVX2)
@@ -51,7 +53,7 @@ EDGEC_INLINE __m256i edgec_q_bcast(const int16_t *p) {
 
 /* Epilogue parameters of 8 lanes: 8 channels from ch (per column) or one channel broadcast (per row). */
 typedef struct {
-  __m256i bias, mult, mult_odd, lsh, rsh, mask, half;
+  __m256i bias, mult, mult_odd, lsh, rsh, mask, half, round;
 } edgec_qepi8;
 
 EDGEC_INLINE __m256i edgec_q_param8(const int32_t *p, int ch, int vec) {
@@ -62,23 +64,31 @@ EDGEC_INLINE edgec_qepi8 edgec_qepi8_at(const edgec_qepi *e, int ch, int vec) {
   edgec_qepi8 p;
   p.bias = e->bias ? edgec_q_param8(e->bias, ch, vec) : _mm256_setzero_si256();
   p.mult = edgec_q_param8(e->mult, ch, vec);
-  p.mult_odd = _mm256_srli_epi64(p.mult, 32);
+  p.mult_odd = vec ? _mm256_srli_epi64(p.mult, 32) : p.mult; /* a broadcast has m in both halves of each qword */
   p.lsh = e->lsh ? edgec_q_param8(e->lsh, ch, vec) : _mm256_setzero_si256();
   p.rsh = edgec_q_param8(e->rsh, ch, vec);
-  p.mask = edgec_q_param8(e->mask, ch, vec);
-  p.half = _mm256_srai_epi32(p.mask, 1);
+  if (e->round) {
+    p.round = edgec_q_param8(e->round, ch, vec);
+    p.mask = p.half = _mm256_setzero_si256();
+  } else {
+    p.mask = edgec_q_param8(e->mask, ch, vec);
+    p.half = _mm256_srai_epi32(p.mask, 1);
+    p.round = _mm256_setzero_si256();
+  }
   return p;
 }
 
 /* mbqm(acc + bias) on 8 lanes, exactly as edgec_mbqm: the doubling high multiply is (x * m + 2^30) >> 31 on 64-bit
- * products (equal to the nudged, truncated form for multipliers >= 0), then the rounding right shift. */
-EDGEC_INLINE __m256i edgec_q_requant8(__m256i acc, const edgec_qepi8 *p, int lsh) {
+ * products (equal to the nudged, truncated form for multipliers >= 0), then the rounding right shift. lsh: apply the
+ * left shifts; fast: round with p->round (see edgec_qepi). Callers pass both as constants. */
+EDGEC_INLINE __m256i edgec_q_requant8(__m256i acc, const edgec_qepi8 *p, int lsh, int fast) {
   const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
   __m256i x = _mm256_add_epi32(acc, p->bias), ev, od, rem, thr;
   if (lsh) x = _mm256_sllv_epi32(x, p->lsh);
   ev = _mm256_add_epi64(_mm256_mul_epi32(x, p->mult), nudge);
   od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult_odd), nudge);
   x = _mm256_blend_epi32(_mm256_srli_epi64(ev, 31), _mm256_slli_epi64(od, 1), 0xAA);
+  if (fast) return _mm256_srav_epi32(_mm256_add_epi32(_mm256_add_epi32(x, p->round), _mm256_srai_epi32(x, 31)), p->rsh);
   rem = _mm256_and_si256(x, p->mask);
   thr = _mm256_sub_epi32(p->half, _mm256_srai_epi32(x, 31));
   return _mm256_sub_epi32(_mm256_srav_epi32(x, p->rsh), _mm256_cmpgt_epi32(rem, thr));
@@ -173,42 +183,50 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qgemm_tile(int K2, const int16_t *
 #endif
 }
 
-/* Requantize an MR x NR int32 tile t into c (row stride ldc; the top-left mr x nr part), channel row0 + i (per row) or
- * col0 + j (per column). */
-static EDGEC_UNUSED void edgec_qgemm_store(const int32_t *EDGEC_RESTRICT t, int8_t *c, ptrdiff_t ldc, int mr, int nr,
-                                           const edgec_qepi *e, int row0, int col0) {
-  int i, j;
 #if defined(EDGEC_QAVX2)
+/* edgec_qgemm_store with the channel direction, left shifts and rounding as constants (see edgec_q_requant8). */
+EDGEC_INLINE void edgec_qgemm_store_v(const int32_t *EDGEC_RESTRICT t, int8_t *c, ptrdiff_t ldc, int mr, int nr,
+                                      const edgec_qepi *e, int row0, int col0, int per_col, int lsh, int fast) {
   const edgec_qout8 out = edgec_qout8_of(e);
-  const int lsh = e->lsh != NULL;
   int8_t tmp[EDGEC_QGEMM_MR * EDGEC_QGEMM_NR];
   const int full = mr == EDGEC_QGEMM_MR && nr == EDGEC_QGEMM_NR;
   int8_t *o = full ? c : tmp;
   const ptrdiff_t ld = full ? ldc : EDGEC_QGEMM_NR;
-#define EDGEC_Q_ROWS(pa0, pa1, pb0, pb1)                                                                             \
-  edgec_q_store2x16(edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)r), pa0, lsh),                  \
-                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 8)), pa1, lsh),            \
-                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 16)), pb0, lsh),           \
-                    edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 24)), pb1, lsh), &out,     \
-                    o + i * ld, o + (i + 1) * ld)
-  if (e->per_col) {
-    const edgec_qepi8 p0 = edgec_qepi8_at(e, col0, 1), p1 = edgec_qepi8_at(e, col0 + 8, 1);
-    for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
-      const int32_t *r = t + i * EDGEC_QGEMM_NR;
-      EDGEC_Q_ROWS(&p0, &p1, &p0, &p1);
+  edgec_qepi8 p0 = edgec_qepi8_at(e, per_col ? col0 : row0, per_col);
+  edgec_qepi8 p1 = per_col ? edgec_qepi8_at(e, col0 + 8, 1) : p0, q0 = p0, q1 = p1;
+  int i;
+  for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
+    const int32_t *r = t + i * EDGEC_QGEMM_NR;
+    if (!per_col) {
+      p0 = p1 = edgec_qepi8_at(e, row0 + i, 0);
+      q0 = q1 = edgec_qepi8_at(e, row0 + i + 1, 0);
     }
-  } else {
-    for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
-      const int32_t *r = t + i * EDGEC_QGEMM_NR;
-      const edgec_qepi8 pa = edgec_qepi8_at(e, row0 + i, 0), pb = edgec_qepi8_at(e, row0 + i + 1, 0);
-      EDGEC_Q_ROWS(&pa, &pa, &pb, &pb);
-    }
+    edgec_q_store2x16(edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)r), &p0, lsh, fast),
+                      edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 8)), &p1, lsh, fast),
+                      edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 16)), &q0, lsh, fast),
+                      edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 24)), &q1, lsh, fast),
+                      &out, o + i * ld, o + (i + 1) * ld);
   }
-#undef EDGEC_Q_ROWS
   if (!full)
     for (i = 0; i < mr; i++) memcpy(c + i * ldc, tmp + i * EDGEC_QGEMM_NR, (size_t)nr);
-  (void)j;
+}
+#endif
+
+/* Requantize an MR x NR int32 tile t into c (row stride ldc; the top-left mr x nr part), channel row0 + i (per row) or
+ * col0 + j (per column). */
+static EDGEC_UNUSED void edgec_qgemm_store(const int32_t *EDGEC_RESTRICT t, int8_t *c, ptrdiff_t ldc, int mr, int nr,
+                                           const edgec_qepi *e, int row0, int col0) {
+#if defined(EDGEC_QAVX2)
+  if (e->lsh)
+    edgec_qgemm_store_v(t, c, ldc, mr, nr, e, row0, col0, e->per_col, 1, e->round != NULL);
+  else if (e->round)
+    e->per_col ? edgec_qgemm_store_v(t, c, ldc, mr, nr, e, row0, col0, 1, 0, 1)
+               : edgec_qgemm_store_v(t, c, ldc, mr, nr, e, row0, col0, 0, 0, 1);
+  else
+    e->per_col ? edgec_qgemm_store_v(t, c, ldc, mr, nr, e, row0, col0, 1, 0, 0)
+               : edgec_qgemm_store_v(t, c, ldc, mr, nr, e, row0, col0, 0, 0, 0);
 #else
+  int i, j;
   for (i = 0; i < mr; i++)
     for (j = 0; j < nr; j++) c[i * ldc + j] = edgec_q_out1(t[i * EDGEC_QGEMM_NR + j], e, e->per_col ? col0 + j : row0 + i);
 #endif
@@ -313,6 +331,46 @@ static EDGEC_UNUSED void edgec_qgemm(int M, int N, int K2, const int16_t *ap, pt
                         ldc, mr, nr, e, row0 + i, col0 + j);
       }
     }
+  }
+}
+
+/* Int16 elements of the widening buffer edgec_qgemm_w8 needs for MC rows over K2 k-pairs. */
+#define EDGEC_QGEMM_W8_BUF(MC, K2) ((ptrdiff_t)(((MC) + EDGEC_QGEMM_MR - 1) / EDGEC_QGEMM_MR) * 2 * EDGEC_QGEMM_MR * (K2))
+
+/* edgec_qgemm with A stored as raw int8 panels (the weights' flash bytes; padding holds the zero point zw), widened
+ * to int16 minus zw one block of MC rows at a time into aw (EDGEC_QGEMM_W8_BUF(MC, K2) elements). */
+static EDGEC_UNUSED void edgec_qgemm_w8(int M, int N, int K2, const int8_t *ap8, ptrdiff_t aps, const int16_t *bp,
+                                        ptrdiff_t bps, int8_t *c, int32_t *c32, ptrdiff_t ldc, const edgec_qepi *e,
+                                        int row0, int col0, int MC, int16_t *EDGEC_RESTRICT aw, int zw) {
+  int m0;
+  for (m0 = 0; m0 < M; m0 += MC) {
+    const int rows = M - m0 < MC ? M - m0 : MC;
+    const ptrdiff_t n = (ptrdiff_t)((rows + EDGEC_QGEMM_MR - 1) / EDGEC_QGEMM_MR) * aps;
+    const int8_t *EDGEC_RESTRICT src = ap8 + (ptrdiff_t)(m0 / EDGEC_QGEMM_MR) * aps;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) aw[i] = (int16_t)(src[i] - zw);
+    edgec_qgemm(rows, N, K2, aw, aps, bp, bps, c ? c + (ptrdiff_t)m0 * ldc : NULL, c32 ? c32 + (ptrdiff_t)m0 * ldc : NULL,
+                ldc, e, row0 + m0, col0, MC);
+  }
+}
+
+/* Columns per block of edgec_qgemm_b8 (a multiple of NR) and the int16 elements of its widening buffer. */
+#define EDGEC_QGEMM_B8_NC 256
+#define EDGEC_QGEMM_B8_BUF(K2) ((ptrdiff_t)2 * EDGEC_QGEMM_B8_NC * (K2))
+
+/* edgec_qgemm with B stored as raw int8 panels (constant weights of Gemm/MatMul; padding holds zw), widened to int16
+ * minus zw EDGEC_QGEMM_B8_NC columns at a time into bw (EDGEC_QGEMM_B8_BUF(K2) elements). */
+static EDGEC_UNUSED void edgec_qgemm_b8(int M, int N, int K2, const int16_t *ap, ptrdiff_t aps, const int8_t *bp8,
+                                        ptrdiff_t bps, int8_t *c, int32_t *c32, ptrdiff_t ldc, const edgec_qepi *e,
+                                        int row0, int col0, int MC, int16_t *EDGEC_RESTRICT bw, int zw) {
+  int j0;
+  for (j0 = 0; j0 < N; j0 += EDGEC_QGEMM_B8_NC) {
+    const int cols = N - j0 < EDGEC_QGEMM_B8_NC ? N - j0 : EDGEC_QGEMM_B8_NC;
+    const ptrdiff_t n = (ptrdiff_t)((cols + EDGEC_QGEMM_NR - 1) / EDGEC_QGEMM_NR) * bps;
+    const int8_t *EDGEC_RESTRICT src = bp8 + (ptrdiff_t)(j0 / EDGEC_QGEMM_NR) * bps;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) bw[i] = (int16_t)(src[i] - zw);
+    edgec_qgemm(M, cols, K2, ap, aps, bw, bps, c ? c + j0 : NULL, c32 ? c32 + j0 : NULL, ldc, e, row0, col0 + j0, MC);
   }
 }
 

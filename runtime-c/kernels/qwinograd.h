@@ -16,10 +16,10 @@
 #define EDGEC_QWINO_PHASE(TWP) (2 * ((ptrdiff_t)(TWP) + 9))
 /* Int16 elements of the plane for `rows` tile rows (whole 64-byte lines). */
 #define EDGEC_QWINO_PLANE(rows, TWP) (((ptrdiff_t)(2 * (rows) + 2) * 2 * EDGEC_QWINO_PHASE(TWP) + 31) / 32 * 32)
-/* Bytes of scratch: plane, 16 packed V operands, 16 int32 M blocks of MB rows, two int32 output rows. */
+/* Bytes of scratch: plane, 16 packed V operands, 16 int32 M blocks of MB rows, two int32 accumulator rows. */
 #define EDGEC_QWINO_SCRATCH(C, rows, TWP, MB)                                                                         \
   (2 * EDGEC_QWINO_PLANE(rows, TWP) + 2 * 16 * EDGEC_QPACK_B(C, (rows) * (TWP)) +                                     \
-   4 * 16 * (ptrdiff_t)(MB) * (rows) * (TWP) + 4 * 4 * (ptrdiff_t)(TWP))
+   4 * 16 * (ptrdiff_t)(MB) * (rows) * (TWP) + 4 * 2 * EDGEC_QROW(2 * (TWP)))
 
 /* Plane rows of one channel pair (c0, c1; c1 < 0: a zero channel) for tile rows from t0: row r is input row
  * 2*t0 - PT + r; phase p holds padded columns 2k + p as int16 pairs (x_c0 - zx, x_c1 - zx), zero outside the input. */
@@ -195,7 +195,7 @@ static EDGEC_UNUSED void edgec_qconv2d_wino(const int8_t *x, const int16_t *up, 
   const ptrdiff_t aps = (ptrdiff_t)2 * EDGEC_QGEMM_MR * C2, bps = (ptrdiff_t)2 * EDGEC_QGEMM_NR * C2;
   int16_t *plane = (int16_t *)scratch, *v = plane + EDGEC_QWINO_PLANE(rows, TWP);
   int32_t *mb = (int32_t *)(void *)(v + 16 * vstride);
-  int32_t *r0 = mb + (ptrdiff_t)16 * MB * rows * TWP, *r1 = r0 + 2 * (ptrdiff_t)TWP;
+  int32_t *r0 = mb + (ptrdiff_t)16 * MB * rows * TWP, *r1 = r0 + EDGEC_QROW(2 * TWP);
   int n, t0, cp, m0, m, q, t;
   for (n = 0; n < N; n++) {
     const int8_t *xn = x + (ptrdiff_t)n * C * H * W;

@@ -6,6 +6,7 @@ import { terminalProgress } from '../util/progress.js';
 import { parseFrozenInputs, parseInputShapes } from './args.js';
 import type { CalibMethod } from '../quant/calibrate.js';
 import { formatQuantReport } from './quant-table.js';
+import { formatW4Table } from '../quant/w4.js';
 
 /** The verification table printed after `build --verify`. */
 export function formatReport(r: BuildReport): string {
@@ -14,14 +15,20 @@ export function formatReport(r: BuildReport): string {
   lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
   lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
   if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
+  if (r.w4) lines.push('', formatW4Table(r.w4));
+  if (r.verification?.against_float) lines.push('', `against the float model: ${r.verification.against_float.map((o) => `${o.name} SQNR ${o.sqnr_db} dB`).join(', ')}`);
   const v = r.verification;
   if (v?.integer) lines.push('', `integer reference vs artifact: ${v.integer.bit_exact ? 'bit-exact' : 'MISMATCH'} (${v.integer.outputs.map((o) => `${o.name}: ${o.mismatches} differing`).join(', ')})`);
   if (v) {
     lines.push('');
-    lines.push(`verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
+    const integer = v.integer;
+    lines.push(integer
+      ? `verification (${v.inputs}): the integer artifact must equal its integer reference; its distance from the float model is reported`
+      : r.w4 ? `verification against the int4-weight graph's reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`
+      : `verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
     lines.push(`${'output'.padEnd(24)} ${'shape'.padEnd(16)} ${'max_abs_err'.padStart(12)} ${'rel_l2_err'.padStart(12)} ${'cosine'.padStart(10)}  result`);
     for (const o of v.outputs) {
-      const ok = o.rel_l2_err <= v.tolerance;
+      const ok = integer ? integer.outputs.find((x) => x.name === o.name)?.mismatches === 0 : o.rel_l2_err <= v.tolerance;
       lines.push(`${o.name.slice(0, 24).padEnd(24)} ${o.shape.join('x').padEnd(16)} ${o.max_abs_err.toExponential(2).padStart(12)} ${o.rel_l2_err.toExponential(2).padStart(12)} ${o.cosine.toFixed(6).padStart(10)}  ${ok ? 'PASS' : 'FAIL'}`);
     }
   }
@@ -45,7 +52,9 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('verify-input', { type: 'string', array: true, describe: '.npy input(s) for --verify, in graph-input order (default: seeded random)' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random verification inputs' })
         .option('tolerance', { type: 'number', default: 1e-4, describe: 'max rel_l2_err per output for --verify to pass' })
-        .option('quantize', { type: 'string', choices: ['int8'], describe: 'post-training quantization (TFLite int8 scheme: per-channel weights, per-tensor activations)' })
+        .option('quantize', { type: 'string', choices: ['int8', 'w4'], describe: 'post-training quantization: int8 (TFLite scheme) or w4 (group-wise int4 MatMul/Gemm weights)' })
+        .option('w4-group', { type: 'number', default: 64, choices: [32, 64, 128], describe: 'w4: weights per scale group' })
+        .option('w4-method', { type: 'string', default: 'gptq', choices: ['gptq', 'rtn'], describe: 'w4: GPTQ error compensation or round-to-nearest' })
         .option('calib', { type: 'string', describe: 'calibration inputs for --quantize: a .npy (one sample or a batch) or a folder of .npy samples' })
         .option('calib-method', { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], default: 'mse', describe: 'how activation ranges are chosen from the calibration statistics' })
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
@@ -67,7 +76,9 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         seed: argv.seed as number,
         tolerance: argv.tolerance as number,
         sanitize: argv.sanitize as boolean,
-        quantize: argv.quantize as 'int8' | undefined,
+        quantize: argv.quantize as 'int8' | 'w4' | undefined,
+        w4Group: argv['w4-group'] as number,
+        w4Method: argv['w4-method'] as 'gptq' | 'rtn',
         calib: argv.calib as string | undefined,
         calibMethod: argv['calib-method'] as CalibMethod,
         minSqnr: argv['min-sqnr'] as number | undefined,
@@ -77,7 +88,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
       });
       process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);
       if (!report.ok) {
-        process.stderr.write(`edgec: error: verification failed: an output's rel_l2_err exceeds ${argv.tolerance} (see ${argv.output}/report.json)\n`);
+        const why = report.verification?.integer ? 'the artifact differs from its integer reference' : `an output's rel_l2_err exceeds ${argv.tolerance}`;
+        process.stderr.write(`edgec: error: verification failed: ${why} (see ${argv.output}/report.json)\n`);
         setCode(1);
       }
     },

@@ -13,6 +13,7 @@ import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { quantOps } from './quant.js';
 import { qdqOps } from './qdq.js';
+import { matmulW4Ops } from './matmul-w4.js';
 
 let done = false;
 
@@ -33,6 +34,7 @@ export function registerAllOps(): void {
   registerOps(quantOps);
   registerOps(qdqOps);
   registerOps(linalgOps);
+  registerOps(matmulW4Ops);
 }
 
 registerAllOps();

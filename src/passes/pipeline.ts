@@ -11,6 +11,7 @@ import { foldAffine } from './fold-affine.js';
 import { fuseActivation } from './fuse-activation.js';
 import { lowerQdq } from './lower-qdq.js';
 import { fuseQdq } from './fuse-qdq.js';
+import { fuseLayerNorm } from './fuse-layernorm.js';
 
 /** Passes that every target runs, in order. */
 export const CORE_PASSES: readonly Pass[] = [
@@ -23,6 +24,7 @@ export const CORE_PASSES: readonly Pass[] = [
   foldTransposes,
   foldBatchNorm,
   foldAffine,
+  fuseLayerNorm,
   fuseActivation,
   fuseQdq,
   foldConstants,

@@ -9,6 +9,7 @@ import { run } from '../util/exec.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import * as path from 'node:path';
 import { compareValues, seededRandom, type OutputMetrics } from './metrics.js';
+import { sqnrDb } from '../quant/params.js';
 
 /** Verification outcome, as stored in report.json. */
 export interface VerifyResult {
@@ -19,6 +20,8 @@ export interface VerifyResult {
   code_bytes?: number;
   /** Integer artifacts: the C outputs against the integer reference, which must agree bit for bit. */
   integer?: { bit_exact: boolean; outputs: { name: string; mismatches: number; max_abs_diff: number }[] };
+  /** Quantized artifacts: output SQNR (dB) against the original float model on the same inputs. */
+  against_float?: { name: string; sqnr_db: number }[];
 }
 
 /** Seeded inputs for a graph: uniform [-1, 1) for floats, small non-negative ints for integer inputs (indices). */
@@ -53,7 +56,7 @@ async function codeBytes(dir: string): Promise<number | undefined> {
 /** Build the artifact's program in `dir`, run it on inputs and compare every output with the reference graph's. */
 export async function verifyArtifact(
   dir: string, prefix: string, target: Target, reference: Graph, compiled: Graph,
-  opts: { inputs?: Value[]; seed: number; tolerance: number; sanitize?: boolean; progress?: Progress },
+  opts: { inputs?: Value[]; seed: number; tolerance: number; sanitize?: boolean; progress?: Progress; quantized?: boolean },
 ): Promise<VerifyResult> {
   const progress = opts.progress ?? silentProgress;
   const runner = runnerFor(target);
@@ -73,12 +76,16 @@ export async function verifyArtifact(
   const got = await runner.run(program, inputs, infos);
   progress.update(2, 'artifact');
   progress.stop();
-  const outputs = reference.outputs.map((n, i) => compareValues(n, got.outputs[i], expected[n]));
   const integer = [...compiled.tensors.values()].some((t) => t.quant) ? integerAgreement(compiled, feeds, got.outputs) : undefined;
+  // A quantized float artifact (int4 weights) must match its own graph's reference; its distance from the float model is reported.
+  const own = opts.quantized && !integer ? runReference(compiled, feeds) : undefined;
+  const outputs = reference.outputs.map((n, i) => compareValues(n, got.outputs[i], own ? own[compiled.outputs[i]] : expected[n]));
+  const against_float = opts.quantized ? reference.outputs.map((n, i) => ({ name: n, sqnr_db: Math.round(sqnrDb(expected[n].data, got.outputs[i].data) * 100) / 100 })) : undefined;
   return {
     // Integer artifacts must equal their integer reference; their distance from float is reported (SQNR), not gated here.
     passed: integer ? integer.bit_exact : outputs.every((o) => o.rel_l2_err <= opts.tolerance),
     integer,
+    against_float,
     tolerance: opts.tolerance,
     inputs: opts.inputs ? 'user' : `seeded random (seed ${opts.seed})`,
     outputs,

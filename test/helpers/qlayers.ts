@@ -4,10 +4,13 @@ import type { Attr, Graph, QuantParams, Value } from '../../src/ir/types.js';
 import { numel } from '../../src/ir/dtype.js';
 import { qgraph, qp, qpc, randInts, type TensorSpec } from './qgraph.js';
 
-/** Attribute helpers. */
+/** An ints attribute. */
 export const ints = (...value: number[]): Attr => ({ type: 'ints', value });
+/** An int attribute. */
 export const int = (value: number): Attr => ({ type: 'int', value });
+/** A float attribute. */
 export const flt = (value: number): Attr => ({ type: 'float', value });
+/** A string attribute. */
 export const str = (value: string): Attr => ({ type: 'string', value });
 
 /** A seeded int8 value in [lo, hi]. */

@@ -11,6 +11,7 @@ import { layoutLowerings } from './layout.js';
 import { resizeLowerings } from './resize.js';
 import { convLowerings } from './conv.js';
 import { linalgLowerings } from './linalg.js';
+import { matmulW4Lowerings } from './matmul-w4.js';
 import { quantIntLowerings } from './quant.js';
 import { qElementwiseLowerings } from './qelementwise.js';
 import { qPoolLowerings } from './qpool.js';
@@ -32,6 +33,7 @@ export const C_LOWERINGS: Record<string, CLowering> = {
   ...resizeLowerings,
   ...convLowerings,
   ...linalgLowerings,
+  ...matmulW4Lowerings,
 };
 
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */

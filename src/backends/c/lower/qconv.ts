@@ -1,11 +1,11 @@
-/** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h (GEMM, depthwise, col2im and
- * direct 3-D kernels), with the weights repacked at compile time as int16 minus their zero points. */
+/** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h, qdwconv.h and qwinograd.h
+ * (GEMM, depthwise, Winograd, col2im and direct 3-D kernels); weights repacked at compile time as int16 minus zero point. */
 import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import { isConv16, lowerConv16 } from './qconv16.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { constBias, emitQEpi, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
+import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -15,6 +15,9 @@ interface QConvIO {
   y: CTensor;
   g: ConvGeometry;
   p: QConvParams;
+  bias?: ArrayLike<number>;
+  /** Bound on |accumulator| before the bias. */
+  accBound: number;
   /** Weight data minus its zero point, by flat index, for the channel index `c` along the quantized axis. */
   wc: (i: number, c: number) => number;
 }
@@ -31,8 +34,16 @@ function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
   const g = (transpose ? convTransposeGeometry : convGeometry)(ctx.node, x.info, w.info);
   const wd = w.value.data;
   ctx.useKernel('qconv.h');
-  emitQEpi(ctx, p.r, g.outC, false, constBias(ctx, b, 'bias B'));
-  return { x, w, y, g, p, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
+  // Channel of flat weight index i along the quantized axis (Conv: dim 0; ConvTranspose: dim 1).
+  const inner = w.info.shape.slice(transpose ? 2 : 1).reduce((a, v) => a * v, 1);
+  const chan = (i: number) => Math.floor(i / inner) % w.info.shape[transpose ? 1 : 0];
+  const zx = p.x.zeroPoint[0];
+  const taps = (g.inC / g.group) * g.kernel.reduce((a, v) => a * v, 1);
+  const xBound = Math.max(127 - zx, zx + 128);
+  const bias = constBias(ctx, b, 'bias B');
+  const accBound = taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i)));
+  emitQEpi(ctx, p.r, g.outC, false, bias, accBound);
+  return { x, w, y, g, p, bias, accBound, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
 }
 
 /** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
@@ -48,12 +59,19 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
-/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qconv.h). */
+/** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qdwconv.h: the int16-pair plane and two int32 rows). */
 function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
-  const rows = (oh - 1) * sh + kh * dh + 1;
-  const phase = ow + Math.floor(((kw - 1) * dw) / sw) + 40;
-  return 6 * rows * sw * phase + 64;
+  const rows = (oh - 1) * sh + Math.floor((kh - 1) / 2) * 2 * dh + 1;
+  const phase = roundUp(ow, 32) + Math.floor(((kw - 1) * dw) / sw) + 8;
+  return 4 * rows * sw * phase + 8 * roundUp(ow, 32);
 }
+
+/**
+ * Integer Winograd F(2x2,3x3) is exact and ~1.2x faster than im2col on 3x3 stride-1 layers, but its transformed
+ * weights are 16 int16 per 9 int8 taps (3.6x the int8 bytes), which defeats int8's flash saving; off until a target
+ * asks for speed over size.
+ */
+const INT8_WINOGRAD = false;
 
 function lowerQConv(ctx: CLowerCtx): void {
   const { x, y, g, p, wc } = qconvIO(ctx, false);
@@ -76,18 +94,40 @@ function lowerQConv(ctx: CLowerCtx): void {
   const geo = [g.batch, g.inC, H, W, g.outC, OH, OW];
   const win = [KH, KW, SH, SW, DH, DW, PT, PL];
   if (cg === 1) {
+    ctx.useKernel('qdwconv.h');
+    const tap = (co: number, kh: number, kw: number) => (kh >= 0 && kh < KH ? wc((co * KH + kh) * KW + kw, co) : 0);
+    if ((SH === 1 || SH === 2) && DH === 1) {
+      // Planes of row pairs: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.
+      const J = Math.floor((KH + 2) / 2);
+      const per = 4 * J * KW;
+      const packed = new Int16Array(g.outC * per);
+      for (let co = 0; co < g.outC; co++)
+        for (let j = 0; j < J; j++)
+          for (let kw = 0; kw < KW; kw++) {
+            const at = co * per + (j * KW + kw) * 2;
+            packed[at] = tap(co, 2 * j, kw);
+            packed[at + 1] = tap(co, 2 * j + 1, kw);
+            packed[at + 2 * J * KW] = tap(co, 2 * j - 1, kw);
+            packed[at + 2 * J * KW + 1] = tap(co, 2 * j, kw);
+          }
+      const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
+      const rows = SH === 1 ? Math.floor((OH - 1) / 2) + J : OH - 1 + J;
+      const s = ctx.scratch(4 * rows * SW * (roundUp(OW, 32) + Math.floor(((KW - 1) * DW) / SW) + 8) + 8 * roundUp(OW, 32));
+      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SH}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
+      return;
+    }
     // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps (zero past the last row).
     const kh2 = Math.ceil(KH / 2);
     const packed = new Int16Array(g.outC * kh2 * KW * 2);
     for (let co = 0; co < g.outC; co++)
       for (let kh = 0; kh < KH; kh++)
-        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = wc((co * KH + kh) * KW + kw, co);
+        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = tap(co, kh, kw);
     const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
     const s = ctx.scratch(dwScratchBytes(OH, OW, KH, KW, SH, SW, DH, DW));
     ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
     return;
   }
-  if (g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
+  if (INT8_WINOGRAD && g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
     const u = winogradWeights(g.outC, g.inC, (m, c, k) => wc((m * g.inC + c) * 9 + k, m));
     if (u) {
       lowerWinograd(ctx, u, x.ptr, y.ptr, geo, PT, PL, zx);
@@ -97,7 +137,7 @@ function lowerQConv(ctx: CLowerCtx): void {
   const per = qpackAElems(mg, kg);
   const packed = new Int16Array(per * g.group);
   for (let gi = 0; gi < g.group; gi++) packQA(mg, kg, (i, q) => wc((gi * mg + i) * kg + q, gi * mg + i), packed, gi * per);
-  const wsym = ctx.constArray('qconv_w', { dtype: 'int16', shape: [packed.length], data: packed });
+  const wsym = ctx.constArray('qconv_w', { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, weightZero(ctx, p.w)) });
   const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && OH === H && OW === W;
   // Block: the packed int16 columns (2 bytes per value) within the budget; pixels (pointwise) or output rows.
   const budget = qblockBytes(ctx);
@@ -112,11 +152,9 @@ function lowerQConv(ctx: CLowerCtx): void {
   }
   const s = ctx.scratch(bytes);
   const mc = qgemmMC(ctx, kg, mg);
-  ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc});`);
+  const aw = ctx.scratch(roundUp(mc, QGEMM_MR) * 2 * Math.ceil(kg / 2) * 2);
+  ctx.line(`edgec_qconv2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${g.group}, ${win.join(', ')}, ${zx}, ${s}, ${blk}, ${mc}, (int16_t *)${aw}, ${weightZero(ctx, p.w)});`);
 }
-
-/** Largest |value| of x - z_x (int8 input, int8 zero point). */
-const MAX_DX = 255;
 
 /**
  * Winograd F(2x2, 3x3) filters U = G' g G'^T with G' = 2G (integers, 4x the float transform) as 16 packed A operands
@@ -155,13 +193,13 @@ function lowerWinograd(ctx: CLowerCtx, u: Int16Array, xp: string, yp: string, ge
   const rows = Math.max(1, Math.min(th, Math.floor(budget / (16 * roundUp(C, 2) * twp * 2))));
   const mb = Math.max(QGEMM_MR, Math.min(roundUp(M, QGEMM_MR), Math.floor(budget / (16 * rows * twp * 4) / QGEMM_MR) * QGEMM_MR));
   const plane = roundUp((2 * rows + 2) * 2 * 2 * (twp + 9), 32);
-  const bytes = 2 * plane + 2 * 16 * qpackBElems(C, rows * twp) + 4 * 16 * mb * rows * twp + 16 * twp;
+  const bytes = 2 * plane + 2 * 16 * qpackBElems(C, rows * twp) + 4 * 16 * mb * rows * twp + 8 * roundUp(2 * twp, 32);
   const s = ctx.scratch(bytes);
   ctx.line(`edgec_qconv2d_wino(${xp}, ${up}, &e, ${yp}, ${geo.join(', ')}, ${pt}, ${pl}, ${zx}, ${s}, ${rows}, ${mb});`);
 }
 
 function lowerQConvTranspose(ctx: CLowerCtx): void {
-  const { x, y, g, p, wc } = qconvIO(ctx, true);
+  const { x, y, g, p, wc, bias, accBound } = qconvIO(ctx, true);
   const zx = p.x.zeroPoint[0];
   const cg = g.inC / g.group;
   const og = g.outC / g.group;
@@ -172,7 +210,7 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   if (g.inSpatial.length === 3) {
     const n = g.inC * og * kvol;
     const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [n], data: Int16Array.from({ length: n }, (_, i) => wAt(i)) });
-    const s = ctx.scratch(g.outC * ovol * 4);
+    const s = ctx.scratch((g.outC * ovol + 32) * 4);
     ctx.line(`edgec_qconvtranspose3d_direct(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${direct3dArgs(g).join(', ')}, ${zx}, (int32_t *)${s});`);
     return;
   }
@@ -187,12 +225,23 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
   const per = qpackAElems(mg, cg);
   const packed = new Int16Array(per * g.group);
   for (let gi = 0; gi < g.group; gi++) packQA(mg, cg, (i, c) => wAt((gi * cg + c) * mg + i), packed, gi * per);
-  const wsym = ctx.constArray('qconvt_w', { dtype: 'int16', shape: [packed.length], data: packed });
-  const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
-  const bytes = roundUp(g.outC * OH * OW, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
-  const s = ctx.scratch(bytes);
+  const wsym = ctx.constArray('qconvt_w', { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, weightZero(ctx, p.w)) });
+  const mc = qgemmMC(ctx, cg, mg);
+  const aw = `(int16_t *)${ctx.scratch(roundUp(mc, QGEMM_MR) * 2 * Math.ceil(cg / 2) * 2)}`;
   const args = [g.batch, g.inC, H, W, g.outC, OH, OW, g.group, KH, KW, SH, SW, DH, DW, PT, PL];
-  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${qgemmMC(ctx, cg, mg)});`);
+  if (KH <= SH && KW <= SW && (KH === 1 || DH === 1) && (KW === 1 || DW === 1)) {
+    // Taps never overlap: every output is one GEMM value (or the bias alone), so the GEMM requantizes per row
+    // (o, kh, kw) straight to int8 and the kernel scatters bytes.
+    emitQEpi(ctx, p.r, g.group * mg, false, bias, accBound, { name: 'er', chan: (r) => Math.floor(r / mg) * og + Math.floor((r % mg) / (KH * KW)) });
+    const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((mg + 2 * cg) * W))));
+    const s = ctx.scratch(roundUp(mg * rows * W, 64) + qpackBElems(cg, rows * W) * 2);
+    ctx.line(`edgec_qconvtranspose2d_direct(${x.ptr}, ${wsym}, &e, &er, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc}, ${aw}, ${weightZero(ctx, p.w)});`);
+    return;
+  }
+  const rows = Math.max(1, Math.min(H, Math.floor(qblockBytes(ctx) / ((4 * mg + 2 * cg) * W))));
+  const bytes = roundUp(g.outC * OH * OW + 32, 16) * 4 + roundUp(mg * rows * W, 16) * 4 + qpackBElems(cg, rows * W) * 2;
+  const s = ctx.scratch(bytes);
+  ctx.line(`edgec_qconvtranspose2d(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${args.join(', ')}, ${zx}, ${s}, ${rows}, ${mc}, ${aw}, ${weightZero(ctx, p.w)});`);
 }
 
 /** Integer Conv and ConvTranspose → C lowering (merged into C_INT_LOWERINGS). */

@@ -50,19 +50,37 @@ export function zeroPointAt(q: QuantParams, c: number): number {
 }
 
 /**
- * Emit the `edgec_qepi e` epilogue of `channels` output channels (channel c uses multiplier c mod count) with an
- * optional constant int32 bias; arrays get one tile of slack past the end for whole-vector reads.
+ * Emit the `edgec_qepi e` epilogue (or `opts.name`) of `channels` rows or columns, row i being output channel
+ * opts.chan(i) (default i; channel c uses multiplier c mod count), with an optional constant int32 bias per channel;
+ * arrays get one tile of slack past the end for whole-vector reads. `accBound` bounds
+ * |accumulator| before the bias: when every rounding shift is >= 1 and no shifted value can reach 2^30, the kernels may
+ * round with one add (the `round` table) instead of the remainder compare.
  */
-export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias?: ArrayLike<number>): void {
+export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: boolean, bias: ArrayLike<number> | undefined, accBound: number,
+  opts: { name?: string; chan?: (i: number) => number } = {}): void {
   const len = channels + QGEMM_NR;
+  const ch = opts.chan ?? ((i: number) => i);
   const arr = (stem: string, f: (c: number) => number) =>
-    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, c) => (c < channels ? f(c) : 0)) });
+    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, i) => (i < channels ? f(ch(i)) : 0)) });
   const m = (c: number) => r.mults[c % r.mults.length];
-  const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
-  const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', (c) => Math.max(0, m(c).shift)) : 'NULL';
   const rsh = (c: number) => Math.max(0, -m(c).shift);
-  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1)];
-  ctx.line(`static const edgec_qepi e = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+  const lshOf = (c: number) => Math.max(0, m(c).shift);
+  const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
+  const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', lshOf) : 'NULL';
+  const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
+  const round = fast ? arr('qround', (c) => 2 ** (rsh(c) - 1)) : 'NULL';
+  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1), round];
+  ctx.line(`static const edgec_qepi ${opts.name ?? 'e'} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+}
+
+/** Largest |x - z_x| of an int8 activation. */
+export const MAX_DX = 255;
+
+/** Largest |value - zero point| of constant int8 data along a channel view (for accumulator bounds). */
+export function maxCentered(data: ArrayLike<number>, zp: (i: number) => number): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i] - zp(i)));
+  return m;
 }
 
 /** Rows per block of A in the int8 GEMM (MC of edgec_qgemm): MC x K2 pairs within a quarter of L2 (a multiple of MR). */
@@ -83,6 +101,29 @@ export function constBias(ctx: CLowerCtx, t: CTensor | undefined, what: string):
   return t.value.data;
 }
 
+/** The one weight zero point the int8-stored kernels subtract while widening (per-channel zero points must agree). */
+export function weightZero(ctx: CLowerCtx, q: QuantParams | undefined): number {
+  const z = q?.zeroPoint ?? Int32Array.of(0);
+  if (z.some((v) => v !== z[0])) nodeError(ctx.node, 'per-channel weight zero points differ; quantize the weights symmetrically (zero point 0) or per tensor');
+  return z[0];
+}
+
+/** Packed panels of (w - zw) back to the raw int8 weights the artifact stores (padding becomes zw). */
+export function narrowWeights(ctx: CLowerCtx, packed: Int16Array, zw: number): Int8Array {
+  const out = new Int8Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    const v = packed[i] + zw;
+    if (v < -128 || v > 127) nodeError(ctx.node, 'weights are not int8; requantize them to int8');
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Largest |value - zero point| of an operand: from its data when constant, else any int8 value. */
+function operandBound(t: CTensor, z: number, zAt: (i: number) => number): number {
+  return t.value ? maxCentered(t.value.data, zAt) : Math.max(127 - z, z + 128);
+}
+
 /** Run-time B must have one zero point (per-channel scales are fine): the packing subtracts a single value. */
 function checkRuntimeB(ctx: CLowerCtx, b: CTensor, q: QuantParams): void {
   if (!b.value && q.zeroPoint.some((z) => z !== q.zeroPoint[0])) nodeError(ctx.node, 'input B is not constant, so it needs a single zero point');
@@ -101,26 +142,32 @@ function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a
   const bElems = qpackBElems(k, n);
   const k2 = Math.ceil(k / 2);
   const operand = (t: CTensor, list: number[], elems: number, pack: (off: number) => Int16Array, stem: string) => {
-    if (!t.value) return { list, sym: undefined };
+    if (!t.value) return { list, sym: undefined, zw: 0 };
+    const zw = weightZero(ctx, t.quant);
     const distinct = [...new Set(list)];
     const packed = new Int16Array(elems * distinct.length);
     distinct.forEach((off, i) => packed.set(pack(off), i * elems));
-    return { list: list.map((o) => distinct.indexOf(o) * elems), sym: ctx.constArray(stem, { dtype: 'int16', shape: [packed.length], data: packed }) };
+    // Stored as int8 (the weights' own bytes); the GEMM widens a block at a time.
+    return { list: list.map((o) => distinct.indexOf(o) * elems), sym: ctx.constArray(stem, { dtype: 'int8', shape: [packed.length], data: narrowWeights(ctx, packed, zw) }), zw };
   };
   const A = operand(a, offs.a, aElems, packA, 'qmat_a');
   const B = operand(b, offs.b, bElems, packB, 'qmat_b');
-  const scratchElems = (A.sym ? 0 : aElems) + (B.sym ? 0 : bElems);
+  const mc = qgemmMC(ctx, k, m);
+  // Scratch: run-time packed operands, then the widening buffer of the constant one.
+  const wide = A.sym ? roundUp(mc, QGEMM_MR) * 2 * k2 : B.sym ? 2 * 256 * k2 : 0;
+  const scratchElems = (A.sym ? 0 : aElems) + (B.sym ? 0 : bElems) + wide;
   if (scratchElems) ctx.line(`int16_t *s = (int16_t *)${ctx.scratch(scratchElems * 2)};`);
   const sa = 's';
   const sb = A.sym ? 's' : `s + ${aElems}`;
-  const mc = qgemmMC(ctx, k, m);
+  const sw = `s + ${(A.sym ? 0 : aElems) + (B.sym ? 0 : bElems)}`;
   const body = (ao: string, bo: string, yo: string) => {
     const stmts: string[] = [];
     if (!A.sym) stmts.push(runA(ao, sa));
     if (!B.sym) stmts.push(runB(bo, sb));
     const ap = A.sym ? `${A.sym} + ${ao}` : sa;
     const bp = B.sym ? `${B.sym} + ${bo}` : sb;
-    stmts.push(`edgec_qgemm(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc});`);
+    const fn = A.sym ? 'edgec_qgemm_w8' : B.sym ? 'edgec_qgemm_b8' : 'edgec_qgemm';
+    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
     return stmts.join(' ');
   };
   const nb = offs.y.length;
@@ -144,9 +191,9 @@ function lowerQMatMul(ctx: CLowerCtx): void {
   let { m } = g;
   const { k, n } = g;
   ctx.useKernel('qgemm.h');
-  emitQEpi(ctx, p.r, n, true);
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
+  emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
   let offs = { a: g.aOffsets, b: g.bOffsets, y: g.aOffsets.map((_, i) => i * m * n) };
   // Weights on the right shared by every batch entry, contiguous activations: one product with the batches as rows.
   if (!a.value && offs.b.every((o) => o === offs.b[0]) && offs.a.every((o, i) => o === i * m * k)) {
@@ -181,9 +228,10 @@ function lowerQGemm(ctx: CLowerCtx): void {
     bias = Array.from({ length: n }, (_, j) => cv[j * cs]);
   }
   ctx.useKernel('qgemm.h');
-  emitQEpi(ctx, p.r, n, true, bias);
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
+  const bcol = (i: number) => (g.transB ? Math.floor(i / k) : i % n);
+  emitQEpi(ctx, p.r, n, true, bias, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(bcol(i))));
   emitProducts(ctx, m, k, n, { a: [0], b: [0], y: [0] }, a, b,
     () => packQA(m, k, (i, q) => a.value!.data[i * rsa + q * csa] - za),
     () => packQB(k, n, (q, j) => b.value!.data[q * rsb + j * csb] - zb(j)),

@@ -296,4 +296,37 @@ static EDGEC_UNUSED void edgec_qconv2d_dw1(const int8_t *x, const int16_t *w, co
   }
 }
 
+
+/* Expand raw int8 depthwise taps t[C][KH][KW] (minus the weight zero point zw) into the row-pair planes of
+ * edgec_qconv2d_dw1: per channel, pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]) for j < (KH + 2) / 2, zero outside. */
+static EDGEC_UNUSED void edgec_qdw1_expand(const int8_t *t, int C, int KH, int KW, int zw, int16_t *out) {
+  const int J = (KH + 2) / 2, per = 4 * J * KW;
+  int co, j, kw;
+  for (co = 0; co < C; co++)
+    for (j = 0; j < J; j++)
+      for (kw = 0; kw < KW; kw++) {
+        const ptrdiff_t at = (ptrdiff_t)co * per + (ptrdiff_t)(j * KW + kw) * 2;
+        const int8_t *tc = t + (ptrdiff_t)co * KH * KW + kw;
+#define EDGEC_QDW_TAP(kh) ((kh) >= 0 && (kh) < KH ? (int16_t)(tc[(ptrdiff_t)(kh) * KW] - zw) : (int16_t)0)
+        out[at] = EDGEC_QDW_TAP(2 * j);
+        out[at + 1] = EDGEC_QDW_TAP(2 * j + 1);
+        out[at + 2 * J * KW] = EDGEC_QDW_TAP(2 * j - 1);
+        out[at + 2 * J * KW + 1] = EDGEC_QDW_TAP(2 * j);
+#undef EDGEC_QDW_TAP
+      }
+}
+
+/* Expand raw int8 depthwise taps t[C][KH][KW] (minus zw) into edgec_qconv2d_dw's layout: per channel
+ * [ceil(KH/2)][KW] pairs of vertically adjacent taps, zero past the last row. */
+static EDGEC_UNUSED void edgec_qdw_expand(const int8_t *t, int C, int KH, int KW, int zw, int16_t *out) {
+  const int kh2 = (KH + 1) / 2;
+  int co, kh, kw;
+  for (co = 0; co < C; co++) {
+    int16_t *o = out + (ptrdiff_t)co * kh2 * KW * 2;
+    for (kw = 0; kw < kh2 * KW * 2; kw++) o[kw] = 0;
+    for (kh = 0; kh < KH; kh++)
+      for (kw = 0; kw < KW; kw++) o[((kh >> 1) * KW + kw) * 2 + (kh & 1)] = (int16_t)(t[((ptrdiff_t)co * KH + kh) * KW + kw] - zw);
+  }
+}
+
 #endif

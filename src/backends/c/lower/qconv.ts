@@ -59,6 +59,12 @@ function direct3dArgs(g: ConvGeometry): number[] {
   ];
 }
 
+/** The raw int8 taps of a depthwise weight as a constant array (expanded by edgec_qdw*_expand at run time). */
+function dwTaps(ctx: CLowerCtx): string {
+  const w = ctx.input(1)!;
+  return ctx.constArray('qdw_taps', { dtype: 'int8', shape: [w.value!.data.length], data: Int8Array.from(w.value!.data) });
+}
+
 /** Bytes of the depthwise kernel's scratch (EDGEC_QDW_SCRATCH in qdwconv.h: the int16-pair plane and two int32 rows). */
 function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number {
   const rows = (oh - 1) * sh + Math.floor((kh - 1) / 2) * 2 * dh + 1;
@@ -95,36 +101,24 @@ function lowerQConv(ctx: CLowerCtx): void {
   const win = [KH, KW, SH, SW, DH, DW, PT, PL];
   if (cg === 1) {
     ctx.useKernel('qdwconv.h');
-    const tap = (co: number, kh: number, kw: number) => (kh >= 0 && kh < KH ? wc((co * KH + kh) * KW + kw, co) : 0);
     if ((SH === 1 || SH === 2) && DH === 1) {
-      // Planes of row pairs: per output channel the pairs (w[2j], w[2j+1]) then (w[2j-1], w[2j]), j < (KH + 2) / 2.
+      // Row-pair planes expanded at run time from the int8 taps (the artifact stores 1 byte per tap).
       const J = Math.floor((KH + 2) / 2);
       const per = 4 * J * KW;
-      const packed = new Int16Array(g.outC * per);
-      for (let co = 0; co < g.outC; co++)
-        for (let j = 0; j < J; j++)
-          for (let kw = 0; kw < KW; kw++) {
-            const at = co * per + (j * KW + kw) * 2;
-            packed[at] = tap(co, 2 * j, kw);
-            packed[at + 1] = tap(co, 2 * j + 1, kw);
-            packed[at + 2 * J * KW] = tap(co, 2 * j - 1, kw);
-            packed[at + 2 * J * KW + 1] = tap(co, 2 * j, kw);
-          }
-      const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
+      const wsym = dwTaps(ctx);
+      const wexp = `(int16_t *)${ctx.scratch(g.outC * per * 2)}`;
+      ctx.line(`edgec_qdw1_expand(${wsym}, ${g.outC}, ${KH}, ${KW}, ${weightZero(ctx, p.w)}, ${wexp});`);
       const rows = SH === 1 ? Math.floor((OH - 1) / 2) + J : OH - 1 + J;
       const s = ctx.scratch(4 * rows * SW * (roundUp(OW, 32) + Math.floor(((KW - 1) * DW) / SW) + 8) + 8 * roundUp(OW, 32));
-      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SH}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
+      ctx.line(`edgec_qconv2d_dw1(${x.ptr}, ${wexp}, &e, ${y.ptr}, ${geo.join(', ')}, ${KH}, ${KW}, ${SH}, ${SW}, ${DW}, ${PT}, ${PL}, ${zx}, ${s});`);
       return;
     }
-    // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps (zero past the last row).
+    // Depthwise: per output channel [ceil(KH/2)][KW] pairs of vertically adjacent taps, expanded at run time.
     const kh2 = Math.ceil(KH / 2);
-    const packed = new Int16Array(g.outC * kh2 * KW * 2);
-    for (let co = 0; co < g.outC; co++)
-      for (let kh = 0; kh < KH; kh++)
-        for (let kw = 0; kw < KW; kw++) packed[((co * kh2 + (kh >> 1)) * KW + kw) * 2 + (kh & 1)] = tap(co, kh, kw);
-    const wsym = ctx.constArray('qdw_w', { dtype: 'int16', shape: [packed.length], data: packed });
+    const wexp = `(int16_t *)${ctx.scratch(g.outC * kh2 * KW * 2 * 2)}`;
+    ctx.line(`edgec_qdw_expand(${dwTaps(ctx)}, ${g.outC}, ${KH}, ${KW}, ${weightZero(ctx, p.w)}, ${wexp});`);
     const s = ctx.scratch(dwScratchBytes(OH, OW, KH, KW, SH, SW, DH, DW));
-    ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wsym}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
+    ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wexp}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
     return;
   }
   if (INT8_WINOGRAD && g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {

@@ -68,9 +68,14 @@ export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: 
   const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
   const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', lshOf) : 'NULL';
   const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
-  const round = fast ? arr('qround', (c) => 2 ** (rsh(c) - 1)) : 'NULL';
-  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, arr('qrsh', rsh), arr('qmask', (c) => 2 ** rsh(c) - 1), round];
-  ctx.line(`static const edgec_qepi ${opts.name ?? 'e'} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+  // Masks and rounding terms follow from the shifts: computed into scratch at run time instead of stored.
+  const rs = arr('qrsh', rsh);
+  const t = ctx.scratch(8 * len);
+  const v = opts.name ?? 'e';
+  ctx.line(`int32_t *${v}_mr = (int32_t *)${t};`);
+  ctx.line(`for (int i = 0; i < ${len}; i++) { ${v}_mr[i] = (int32_t)(((int64_t)1 << ${rs}[i]) - 1); ${v}_mr[${len} + i] = ${rs}[i] ? (int32_t)1 << (${rs}[i] - 1) : 0; }`);
+  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, rs, `${v}_mr`, fast ? `${v}_mr + ${len}` : 'NULL'];
+  ctx.line(`const edgec_qepi ${v} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
 }
 
 /** Largest |x - z_x| of an int8 activation. */

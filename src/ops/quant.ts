@@ -6,7 +6,8 @@ import { attrString } from '../ir/attrs.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
 import { dequantizeData, qRange, quantizeData } from '../quant/params.js';
-import { clampInt, multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway, roundHalfEven } from '../quant/fixed-point.js';
+import { clampInt, roundHalfAway, roundHalfEven } from '../quant/fixed-point.js';
+import { requantElem, requantParams } from '../quant/kernels.js';
 
 const QUANT_TYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
 
@@ -59,14 +60,11 @@ const dequantize: OpDef = {
 };
 
 /** TFLite Requantize between integer types: zy + MultiplyByQuantizedMultiplier(x - zx, sx / sy), saturated. */
-export function requantizeData(node: Node, x: QValue, y: QTensorInfo): Value {
-  if (!x.quant || x.quant.scale.length !== 1) nodeError(node, 'input needs per-tensor quantization parameters');
-  if (!y.quant || y.quant.scale.length !== 1) nodeError(node, 'output needs per-tensor quantization parameters');
-  const m = quantizeMultiplier(x.quant.scale[0] / y.quant.scale[0]);
+function requantizeData(node: Node, x: QValue, y: QTensorInfo): Value {
+  const p = requantParams(node, x.quant, y.quant);
   const [lo, hi] = qRange(y.dtype);
-  const [zx, zy] = [x.quant.zeroPoint[0], y.quant.zeroPoint[0]];
   const out = allocData(y.dtype, x.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = clampInt(multiplyByQuantizedMultiplier(x.data[i] - zx, m) + zy, lo, hi);
+  for (let i = 0; i < out.length; i++) out[i] = clampInt(requantElem(p, x.data[i]), lo, hi);
   return { dtype: y.dtype, shape: [...x.shape], data: out };
 }
 

@@ -133,10 +133,5 @@ export const int = (value: number): Attr => ({ type: 'int', value });
 export const float = f;
 export const str = s;
 
-/** True when an IR dtype holds quantized integers on this tensor. */
-export function isQuantized(t: TfliteTensor): boolean {
-  return !!t.quant && t.dtype !== 'float32';
-}
-
 /** IR dtypes a Quantize/Requantize node can write. */
 export const QUANT_OUT: readonly DType[] = ['int8', 'uint8', 'int16', 'int32'];

@@ -111,6 +111,7 @@ function readTensor(m: Model, bytes: Uint8Array, sg: number, i: number, file: st
   const shape = Array.from(t.shapeArray() ?? []);
   const out: TfliteTensor = { index: i, name, dtype, shape };
   const raw = bufferBytes(m, bytes, t.buffer());
+  if (type === TensorType.FLOAT16 && !raw) throw new EdgecError(`${where}: float16 activations are not supported; convert the model with float32 activations`);
   if (raw) {
     const [width, read] = READERS[type]!;
     const n = numel(shape);

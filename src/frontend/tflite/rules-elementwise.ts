@@ -1,9 +1,9 @@
 /** TFLite elementwise, activation, quantization and softmax operators → IR, computed in whatever layout their input already has. */
 import type { Attr } from '../../ir/types.js';
 import { AddOptions, ActivationFunctionType, LeakyReluOptions, MulOptions, SoftmaxOptions, SubOptions } from './generated/index.js';
-import type { Layout } from './builder.js';
-import { emitWithActivation, float, int, isQuantized, QUANT_OUT, str, type OpCtx, type TfliteRule } from './context.js';
-import { axisIn } from './builder.js';
+import { isQuantized } from '../../ops/qform.js';
+import { emitWithActivation, float, int, QUANT_OUT, str, type OpCtx, type TfliteRule } from './context.js';
+import { axisIn, type Layout } from './builder.js';
 
 /** The layout of a same-rank elementwise result: NCHW when a 4-D operand already lives there. */
 function sharedLayout(ctx: OpCtx): Layout {

@@ -3,7 +3,8 @@ import { numel } from '../../ir/dtype.js';
 import { dequantizeData } from '../../quant/params.js';
 import { ConcatenationOptions, ActivationFunctionType, ReducerOptions, StridedSliceOptions } from './generated/index.js';
 import { axisIn, permOf, TO_NHWC, type Layout } from './builder.js';
-import { emitWithActivation, float, int, ints, isQuantized, type OpCtx, type TfliteRule } from './context.js';
+import { isQuantized } from '../../ops/qform.js';
+import { emitWithActivation, float, int, ints, type OpCtx, type TfliteRule } from './context.js';
 
 /** RESHAPE, SQUEEZE, EXPAND_DIMS: a Reshape in TFLite order to the output tensor's static shape. */
 const reshape: TfliteRule = (ctx) => {

@@ -4,7 +4,9 @@ import { qRange } from '../../../quant/params.js';
 import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
 import { cType, emitLoops, need, operand, type LoopOperand } from './elementwise.js';
 import { attrString } from '../../../ir/attrs.js';
-import { quantizeMultiplier } from '../../../quant/fixed-point.js';
+import { requantParams } from '../../../quant/kernels.js';
+import { centred, mbqm, plusZp } from './qelementwise.js';
+import { cScalar } from './layout.js';
 
 /** Scale and zero point as C: literals per tensor, or constant arrays broadcast along the channel axis. */
 function paramOperands(ctx: CLowerCtx, q: QuantParams, shape: readonly number[]): { scale: (xs: string[]) => string; zp: (xs: string[]) => string; ops: LoopOperand[] } {
@@ -33,16 +35,14 @@ const quantize: CLowering = (ctx) => {
   }));
 };
 
-/** Requantize: zy + edgec_mbqm(x - zx) saturated, the multiplier and zero points as literals. */
+/** Requantize: zy + edgec_mbqm(x - zx) saturated to the output type, the multiplier and zero points as literals. */
 const requantize: CLowering = (ctx) => {
   const x = need(ctx, 0);
   const y = ctx.output(0);
-  const m = quantizeMultiplier(x.quant!.scale[0] / y.quant!.scale[0]);
-  const [lo, hi] = qRange(y.info.dtype);
+  const p = requantParams(ctx.node, x.quant, y.quant);
+  const [lo, hi] = qRange(y.info.dtype).map((v) => cScalar('int32', v));
   ctx.useKernel('qmath.h');
-  emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({
-    value: `(${cType(y.info.dtype)})edgec_clampi(edgec_mbqm((int32_t)${v} - (${x.quant!.zeroPoint[0]}), ${m.multiplier}, ${m.shift}) + (${y.quant!.zeroPoint[0]}), ${intMin(lo)}, ${hi})`,
-  }));
+  emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({ value: `(${cType(y.info.dtype)})edgec_clampi(${plusZp(mbqm(centred(v, p.zx), p.m), p.zy)}, ${lo}, ${hi})` }));
 };
 
 const dequantize: CLowering = (ctx) => {
@@ -67,8 +67,3 @@ export const quantIntLowerings: Record<string, CLowering> = { Quantize: quantize
 
 /** C rounding function of each Quantize rounding mode. */
 const ROUND_C: Record<string, string> = { half_to_even: 'rintf', half_away_from_zero: 'roundf' };
-
-/** An int32 literal (INT32_MIN has no literal form). */
-function intMin(v: number): string {
-  return v === -2147483648 ? '(-2147483647 - 1)' : String(v);
-}

@@ -3,19 +3,9 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
+import { edgec } from './helpers/cli.js';
 import { writeTflite } from './helpers/tflite-builder.js';
 import { TFLM_DIR } from './helpers/tflm-cases.js';
-
-const BIN = path.resolve('bin/edgec.js');
-
-function edgec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, ...args], { timeout: 300_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test('build --verify on a 16x8 TFLite conv writes the artifact with NHWC int16 I/O, bit-exact with the integer reference', async (t) => {
   const model = path.join(TFLM_DIR, 'seanet/conv/conv0.tflite');

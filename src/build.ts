@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import './ops/index.js';
 import type { Graph, TensorInfo, Value } from './ir/types.js';
 import { cloneGraph } from './ir/graph.js';
-import { loadOnnx } from './frontend/onnx/load.js';
+import { loadModel } from './frontend/index.js';
 import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
@@ -83,7 +83,7 @@ export interface BuildReport {
 export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
-  const imported = loadOnnx(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
+  const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
   progress.update(1, path.basename(model));
   progress.stop();
   const importedNodes = imported.nodes.length;

@@ -3,20 +3,10 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
+import { edgec } from './helpers/cli.js';
 import { makeModel } from './helpers/onnx-builder.js';
 import { randn } from './helpers/graph.js';
 import { writeNpy, readNpy } from '../src/util/npy.js';
-
-const BIN = path.resolve('bin/edgec.js');
-
-function edgec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, ...args], { timeout: 300_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-cli-'));
 

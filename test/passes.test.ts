@@ -13,6 +13,7 @@ import { removeIdentity } from '../src/passes/remove-identity.js';
 import { foldBatchNorm } from '../src/passes/fold-batchnorm.js';
 import { foldAffine } from '../src/passes/fold-affine.js';
 import { fuseActivation } from '../src/passes/fuse-activation.js';
+import { foldTransposes } from '../src/passes/fold-transposes.js';
 import { runReference } from '../src/interp/reference.js';
 import { compareValues } from '../src/verify/metrics.js';
 import { importModel, randn } from './helpers/graph.js';
@@ -152,4 +153,34 @@ test('the IR verifier reports reads before definition and duplicate definitions'
   const dup = cloneGraph(g);
   dup.nodes[1].outputs = ['a'];
   t.regex(t.throws(() => verifyGraph(dup, 'in test'))!.message, /defined twice/);
+});
+
+test('fold-transposes composes stacked Transposes, drops inverse pairs and turns unit-dim moves into Reshape views', (t) => {
+  const { graph: g } = importModel({
+    inputs: [{ name: 'x', dims: [1, 4, 5, 5] }],
+    nodes: [
+      { op: 'Transpose', inputs: ['x'], outputs: ['a'], attrs: { perm: [0, 2, 3, 1] } },
+      { op: 'Transpose', inputs: ['a'], outputs: ['b'], attrs: { perm: [0, 3, 1, 2] } },
+      { op: 'Relu', inputs: ['b'], outputs: ['c'] },
+      { op: 'Transpose', inputs: ['c'], outputs: ['d'], attrs: { perm: [0, 2, 3, 1] } },
+      { op: 'Transpose', inputs: ['d'], outputs: ['e'], attrs: { perm: [1, 0, 2, 3] } },
+      { op: 'Transpose', inputs: ['e'], outputs: ['y'], attrs: { perm: [1, 0, 2, 3] } },
+    ],
+    outputs: ['y'],
+  });
+  runPipeline(g, [inferShapes]);
+  const before = cloneGraph(g);
+  runPipeline(g, [foldTransposes, eliminateDeadCode], { verifyBetween: true });
+  t.deepEqual(ops(g), ['Relu', 'Transpose'], printGraph(g));
+  t.deepEqual(g.nodes[0].inputs, ['x']);
+  t.deepEqual(g.nodes[1].attrs.perm, { type: 'ints', value: [0, 2, 3, 1] });
+  sameNumbers(t, before, g, { x: x4 });
+  const { graph: h } = importModel({
+    inputs: [{ name: 'x', dims: [1, 4, 1, 1] }],
+    nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } }],
+    outputs: ['y'],
+  });
+  runPipeline(h, [inferShapes, foldTransposes], { verifyBetween: true });
+  t.deepEqual(ops(h), ['Reshape']);
+  t.deepEqual(h.tensors.get('y')!.shape, [1, 1, 1, 4]);
 });

@@ -39,10 +39,10 @@ export function formatReport(r: BuildReport): string {
 export function buildCommand(setCode: (code: number) => void): CommandModule {
   return {
     command: 'build <model>',
-    describe: 'compile an ONNX model into a C artifact (model.c, model.h, weights, runtime, report.json)',
+    describe: 'compile an ONNX or TFLite model into a C artifact (model.c, model.h, weights, runtime, report.json)',
     builder: (y) =>
       y
-        .positional('model', { type: 'string', describe: 'the .onnx file', demandOption: true })
+        .positional('model', { type: 'string', describe: 'the .onnx or .tflite file', demandOption: true })
         .option('target', { alias: 't', type: 'string', default: 'c', describe: "target name (see 'edgec targets')" })
         .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (written atomically)' })
         .option('input-shape', { type: 'string', array: true, describe: 'bind input dims: NAME=1x3x224x224 (repeatable)' })

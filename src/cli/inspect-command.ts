@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { onnx } from 'onnx-proto';
 import '../ops/index.js';
-import { decodeModel, loadOnnx } from '../frontend/onnx/load.js';
+import { decodeModel } from '../frontend/onnx/load.js';
+import { loadModel } from '../frontend/index.js';
 import { num } from '../frontend/onnx/proto.js';
 import { runPipeline } from '../passes/pass.js';
 import { CORE_PASSES } from '../passes/pipeline.js';
@@ -41,7 +42,7 @@ export const inspectCommand: CommandModule = {
   describe: 'show inputs/outputs, ops, shapes, params and MACs per layer',
   builder: (y) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx or .tflite file' })
       .option('input-shape', { type: 'string', array: true, describe: 'bind input dims: NAME=1x3x224x224' })
       .option('optimized', { type: 'boolean', default: false, describe: 'show the graph after all passes (fusion, folding) as it is compiled' })
       .option('ir', { type: 'boolean', default: false, describe: 'print the IR text instead of the layer table' })
@@ -56,7 +57,7 @@ export const inspectCommand: CommandModule = {
     const shapes = parseInputShapes(argv['input-shape'] as string[] | undefined);
     let g;
     try {
-      g = loadOnnx(file, { inputShapes: shapes });
+      g = loadModel(file, { inputShapes: shapes });
     } catch (e) {
       if (e instanceof EdgecError && /symbolic dims/.test(e.message)) {
         process.stdout.write(`${signature(file)}\n\n(${e.message.replace(/^.*?: /, '')} to see shapes, params and MACs per layer)\n`);

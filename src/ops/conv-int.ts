@@ -1,6 +1,7 @@
-/** Integer (TFLite int8) Conv and ConvTranspose: operand checks shared with the C lowering, and the integer references. */
+/** Integer (TFLite int8) Conv and ConvTranspose: operand checks shared with the C lowering, and the integer references (16x8 in conv-int16.ts). */
 import type { Node, QuantParams, Value } from '../ir/types.js';
 import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { conv16IntReference } from './conv-int16.js';
 import { activationQuant, asFloat64, biasCheck, centered, requantize, requantOf, weightQuant, withoutActivation, type QOperand, type QRequant } from '../quant/qlinear.js';
 
 /** Quantization of an integer Conv/ConvTranspose: input, weight and output parameters plus the requantization. */
@@ -30,6 +31,7 @@ type FloatRef = (node: Node, inputs: (Value | undefined)[]) => Value[];
  * reference on float64 integers (padding adds nothing), then requantized per output channel.
  */
 export function convIntReference(transpose: boolean, floatRef: FloatRef, node: Node, inputs: (QValue | undefined)[], outputs: QTensorInfo[]): Value[] {
+  if (inputs[0]?.dtype === 'int16') return conv16IntReference(transpose, floatRef, node, inputs, outputs);
   const [x, w, b] = inputs;
   const p = qconvParams(node, transpose, inputs, outputs[0]);
   const acc = floatRef(withoutActivation(node), [centered(x as QValue, p.x), centered(w as QValue, p.w), asFloat64(b)])[0];

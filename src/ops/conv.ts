@@ -46,18 +46,24 @@ function readAttrs(node: Node, x: TensorInfo, w: TensorInfo) {
   if ([...kernel, ...strides, ...dilations].some((v) => v < 1)) nodeError(node, 'kernel_shape, strides and dilations must all be >= 1');
   if (pads.some((p) => p < 0)) nodeError(node, `pads [${pads.join(', ')}] must not be negative`);
   if (group < 1) nodeError(node, `group ${group} must be >= 1`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64' && x.dtype !== 'int8')
-    nodeError(node, `input type ${x.dtype} is not supported; ${node.op} takes float32, or int8 with quantization parameters`);
-  if (w.dtype !== x.dtype) nodeError(node, `weight type ${w.dtype} differs from input type ${x.dtype}`);
+  const weight = WEIGHT_TYPE[x.dtype];
+  if (!weight) nodeError(node, `input type ${x.dtype} is not supported; ${node.op} takes float32, or int8/int16 with quantization parameters`);
+  if (w.dtype !== weight) nodeError(node, `weight type ${w.dtype} does not go with input type ${x.dtype}; use ${weight} weights`);
   return { r, kernel, strides, dilations, pads, autoPad, group };
 }
 
 function checkBias(node: Node, b: TensorInfo | undefined, outC: number, dtype: string): void {
   if (!b) return;
   if (b.shape.length !== 1 || b.shape[0] !== outC) nodeError(node, `bias shape [${b.shape}] must be [${outC}] (one value per output channel)`);
-  const want = dtype === 'int8' ? 'int32' : dtype;
-  if (b.dtype !== want) nodeError(node, `bias type ${b.dtype} must be ${want} for ${dtype} input`);
+  const want = BIAS_TYPES[dtype] ?? [dtype];
+  if (!want.includes(b.dtype)) nodeError(node, `bias type ${b.dtype} must be ${want.join(' or ')} for ${dtype} input`);
 }
+
+/** Weight type per input type: integer convolutions are int8 x int8 or 16x8 (int16 activations, int8 weights). */
+const WEIGHT_TYPE: Partial<Record<string, string>> = { float32: 'float32', float64: 'float64', int8: 'int8', int16: 'int8' };
+
+/** Bias types of the integer convolutions (TFLite: int32 for int8, int64 or int32 for 16x8). */
+const BIAS_TYPES: Partial<Record<string, string[]>> = { int8: ['int32'], int16: ['int64', 'int32'] };
 
 /** Geometry of a Conv node from its input and weight types (ONNX output-size and auto_pad rules). */
 export function convGeometry(node: Node, x: TensorInfo, w: TensorInfo): ConvGeometry {

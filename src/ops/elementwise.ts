@@ -5,7 +5,7 @@ import { allocData, DTYPES, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { broadcastShapes, forEachBroadcast, makeValue, nodeError, requireInput } from './util.js';
 import type { QTensorInfo, QValue } from '../ir/quant.js';
-import { isQuantized, requireQuant8, withIntForms, type IntForm } from './qform.js';
+import { INT8_16_TYPES, INT8_TYPES, isQuantized, requireQuantOf, withIntForms, type IntForm } from './qform.js';
 import { clampInt } from '../quant/fixed-point.js';
 import { qRange } from '../quant/params.js';
 import { clampRange, outputClamp } from '../quant/requant.js';
@@ -254,11 +254,11 @@ type IntKernel = (node: Node, ins: QTensorInfo[], y: QTensorInfo) => IntElementw
 /** The TFLite int8 kernels of the requantizing elementwise ops (src/quant/kernels.ts), keyed by op. */
 export const INT_ELEMENTWISE: Record<string, IntKernel> = {
   Add: (n, [a, b], y) => {
-    const p = addParams(n, a.quant, b.quant, y.quant, false);
+    const p = addParams(n, a.quant, b.quant, y.quant, false, y.dtype);
     return { f: (u, v) => addElem(p, u, v), ...range(outputClamp(n, y.quant!, y.dtype)) };
   },
   Sub: (n, [a, b], y) => {
-    const p = addParams(n, a.quant, b.quant, y.quant, true);
+    const p = addParams(n, a.quant, b.quant, y.quant, true, y.dtype);
     return { f: (u, v) => addElem(p, u, v), ...range(outputClamp(n, y.quant!, y.dtype)) };
   },
   Mul: (n, [a, b], y) => {
@@ -289,13 +289,17 @@ function range([lo, hi]: [number, number]): { lo: number; hi: number } {
   return { lo, hi };
 }
 
-/** The integer kernel of an elementwise node, after checking that all its tensors are 8-bit per-tensor quantized. */
+/** Elementwise kernels TFLite also runs on int16 activations (16x8 models), with the same arithmetic. */
+const INT16_ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'LeakyRelu']);
+
+/** The integer kernel of an elementwise node, after checking that all its tensors are per-tensor quantized of a width it takes. */
 export function intElementwise(node: Node, ins: readonly (QTensorInfo | undefined)[], y: QTensorInfo): IntElementwise {
+  const types = INT16_ELEMENTWISE.has(node.op) ? INT8_16_TYPES : INT8_TYPES;
   const qs = ins.map((t, k) => {
-    requireQuant8(node, t, `input ${k}`);
+    requireQuantOf(node, t, `input ${k}`, types);
     return t as QTensorInfo;
   });
-  requireQuant8(node, y, 'output 0');
+  requireQuantOf(node, y, 'output 0', types);
   return INT_ELEMENTWISE[node.op](node, qs, y);
 }
 

@@ -5,7 +5,7 @@ import { numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { makeValue, nodeError, normAxis, requireConst, requireInput, toNumbers } from './util.js';
 import type { QTensorInfo, QValue } from '../ir/quant.js';
-import { requireQuant8, requireSameQuant, sameForm, withIntForms, type IntForm } from './qform.js';
+import { INT8_16_TYPES, requireQuant8, requireQuantOf, requireSameQuant, sameForm, withIntForms, type IntForm } from './qform.js';
 import { clampInt } from '../quant/fixed-point.js';
 import { qRange, quantizeData } from '../quant/params.js';
 import { requantElem, requantParams, sameParams } from '../quant/kernels.js';
@@ -158,6 +158,12 @@ export function transposeValue(x: Value, perm: readonly number[]): Value {
   return out;
 }
 
+/** True when transposing `shape` by `perm` keeps the order of its non-unit dims: the bytes do not move (a Reshape view). */
+export function transposeIsView(shape: readonly number[], perm: readonly number[]): boolean {
+  const order = perm.filter((p) => shape[p] !== 1);
+  return order.every((p, i) => i === 0 || p > order[i - 1]);
+}
+
 /** The permutation of a Transpose node (default: reversed axes), validated. */
 export function transposePerm(node: Node, rank: number): number[] {
   const perm = attrInts(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
@@ -251,7 +257,7 @@ export function slicePlanOf(node: Node, shape: readonly number[], consts: readon
 
 /** The code Pad writes in constant mode: the pad value quantized with the input's parameters (0 gives the zero point). */
 export function quantizedPadValue(node: Node, x: QValue): number {
-  const q = requireQuant8(node, x, 'input 0');
+  const q = requireQuantOf(node, x, 'input 0', INT8_16_TYPES);
   return quantizeData(Float32Array.of(attrFloat(node, 'value', 0)), [1], q, x.dtype)[0];
 }
 

@@ -13,21 +13,29 @@ export function isQuantized(t: TensorInfo | undefined): boolean {
 }
 
 /** The 8-bit integer types the int8 kernels take. */
-const INT8_TYPES: readonly DType[] = ['int8', 'uint8'];
+export const INT8_TYPES: readonly DType[] = ['int8', 'uint8'];
 
-/** Quantization parameters of `t`, per tensor and of an 8-bit type, or an error naming the node. */
-export function requireQuant8(node: Node, t: QTensorInfo | undefined, what: string): QuantParams {
+/** Activation types of kernels that also have TFLite's 16-bit (16x8) form, and of pure data movement. */
+export const INT8_16_TYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
+
+/** Quantization parameters of `t`, per tensor and of one of `types`, or an error naming the node. */
+export function requireQuantOf(node: Node, t: QTensorInfo | undefined, what: string, types: readonly DType[]): QuantParams {
   if (!t?.quant) nodeError(node, `${what} has no quantization parameters; quantize it or run ${node.op} in float`);
-  if (!INT8_TYPES.includes(t.dtype)) nodeError(node, `${what} is ${t.dtype}; integer ${node.op} takes int8 or uint8`);
+  if (!types.includes(t.dtype)) nodeError(node, `${what} is ${t.dtype}; integer ${node.op} takes ${types.join(' or ')}`);
   if (t.quant.scale.length !== 1) nodeError(node, `${what} is quantized per channel; integer ${node.op} takes per-tensor parameters`);
   return t.quant;
 }
 
-/** Input 0's parameters, which every output must share ('same' policy: the op only moves or selects values). */
+/** Quantization parameters of `t`, per tensor and of an 8-bit type, or an error naming the node. */
+export function requireQuant8(node: Node, t: QTensorInfo | undefined, what: string): QuantParams {
+  return requireQuantOf(node, t, what, INT8_TYPES);
+}
+
+/** Input 0's parameters, which every output must share ('same' policy: the op only moves or selects values, of any width). */
 export function requireSameQuant(node: Node, x: QTensorInfo | undefined, outs: readonly QTensorInfo[]): QuantParams {
-  const q = requireQuant8(node, x, 'input 0');
+  const q = requireQuantOf(node, x, 'input 0', INT8_16_TYPES);
   outs.forEach((o, k) => {
-    const p = requireQuant8(node, o, `output ${k}`);
+    const p = requireQuantOf(node, o, `output ${k}`, INT8_16_TYPES);
     if (p.scale[0] !== q.scale[0] || p.zeroPoint[0] !== q.zeroPoint[0])
       nodeError(node, `output ${k} has scale ${p.scale[0]} / zero point ${p.zeroPoint[0]} but input 0 has ${q.scale[0]} / ${q.zeroPoint[0]}; ${node.op} keeps its input's quantization`);
   });

@@ -1,11 +1,26 @@
-/** The quantization vocabulary: Quantize, Dequantize and LookupTable (parameters live on the int tensors). */
-import type { DType, Value } from '../ir/types.js';
+/** The quantization vocabulary: Quantize, Dequantize, Requantize and LookupTable (parameters live on the int tensors). */
+import type { DType, Node, Value } from '../ir/types.js';
+import type { QTensorInfo, QValue } from '../ir/quant.js';
+import { allocData } from '../ir/dtype.js';
 import { attrString } from '../ir/attrs.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
-import { dequantizeData, quantizeData } from '../quant/params.js';
+import { dequantizeData, qRange, quantizeData } from '../quant/params.js';
+import { clampInt, roundHalfAway, roundHalfEven } from '../quant/fixed-point.js';
+import { requantElem, requantParams } from '../quant/kernels.js';
 
 const QUANT_TYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
+
+/** Rounding of Quantize's x / scale: ONNX QuantizeLinear ties to even, TFLite's QUANTIZE rounds half away from zero. */
+export const QUANTIZE_ROUNDING: Record<string, (v: number) => number> = { half_to_even: roundHalfEven, half_away_from_zero: roundHalfAway };
+
+/** The rounding function a Quantize node names. */
+export function quantizeRounding(node: Node): (v: number) => number {
+  const r = attrString(node, 'rounding', 'half_to_even');
+  const f = QUANTIZE_ROUNDING[r];
+  if (!f) nodeError(node, `rounding '${r}' is unknown; use ${Object.keys(QUANTIZE_ROUNDING).join(' or ')}`);
+  return f;
+}
 
 const quantize: OpDef = {
   op: 'Quantize',
@@ -15,6 +30,7 @@ const quantize: OpDef = {
     const to = attrString(node, 'to', 'int8') as DType;
     if (!QUANT_TYPES.includes(to)) nodeError(node, `cannot quantize to ${to}; use int8, uint8 or int16`);
     if (x.dtype !== 'float32') nodeError(node, `input must be float32, not ${x.dtype}`);
+    quantizeRounding(node);
     return [{ dtype: to, shape: [...x.shape] }];
   },
   reference(node) {
@@ -23,7 +39,7 @@ const quantize: OpDef = {
   intReference(node, [x], [y]) {
     if (!y.quant) nodeError(node, 'output tensor has no quantization parameters');
     const v = x as Value;
-    return [{ dtype: y.dtype, shape: [...v.shape], data: quantizeData(v.data, v.shape, y.quant, y.dtype) }];
+    return [{ dtype: y.dtype, shape: [...v.shape], data: quantizeData(v.data, v.shape, y.quant, y.dtype, quantizeRounding(node)) }];
   },
 };
 
@@ -41,6 +57,33 @@ const dequantize: OpDef = {
     if (!x?.quant) nodeError(node, 'input tensor has no quantization parameters');
     return [{ dtype: 'float32', shape: [...x.shape], data: dequantizeData(x.data, x.shape, x.quant) }];
   },
+};
+
+/** TFLite Requantize between integer types: zy + MultiplyByQuantizedMultiplier(x - zx, sx / sy), saturated. */
+function requantizeData(node: Node, x: QValue, y: QTensorInfo): Value {
+  const p = requantParams(node, x.quant, y.quant);
+  const [lo, hi] = qRange(y.dtype);
+  const out = allocData(y.dtype, x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = clampInt(requantElem(p, x.data[i]), lo, hi);
+  return { dtype: y.dtype, shape: [...x.shape], data: out };
+}
+
+const REQUANT_TYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'int32'];
+
+const requantize: OpDef = {
+  op: 'Requantize',
+  summary: 'integer to integer with new scale and zero point (TFLite QUANTIZE between int8/uint8/int16/int32)',
+  infer({ node, inputs }) {
+    const x = requireInput(node, inputs, 0);
+    const to = attrString(node, 'to', 'int8') as DType;
+    if (!REQUANT_TYPES.includes(to)) nodeError(node, `cannot requantize to ${to}; use ${REQUANT_TYPES.join(', ')}`);
+    if (!REQUANT_TYPES.includes(x.dtype)) nodeError(node, `input must be ${REQUANT_TYPES.join('/')}, not ${x.dtype}`);
+    return [{ dtype: to, shape: [...x.shape] }];
+  },
+  reference(node) {
+    nodeError(node, 'input and output need quantization parameters');
+  },
+  intReference: (node, [x], [y]) => [requantizeData(node, x as QValue, y)],
 };
 
 const lookupTable: OpDef = {
@@ -69,4 +112,4 @@ function lookup(_name: string, x: Value, t: Value): Value[] {
 }
 
 /** Registry entries of the quantization ops. */
-export const quantOps: OpDef[] = [quantize, dequantize, lookupTable];
+export const quantOps: OpDef[] = [quantize, dequantize, requantize, lookupTable];

@@ -5,6 +5,7 @@ import { inferShapes } from './infer-shapes.js';
 import { foldConstants } from './fold-constants.js';
 import { eliminateDeadCode } from './eliminate-dead-code.js';
 import { removeIdentity } from './remove-identity.js';
+import { foldTransposes } from './fold-transposes.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldAffine } from './fold-affine.js';
 import { fuseActivation } from './fuse-activation.js';
@@ -20,6 +21,7 @@ export const CORE_PASSES: readonly Pass[] = [
   foldConstants,
   eliminateDeadCode,
   removeIdentity,
+  foldTransposes,
   foldBatchNorm,
   foldAffine,
   fuseLayerNorm,

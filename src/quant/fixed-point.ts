@@ -84,6 +84,19 @@ export function multiplyByQuantizedMultiplier(x: number, m: QuantizedMultiplier)
   return roundingDivideByPOT(saturatingRoundingDoublingHighMul(wrapInt32(x * 2 ** left), m.multiplier), right);
 }
 
+/**
+ * TFLite MultiplyByQuantizedMultiplier(int64 x, multiplier, shift): the multiplier reduced to 16 bits and one rounding
+ * shift (the 16x8 kernels' requantization); the int64 result is truncated to int32 as the C cast does.
+ */
+export function multiplyByQuantizedMultiplier64(x: number, m: QuantizedMultiplier): number {
+  const reduced = m.multiplier < 0x7fff0000 ? Math.floor((m.multiplier + 32768) / 65536) : 0x7fff;
+  const total = 15 - m.shift;
+  const round = 2 ** (total - 1);
+  const prod = x * reduced;
+  if (Math.abs(prod) + round < 2 ** 53) return Math.floor((prod + round) / 2 ** total) | 0;
+  return Number(BigInt.asIntN(32, (BigInt(x) * BigInt(reduced) + BigInt(round)) >> BigInt(total)));
+}
+
 /** TFLite MultiplyByQuantizedMultiplierSmallerThanOneExp (shift <= 0). */
 export function multiplyByQuantizedMultiplierSmallerThanOne(x: number, m: QuantizedMultiplier): number {
   return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x, m.multiplier), -m.shift);

@@ -36,16 +36,19 @@ export function perTensor(node: Node, q: QuantParams | undefined, what: string):
 /**
  * Add: multipliers s1 / 2max, s2 / 2max and 2max / (2^20 sy) in double (TFLM add_common.cc).
  * Sub: the same ratios computed in float32 (TFLM sub_common.cc), and scaled1 - scaled2 (reference_ops::Sub).
+ * int16 (16x8): a 15-bit left shift, and Sub's ratios in double too, as the TFLite Micro whose 16x8 integration
+ * goldens edgec matches computes them.
  */
-export function addParams(node: Node, x1: QuantParams | undefined, x2: QuantParams | undefined, y: QuantParams | undefined, sub: boolean): AddParams {
+export function addParams(node: Node, x1: QuantParams | undefined, x2: QuantParams | undefined, y: QuantParams | undefined, sub: boolean, dtype: DType = 'int8'): AddParams {
   const a = perTensor(node, x1, 'input 0');
   const b = perTensor(node, x2, 'input 1');
   const o = perTensor(node, y, 'output 0');
-  const leftShift = 20;
+  const leftShift = dtype === 'int16' ? 15 : 20;
+  const r = sub && dtype !== 'int16' ? f32 : (v: number) => v;
   const twiceMax = 2 * Math.max(a.s, b.s);
-  const r1 = sub ? f32(a.s / twiceMax) : a.s / twiceMax;
-  const r2 = sub ? f32(b.s / twiceMax) : b.s / twiceMax;
-  const ro = sub ? f32(twiceMax / f32(2 ** leftShift * o.s)) : twiceMax / (2 ** leftShift * o.s);
+  const r1 = r(a.s / twiceMax);
+  const r2 = r(b.s / twiceMax);
+  const ro = r(twiceMax / r(2 ** leftShift * o.s));
   return {
     z1: a.z, z2: b.z, zy: o.z, leftShift,
     m1: quantizeMultiplier(r1), m2: quantizeMultiplier(r2), mo: quantizeMultiplier(ro),

@@ -52,13 +52,13 @@ export function paramsAt(q: QuantParams, shape: readonly number[], i: number): [
   return [q.scale[c], q.zeroPoint[c]];
 }
 
-/** Quantize float data: saturate(round_half_even(x / scale) + zp), x / scale in float32 as the C kernel does. */
-export function quantizeData(x: TensorData, shape: readonly number[], q: QuantParams, dtype: DType): TensorData {
+/** Quantize float data: saturate(round(x / scale) + zp), x / scale in float32 as the C kernel does; ties to even unless `round` says otherwise. */
+export function quantizeData(x: TensorData, shape: readonly number[], q: QuantParams, dtype: DType, round: (v: number) => number = roundHalfEven): TensorData {
   const [qmin, qmax] = qRange(dtype);
   const out = dtype === 'int8' ? new Int8Array(x.length) : dtype === 'uint8' ? new Uint8Array(x.length) : dtype === 'int16' ? new Int16Array(x.length) : new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const [s, z] = paramsAt(q, shape, i);
-    const v = roundHalfEven(Math.fround(x[i] / s)) + z;
+    const v = round(Math.fround(x[i] / s)) + z;
     out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
   }
   return out;

@@ -157,6 +157,9 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   c.push(`${sig} {`);
   c.push('  uint8_t *arena = (uint8_t *)arena_v;');
   c.push('  (void)arena;');
+  // Inputs no node reads (a TFLite TRANSPOSE_CONV's output-shape input) are still parameters.
+  const read = new Set(g.nodes.flatMap((n) => n.inputs));
+  g.inputs.forEach((n, i) => { if (!read.has(n) && !g.outputs.includes(n)) c.push(`  (void)in${i};`); });
   for (const [r, s] of symbols) {
     if (ioIndex.has(r) || g.tensors.get(r)?.data) continue;
     const t = g.tensors.get(r) as Tensor;

@@ -3,6 +3,7 @@
 import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
+import { isConv16, lowerConv16 } from './qconv16.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
@@ -239,6 +240,6 @@ function lowerQConvTranspose(ctx: CLowerCtx): void {
 
 /** Integer Conv and ConvTranspose → C lowering (merged into C_INT_LOWERINGS). */
 export const qconvLowerings: Record<string, CLowering> = {
-  Conv: lowerQConv,
-  ConvTranspose: lowerQConvTranspose,
+  Conv: (ctx) => (isConv16(ctx) ? lowerConv16(ctx, false) : lowerQConv(ctx)),
+  ConvTranspose: (ctx) => (isConv16(ctx) ? lowerConv16(ctx, true) : lowerQConvTranspose(ctx)),
 };

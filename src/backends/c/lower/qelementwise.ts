@@ -61,7 +61,7 @@ const INT_BODIES: Record<string, IntBody> = {
 /** Add and Sub: both inputs shifted left by 20 and scaled to twice the larger input scale, summed, requantized. */
 function addSub(sub: boolean): IntBody {
   return (ctx, [a, b], y) => {
-    const p = addParams(ctx.node, q(a), q(b), q(y), sub);
+    const p = addParams(ctx.node, q(a), q(b), q(y), sub, y.info.dtype);
     const scaled = (x: string, z: number, m: QuantizedMultiplier) =>
       `edgec_mbqm_lt1(${centred(x, z)} * (1 << ${p.leftShift}), ${m.multiplier}, ${m.shift})`;
     return ([u, v]) => [

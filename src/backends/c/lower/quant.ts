@@ -2,7 +2,11 @@
 import type { QuantParams } from '../../../ir/types.js';
 import { qRange } from '../../../quant/params.js';
 import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
-import { emitLoops, need, operand, type LoopOperand } from './elementwise.js';
+import { cType, emitLoops, need, operand, type LoopOperand } from './elementwise.js';
+import { attrString } from '../../../ir/attrs.js';
+import { requantParams } from '../../../quant/kernels.js';
+import { centred, mbqm, plusZp } from './qelementwise.js';
+import { cScalar } from './layout.js';
 
 /** Scale and zero point as C: literals per tensor, or constant arrays broadcast along the channel axis. */
 function paramOperands(ctx: CLowerCtx, q: QuantParams, shape: readonly number[]): { scale: (xs: string[]) => string; zp: (xs: string[]) => string; ops: LoopOperand[] } {
@@ -25,10 +29,20 @@ const quantize: CLowering = (ctx) => {
   const [qmin, qmax] = qRange(y.info.dtype);
   const p = paramOperands(ctx, q, y.info.shape);
   emitLoops(ctx, [operand(x), ...p.ops], operand(y), (xs) => ({
-    stmts: [`float r = rintf(${xs[0]} / ${p.scale(xs)});`, `int32_t z = ${p.zp(xs)};`,
+    stmts: [`float r = ${ROUND_C[attrString(ctx.node, 'rounding', 'half_to_even')]}(${xs[0]} / ${p.scale(xs)});`, `int32_t z = ${p.zp(xs)};`,
       `r = r < (float)(${qmin} - z) ? (float)(${qmin} - z) : r > (float)(${qmax} - z) ? (float)(${qmax} - z) : r;`],
     value: `(${y.info.dtype}_t)((int32_t)r + z)`,
   }));
+};
+
+/** Requantize: zy + edgec_mbqm(x - zx) saturated to the output type, the multiplier and zero points as literals. */
+const requantize: CLowering = (ctx) => {
+  const x = need(ctx, 0);
+  const y = ctx.output(0);
+  const p = requantParams(ctx.node, x.quant, y.quant);
+  const [lo, hi] = qRange(y.info.dtype).map((v) => cScalar('int32', v));
+  ctx.useKernel('qmath.h');
+  emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({ value: `(${cType(y.info.dtype)})edgec_clampi(${plusZp(mbqm(centred(v, p.zx), p.m), p.zy)}, ${lo}, ${hi})` }));
 };
 
 const dequantize: CLowering = (ctx) => {
@@ -49,4 +63,7 @@ const lookupTable: CLowering = (ctx) => {
 };
 
 /** Quantization ops → C (these only exist in integer form). */
-export const quantIntLowerings: Record<string, CLowering> = { Quantize: quantize, Dequantize: dequantize, LookupTable: lookupTable };
+export const quantIntLowerings: Record<string, CLowering> = { Quantize: quantize, Dequantize: dequantize, Requantize: requantize, LookupTable: lookupTable };
+
+/** C rounding function of each Quantize rounding mode. */
+const ROUND_C: Record<string, string> = { half_to_even: 'rintf', half_away_from_zero: 'roundf' };

@@ -149,7 +149,7 @@ export function qop(t: CTensor | undefined) {
 /** Emit the products of one integer Gemm/MatMul node: for each batch entry, pack the run-time operands and call edgec_qgemm. */
 function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a: number[]; b: number[]; y: number[] },
   a: CTensor, b: CTensor, packA: (off: number) => Int16Array, packB: (off: number) => Int16Array,
-  runA: (o: string, dst: string) => string, runB: (o: string, dst: string) => string, y: CTensor): void {
+  runA: (o: string, dst: string) => string, runB: (o: string, dst: string) => string, y: CTensor, acc32 = false): void {
   const aElems = qpackAElems(m, k);
   const bElems = qpackBElems(k, n);
   const k2 = Math.ceil(k / 2);
@@ -179,7 +179,7 @@ function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a
     const ap = A.sym ? `${A.sym} + ${ao}` : sa;
     const bp = B.sym ? `${B.sym} + ${bo}` : sb;
     const fn = A.sym ? 'edgec_qgemm_w8' : B.sym ? 'edgec_qgemm_b8' : 'edgec_qgemm';
-    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
+    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${acc32 ? `NULL, ${y.ptr} + ${yo}` : `${y.ptr} + ${yo}, NULL`}, ${n}, ${acc32 ? 'NULL' : '&e'}, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
     return stmts.join(' ');
   };
   const nb = offs.y.length;
@@ -205,7 +205,8 @@ function lowerQMatMul(ctx: CLowerCtx): void {
   ctx.useKernel('qgemm.h');
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
-  emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
+  // A classifier head keeps its int32 accumulators (no epilogue); otherwise requantize to int8.
+  if (p.r) emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
   let offs = { a: g.aOffsets, b: g.bOffsets, y: g.aOffsets.map((_, i) => i * m * n) };
   // Weights on the right shared by every batch entry, contiguous activations: one product with the batches as rows.
   if (!a.value && offs.b.every((o) => o === offs.b[0]) && offs.a.every((o, i) => o === i * m * k)) {
@@ -217,7 +218,7 @@ function lowerQMatMul(ctx: CLowerCtx): void {
     (off) => packQA(mm, k, (i, q) => a.value!.data[off + i * k + q] - za),
     (off) => packQB(k, n, (q, j) => b.value!.data[off + q * n + j] - zb(j)),
     (o, d) => `edgec_qpack_a(${mm}, ${k}, ${a.ptr} + ${o}, ${k}, 1, ${za}, ${d});`,
-    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${n}, 1, ${zb(0)}, ${d});`, y);
+    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${n}, 1, ${zb(0)}, ${d});`, y, !p.r);
 }
 
 function lowerQGemm(ctx: CLowerCtx): void {

@@ -14,11 +14,14 @@ function paramOperands(ctx: CLowerCtx, q: QuantParams, shape: readonly number[])
   const axis = q.axis ?? 0;
   const bshape = shape.map((d, i) => (i === axis ? d : 1));
   const s = ctx.constArray('qscale', { dtype: 'float32', shape: [q.scale.length], data: q.scale });
+  const scaleOp: LoopOperand = { ptr: `((const float *)${s})`, dtype: 'float32', shape: bshape };
+  // Symmetric per-channel parameters (weights, int32 accumulators) share one zero point: a literal, not an array.
+  if (q.zeroPoint.every((z) => z === q.zeroPoint[0])) return { scale: (xs) => xs[1], zp: () => String(q.zeroPoint[0]), ops: [scaleOp] };
   const z = ctx.constArray('qzero', { dtype: 'int32', shape: [q.zeroPoint.length], data: q.zeroPoint });
   return {
     scale: (xs) => xs[1],
     zp: (xs) => xs[2],
-    ops: [{ ptr: `((const float *)${s})`, dtype: 'float32', shape: bshape }, { ptr: `((const int32_t *)${z})`, dtype: 'int32', shape: bshape }],
+    ops: [scaleOp, { ptr: `((const int32_t *)${z})`, dtype: 'int32', shape: bshape }],
   };
 }
 

@@ -17,6 +17,19 @@ export interface Target {
   memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
   toolchain: { cc: string; cflags: string[]; ldflags: string[] };
+  /** FPGA targets: the device's resources and the design clock. */
+  fpga?: FpgaResources;
+}
+
+/** Resources of an FPGA device (datasheet counts) and the clock the design is estimated at. */
+export interface FpgaResources {
+  part: string;
+  dsp: number;
+  bram18: number;
+  uram: number;
+  lut: number;
+  ff: number;
+  clockMHz: number;
 }
 
 /** The folder holding the target files. */
@@ -25,6 +38,7 @@ export const TARGETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 function checkTarget(t: Partial<Target>, file: string): Target {
   const need: (keyof Target)[] = ['name', 'description', 'backend', 'runner', 'isa', 'features', 'memory', 'vectorFloats', 'toolchain'];
   for (const k of need) if (t[k] === undefined) throw new EdgecError(`${file}: target is missing '${k}'`);
+  if (t.backend === 'hls' && !t.fpga) throw new EdgecError(`${file}: an 'hls' target needs 'fpga' (part, dsp, bram18, uram, lut, ff, clockMHz)`);
   return t as Target;
 }
 

@@ -13,7 +13,7 @@ import { EdgecError } from '../../util/errors.js';
 import type { Target } from '../../targets/targets.js';
 import { RUNTIME_DIR } from '../c/emit.js';
 import { HLS_CTYPES, HLS_FLOAT_LAYERS, HLS_INT_LAYERS, dequantizeExpr, quantizeExpr, type HlsLayerPlan, type HlsOperand } from './layers.js';
-import { bufferCost, designTotals, estimateLayer, fitReuse, layerDsp, type DesignTotals, type LayerEstimate, type ReuseSpec } from './estimate.js';
+import { bufferCost, uramOf, designTotals, estimateLayer, fitReuse, globalReuseThatFits, layerDsp, type DesignTotals, type LayerEstimate, type ReuseLayer, type ReuseSpec } from './estimate.js';
 import { hostSources, tclScript } from './host.js';
 
 /** The HLS part of report.json. */
@@ -187,14 +187,45 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   for (const name of Object.keys(spec.layers ?? {}))
     if (!reusable.some((l) => l.id === name || l.node === name)) throw new EdgecError(`--reuse ${name}=...: no layer with a reuse factor has that name; layers: ${reusable.map((l) => l.id).join(', ')}`);
   const fixedDsp = layers.reduce((s, l) => s + (l.plan.cost.reusable ? 0 : layerDsp(l.plan.cost, 1)), 0);
-  const chosen = fitReuse(reusable, dev.dsp - fixedDsp, userGiven ? { layers: {} } : spec);
-  const reuse = userGiven ? fitReuse(reusable, Infinity, spec).reuse : chosen.reuse;
+  // A global --reuse fixes every layer; per-layer values fix those layers and the rest are chosen to fit.
+  const frozen = new Set(reusable.filter((l) => spec.global !== undefined || spec.layers?.[l.id] !== undefined || spec.layers?.[l.node] !== undefined).map((l) => l.id));
+  const reuse = fitReuse(reusable, dev.dsp - fixedDsp, spec, frozen).reuse;
   const estimates = layers.map((l) => {
     const buf = buffers.get(l.out)!;
-    return estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1, bufferCost(buf.n, buf.ctype === 'float' ? 32 : 8, dev));
+    return estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1, bufferCost(buf.n, buf.ctype === 'float' ? 32 : 8));
   });
-  const totals = designTotals(estimates, dev.clockMHz);
-  checkFit(opts.target, estimates, totals, reusable, userGiven, spec, fixedDsp);
+  // BRAM over budget: the largest dataflow buffers move to URAM (BIND_STORAGE impl=uram) while URAM lasts.
+  const inUram = new Set<string>();
+  let bram = estimates.reduce((s, e) => s + e.bram18_weights + e.bram18_buffers, 0);
+  let uram = 0;
+  const bySize = estimates.map((e, i) => ({ e, l: layers[i] })).filter((x) => x.e.bram18_buffers > 0).sort((a, b) => b.e.bram18_buffers - a.e.bram18_buffers);
+  for (const { e, l } of bySize) {
+    if (bram <= dev.bram18) break;
+    const buf = buffers.get(l.out)!;
+    const u = uramOf(buf.n * (buf.ctype === 'float' ? 32 : 8));
+    if (uram + u > dev.uram) continue;
+    bram -= e.bram18_buffers;
+    uram += u;
+    e.bram18_buffers = 0;
+    e.uram_buffers = u;
+    inUram.add(l.out);
+  }
+  // Still over: the largest remaining buffers lose their ping-pong half (STREAM type=shared); producer and consumer
+  // then take turns, so the frame interval covers both.
+  const shared = new Set<string>();
+  let interval = 0;
+  for (const { e, l } of bySize) {
+    if (bram <= dev.bram18) break;
+    if (inUram.has(l.out)) continue;
+    const half = Math.floor(e.bram18_buffers / 2);
+    e.bram18_buffers -= half;
+    bram -= half;
+    shared.add(l.out);
+    const consumers = estimates.filter((_, i) => layers[i].args.slice(0, -1).includes(l.out) && layers[i].out !== l.out);
+    interval = Math.max(interval, e.latency_cycles + Math.max(0, ...consumers.map((c) => c.latency_cycles)));
+  }
+  const totals = designTotals(estimates, dev.clockMHz, interval);
+  checkFit(opts.target, estimates, totals, reusable, spec, fixedDsp);
 
   // Sources.
   const top = `${P}_top`;
@@ -219,6 +250,8 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     declared.add(b);
     const bb = buffers.get(b)!;
     topBody.push(`EDGEC_HLS_LOCAL ${bb.ctype} ${b}[${bb.n}];`);
+    if (inUram.has(b)) topBody.push(`#pragma HLS BIND_STORAGE variable = ${b} type = ram_2p impl = uram`);
+    if (shared.has(b)) topBody.push(`#pragma HLS STREAM variable = ${b} type = shared`);
   };
   for (const p of inPorts) {
     declare(p.buf);
@@ -273,24 +306,29 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
 }
 
 /** Refuse a design that does not fit the device, naming the layers over budget and the reuse factors that fit. */
-function checkFit(target: Target, est: LayerEstimate[], totals: DesignTotals, reusable: { id: string; node: string; cost: HlsLayerPlan['cost'] }[], userGiven: boolean, spec: ReuseSpec, fixedDsp: number): void {
+function checkFit(target: Target, est: LayerEstimate[], totals: DesignTotals, reusable: ReuseLayer[], spec: ReuseSpec, fixedDsp: number): void {
   const dev = target.fpga!;
   const where = `design does not fit ${target.name} (${dev.part})`;
   if (totals.dsp > dev.dsp) {
-    const fit = fitReuse(reusable, dev.dsp - fixedDsp, spec);
+    const budget = dev.dsp - fixedDsp;
+    const fit = fitReuse(reusable, budget, spec);
+    if (!fit.fits) throw new EdgecError(`${where}: ${totals.dsp} DSPs needed, ${dev.dsp} available, and still ${fixedDsp + reusable.reduce((s, l) => s + layerDsp(l.cost, fit.reuse.get(l.id)!), 0)} at the largest reuse factors (${est.length} layers); choose a larger device`);
     const current = new Map(est.map((l) => [l.layer, l]));
-    const raised = reusable.filter((l) => (fit.reuse.get(l.id) ?? 1) > (current.get(l.id)!.reuse ?? 1));
-    if (!fit.fits) throw new EdgecError(`${where}: ${totals.dsp} DSPs needed, ${dev.dsp} available, even at the largest reuse factors; choose a larger device`);
-    const list = raised.map((l) => `${l.id} (reuse ${current.get(l.id)!.reuse}: ${current.get(l.id)!.dsp} DSP)`).join(', ');
-    const fix = raised.map((l) => `${l.id}=${fit.reuse.get(l.id)}`).join(',');
-    throw new EdgecError(`${where}: ${totals.dsp} DSPs needed, ${dev.dsp} available; over budget: ${list}; --reuse ${fix} fits${userGiven ? '' : ''}`);
+    const raised = reusable
+      .filter((l) => fit.reuse.get(l.id)! > current.get(l.id)!.reuse!)
+      .sort((a, b) => current.get(b.id)!.dsp - current.get(a.id)!.dsp);
+    const shown = raised.slice(0, 5).map((l) => `${l.id} (${current.get(l.id)!.dsp} DSP at reuse ${current.get(l.id)!.reuse}; reuse ${fit.reuse.get(l.id)} fits)`);
+    const more = raised.length > 5 ? ` and ${raised.length - 5} more` : '';
+    const global = globalReuseThatFits(reusable, budget);
+    const fix = raised.length <= 5 ? `--reuse ${raised.map((l) => `${l.id}=${fit.reuse.get(l.id)}`).join(',')}` : '';
+    const alt = [fix, global ? `--reuse ${global}` : '', spec.global === undefined && !Object.keys(spec.layers ?? {}).length ? '' : 'no --reuse (chosen to fit)'].filter(Boolean).join(' or ');
+    throw new EdgecError(`${where}: ${totals.dsp} DSPs needed, ${dev.dsp} available; over budget: ${shown.join(', ')}${more}; ${alt} fits`);
   }
   const memory: string[] = [];
-  if (totals.bram18 > dev.bram18) memory.push(`${totals.bram18} BRAM18 needed, ${dev.bram18} available`);
-  if (totals.uram > dev.uram) memory.push(`${totals.uram} URAM needed, ${dev.uram} available`);
-  if (totals.lut > dev.lut) memory.push(`${totals.lut} LUTs needed, ${dev.lut} available`);
+  if (totals.bram18 > dev.bram18) memory.push(`${totals.bram18} BRAM18 needed, ${dev.bram18} available${dev.uram ? ` after moving buffers to ${totals.uram} URAM` : ''}`);
+  if (totals.lut > dev.lut) memory.push(`~${totals.lut} LUTs needed, ${dev.lut} available`);
   if (memory.length) {
     const big = [...est].sort((a, b) => b.bram18_weights + b.bram18_buffers - (a.bram18_weights + a.bram18_buffers)).slice(0, 3);
-    throw new EdgecError(`${where}: ${memory.join('; ')}; largest: ${big.map((l) => `${l.layer} (${l.bram18_weights + l.bram18_buffers} BRAM18)`).join(', ')}; reuse does not shrink weight storage: choose a larger device or a smaller model`);
+    throw new EdgecError(`${where}: ${memory.join('; ')}; largest: ${big.map((l) => `${l.layer} (${l.bram18_weights} BRAM18 weights, ${l.bram18_buffers} buffers)`).join(', ')}; choose a larger device or a smaller input`);
   }
 }

@@ -4,7 +4,6 @@
  * LUTs (rough), latency and initiation interval in cycles. Reuse factors are chosen to fit the DSP budget.
  */
 import { EdgecError } from '../../util/errors.js';
-import type { FpgaResources } from '../../targets/targets.js';
 
 /** What a layer costs, independent of its reuse factor. */
 export interface LayerCost {
@@ -64,22 +63,29 @@ export function layerLatency(c: LayerCost, r: number): number {
   return c.steps * (c.reusable ? r : 1) + c.depth;
 }
 
-/** Weight ROM as a [depth r] x [width] memory: shallow ROMs are logic/LUTRAM, deep ones BRAM18 in 512 x 36. */
-function romBram18(c: LayerCost, r: number): { bram: number; lut: number } {
+/**
+ * Weight ROM as a [depth r] x [width] memory (the weights one step reads side by side): BRAM18 in 512 x 36 when deep
+ * enough and at least a quarter used, else distributed ROM / logic (LUTs, 64 bits each).
+ */
+function romCost(c: LayerCost, r: number): { bram: number; lut: number } {
   const depth = c.reusable ? r : Math.max(1, Math.ceil(c.weightBits / 64));
   const width = Math.ceil(c.weightBits / depth);
-  if (depth < 64 || c.weightBits <= 4096) return { bram: 0, lut: Math.ceil(c.weightBits / 64) };
-  return { bram: Math.ceil(width / 36) * Math.ceil(depth / 512), lut: 0 };
+  const bram = Math.ceil(width / 36) * Math.ceil(depth / 512);
+  if (depth >= 64 && c.weightBits > 4096 && bram * BRAM18_BITS <= 4 * c.weightBits) return { bram, lut: 0 };
+  return { bram: 0, lut: Math.ceil(c.weightBits / 64) };
 }
 
-/** A dataflow buffer (ping-pong pair) of n elements of `bits`: LUTRAM when tiny, URAM when large and present, else BRAM18. */
-export function bufferCost(n: number, bits: number, dev: FpgaResources): { bram18: number; uram: number; lut: number } {
+/** A dataflow buffer (ping-pong pair) of n elements of `bits`: LUTRAM when tiny, else BRAM18 (URAM when spilled). */
+export function bufferCost(n: number, bits: number): { bram18: number; uram: number; lut: number } {
   const total = n * bits;
   if (total <= 4096) return { bram18: 0, uram: 0, lut: 2 * Math.ceil(total / 64) };
   const perBram = bits <= 9 ? 2048 : bits <= 18 ? 1024 : 512 * Math.ceil(bits / 36);
-  const bram = Math.ceil(n / perBram);
-  if (dev.uram > 0 && bram > 16) return { bram18: 0, uram: 2 * Math.ceil(total / URAM_BITS), lut: 0 };
-  return { bram18: 2 * Math.max(bram, Math.ceil(total / BRAM18_BITS)), uram: 0, lut: 0 };
+  return { bram18: 2 * Math.max(Math.ceil(n / perBram), Math.ceil(total / BRAM18_BITS)), uram: 0, lut: 0 };
+}
+
+/** URAMs of a ping-pong buffer of `bits` bits. */
+export function uramOf(bits: number): number {
+  return 2 * Math.ceil(bits / URAM_BITS);
 }
 
 /** Rough LUTs of a layer's datapath at reuse r (adders and muxes per multiplier, requantizers, control). */
@@ -90,7 +96,7 @@ function datapathLut(c: LayerCost, r: number): number {
 
 /** One layer's estimate at reuse r, with the buffer it produces. */
 export function estimateLayer(id: string, node: string, op: string, c: LayerCost, r: number, buffer: { bram18: number; uram: number; lut: number }): LayerEstimate {
-  const rom = romBram18(c, r);
+  const rom = romCost(c, r);
   return {
     layer: id, node, op, macs: c.macs, reuse: c.reusable ? r : null,
     dsp: layerDsp(c, r), dsp_dense: layerDsp(c, r, true),
@@ -132,7 +138,7 @@ function userReuse(spec: ReuseSpec, l: ReuseLayer): number | undefined {
  * Reuse factors fitting `dspBudget`: start from the user's values (or 1) and raise, one doubling at a time, the layer
  * that saves the most DSPs per cycle of latency added. Returns the factors and whether they fit.
  */
-export function fitReuse(layers: ReuseLayer[], dspBudget: number, spec: ReuseSpec): { reuse: Map<string, number>; fits: boolean } {
+export function fitReuse(layers: ReuseLayer[], dspBudget: number, spec: ReuseSpec, frozen: ReadonlySet<string> = new Set()): { reuse: Map<string, number>; fits: boolean } {
   const reuse = new Map<string, number>();
   for (const l of layers) if (l.cost.reusable) reuse.set(l.id, Math.min(maxReuse(l.cost), Math.max(1, userReuse(spec, l) ?? 1)));
   const total = () => layers.reduce((s, l) => s + layerDsp(l.cost, reuse.get(l.id) ?? 1), 0);
@@ -141,7 +147,7 @@ export function fitReuse(layers: ReuseLayer[], dspBudget: number, spec: ReuseSpe
     let best: ReuseLayer | undefined;
     let bestGain = 0;
     for (const l of layers) {
-      if (!l.cost.reusable) continue;
+      if (!l.cost.reusable || frozen.has(l.id)) continue;
       const r = reuse.get(l.id)!;
       const n = nextReuse(l.cost, r);
       if (n === r) continue;
@@ -157,6 +163,16 @@ export function fitReuse(layers: ReuseLayer[], dspBudget: number, spec: ReuseSpe
     dsp = total();
   }
   return { reuse, fits: true };
+}
+
+/** The smallest power-of-two reuse factor that, given to every layer, fits `dspBudget` (undefined if none does). */
+export function globalReuseThatFits(layers: ReuseLayer[], dspBudget: number): number | undefined {
+  const most = Math.max(1, ...layers.map((l) => maxReuse(l.cost)));
+  for (let r = 1; r < 2 * most; r *= 2) {
+    const dsp = layers.reduce((s, l) => s + layerDsp(l.cost, Math.min(r, maxReuse(l.cost))), 0);
+    if (dsp <= dspBudget) return r;
+  }
+  return undefined;
 }
 
 /** Check a --reuse value: a positive integer. */
@@ -179,11 +195,11 @@ export interface DesignTotals {
   throughput_fps: number;
 }
 
-/** Sum the layer estimates at the target clock. */
-export function designTotals(layers: LayerEstimate[], clockMHz: number): DesignTotals {
+/** Sum the layer estimates at the target clock (`minInterval`: a frame interval forced by single-buffered channels). */
+export function designTotals(layers: LayerEstimate[], clockMHz: number, minInterval = 0): DesignTotals {
   const sum = (f: (l: LayerEstimate) => number) => layers.reduce((s, l) => s + f(l), 0);
   const latency = sum((l) => l.latency_cycles);
-  const interval = Math.max(1, ...layers.map((l) => l.latency_cycles));
+  const interval = Math.max(1, minInterval, ...layers.map((l) => l.latency_cycles));
   return {
     dsp: sum((l) => l.dsp), dsp_dense: sum((l) => l.dsp_dense),
     bram18: sum((l) => l.bram18_weights + l.bram18_buffers), uram: sum((l) => l.uram_buffers), lut: sum((l) => l.lut),

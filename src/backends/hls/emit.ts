@@ -13,8 +13,9 @@ import { EdgecError } from '../../util/errors.js';
 import type { Target } from '../../targets/targets.js';
 import { RUNTIME_DIR } from '../c/emit.js';
 import { HLS_CTYPES, HLS_FLOAT_LAYERS, HLS_INT_LAYERS, dequantizeExpr, quantizeExpr, type HlsLayerPlan, type HlsOperand } from './layers.js';
-import { bufferCost, uramOf, designTotals, estimateLayer, fitReuse, globalReuseThatFits, layerDsp, type DesignTotals, type LayerEstimate, type ReuseLayer, type ReuseSpec } from './estimate.js';
+import { designTotals, estimateLayer, fitReuse, globalReuseThatFits, layerDsp, type DesignTotals, type LayerEstimate, type ReuseLayer, type ReuseSpec } from './estimate.js';
 import { hostSources, tclScript } from './host.js';
+import { CHANNEL_PRAGMAS, placeChannels, type FabricBuffer, type FabricLayer } from './channels.js';
 
 /** The HLS part of report.json. */
 export interface HlsReport {
@@ -37,23 +38,6 @@ export interface HlsArtifact {
   bufferBytes: number;
   kernels: string[];
   report: HlsReport;
-}
-
-/** One fabric layer: a node (or a fan-out clone) with its C++ function name and buffers. */
-interface Layer {
-  id: string;
-  node?: Node;
-  plan: HlsLayerPlan;
-  /** Buffer names passed to the function, inputs then outputs. */
-  args: string[];
-  out: string;
-}
-
-/** A dataflow buffer: element type and count. */
-interface Buffer {
-  ctype: string;
-  n: number;
-  dtype: string;
 }
 
 const cIdent = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
@@ -102,7 +86,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   }
 
   // Buffers: one per fabric tensor root; consumers counted to insert fan-out clones.
-  const buffers = new Map<string, Buffer>();
+  const buffers = new Map<string, FabricBuffer>();
   const bufName = new Map<string, string>();
   const bufferOf = (t: string): string => {
     const r = rootOf(t);
@@ -112,7 +96,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
       if (!ctype) throw new EdgecError(`${g.source}: tensor '${r}' is ${info.dtype}; the HLS design carries int8 (and float islands)`);
       const name = `b${bufName.size}`;
       bufName.set(r, name);
-      buffers.set(name, { ctype, n: numel(info.shape), dtype: info.dtype });
+      buffers.set(name, { ctype, n: numel(info.shape) });
     }
     return bufName.get(r)!;
   };
@@ -124,7 +108,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   for (const p of topOuts) use(bufferOf(p.port));
 
   // Lower every fabric node.
-  const layers: Layer[] = [];
+  const layers: FabricLayer[] = [];
   const pending = new Map<string, string[]>();
   const kernels = new Set<string>(['qmath.h', 'qelementwise.h']);
   /** The copy of buffer b for its next consumer (clones are emitted when the producer is done). */
@@ -141,8 +125,13 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
       for (const nm of [a, rest]) buffers.set(nm, { ...buffers.get(b)! });
       const info = buffers.get(b)!;
       layers.push({
-        id: `clone_${b}_${i}`, plan: { cost: { macs: 0, steps: info.n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 0, weightBits: 0, depth: 2, reusable: false }, render: () => [`edgec_hls::clone2<${info.ctype}, ${info.n}>(x0, y0, y1);`] },
-        args: [src, a, rest], out: a,
+        id: `clone_${b}_${i}`,
+        plan: {
+          cost: { macs: 0, steps: info.n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 0, weightBits: 0, depth: 2, reusable: false },
+          render: () => [`edgec_hls::clone2<${info.ctype}, ${info.n}>(x0, y0, y1);`],
+          order: { reads: () => true, writes: true },
+        },
+        ins: [src], outs: [a, rest],
       });
       copies.push(a);
       src = rest;
@@ -175,7 +164,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     const plan = lower({ node: n, id, input: (i) => (n.inputs[i] ? operand(n.inputs[i], params.get(i)) : undefined), output: (i) => operand(n.outputs[i], 'y0') });
     plan.kernels?.forEach((k) => kernels.add(k));
     const out = bufferOf(n.outputs[0]);
-    layers.push({ id, node: n, plan, args: [...args, out], out });
+    layers.push({ id, node: n, plan, ins: args, outs: [out] });
     produced(out);
   });
   const portOut = topOuts.map((p) => take(bufferOf(p.port)));
@@ -190,52 +179,17 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   // A global --reuse fixes every layer; per-layer values fix those layers and the rest are chosen to fit.
   const frozen = new Set(reusable.filter((l) => spec.global !== undefined || spec.layers?.[l.id] !== undefined || spec.layers?.[l.node] !== undefined).map((l) => l.id));
   const reuse = fitReuse(reusable, dev.dsp - fixedDsp, spec, frozen).reuse;
-  const estimates = layers.map((l) => {
-    const buf = buffers.get(l.out)!;
-    return estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1, bufferCost(buf.n, buf.ctype === 'float' ? 32 : 8));
-  });
-  // BRAM over budget: the largest dataflow buffers move to URAM (BIND_STORAGE impl=uram) while URAM lasts.
-  const inUram = new Set<string>();
-  let bram = estimates.reduce((s, e) => s + e.bram18_weights + e.bram18_buffers, 0);
-  let uram = 0;
-  const bySize = estimates.map((e, i) => ({ e, l: layers[i] })).filter((x) => x.e.bram18_buffers > 0).sort((a, b) => b.e.bram18_buffers - a.e.bram18_buffers);
-  for (const { e, l } of bySize) {
-    if (bram <= dev.bram18) break;
-    const buf = buffers.get(l.out)!;
-    const u = uramOf(buf.n * (buf.ctype === 'float' ? 32 : 8));
-    if (uram + u > dev.uram) continue;
-    bram -= e.bram18_buffers;
-    uram += u;
-    e.bram18_buffers = 0;
-    e.uram_buffers = u;
-    inUram.add(l.out);
-  }
-  // Still over: the largest remaining buffers lose their ping-pong half (STREAM type=shared); producer and consumer
-  // then take turns, so the frame interval covers both.
-  const shared = new Set<string>();
-  let interval = 0;
-  for (const { e, l } of bySize) {
-    if (bram <= dev.bram18) break;
-    if (inUram.has(l.out)) continue;
-    const half = Math.floor(e.bram18_buffers / 2);
-    e.bram18_buffers -= half;
-    bram -= half;
-    shared.add(l.out);
-    const consumers = estimates.filter((_, i) => layers[i].args.slice(0, -1).includes(l.out) && layers[i].out !== l.out);
-    interval = Math.max(interval, e.latency_cycles + Math.max(0, ...consumers.map((c) => c.latency_cycles)));
-  }
+  const estimates = layers.map((l) => estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1));
+  const inBufs = topIns.map((p) => bufferOf(p.port));
+  const { kinds, interval } = placeChannels(layers, estimates, buffers, dev, inBufs, portOut);
   const totals = designTotals(estimates, dev.clockMHz, interval);
   checkFit(opts.target, estimates, totals, reusable, spec, fixedDsp);
 
   // Sources.
   const top = `${P}_top`;
   const layerFns = layers.map((l) => {
-    const sig = l.args.map((b, i) => {
-      const bb = buffers.get(b)!;
-      const isOut = i === l.args.length - 1 || (l.id.startsWith('clone_') && i > 0);
-      const nm = l.id.startsWith('clone_') ? ['x0', 'y0', 'y1'][i] : isOut ? 'y0' : `x${i}`;
-      return `${isOut ? '' : 'const '}${bb.ctype} ${nm}[${bb.n}]`;
-    });
+    const names = [...l.ins.map((_, i) => `x${i}`), ...l.outs.map((_, i) => `y${i}`)];
+    const sig = [...l.ins, ...l.outs].map((b, i) => `${i < l.ins.length ? 'const ' : ''}${buffers.get(b)!.ctype} ${names[i]}[${buffers.get(b)!.n}]`);
     const head = l.node ? `/* ${l.node.op} '${l.node.name}'${l.plan.cost.reusable ? `, reuse ${reuse.get(l.id)}` : ''} */\n` : '';
     return `${head}static void ${l.id}(${sig.join(', ')}) {\n${l.plan.render(reuse.get(l.id) ?? 1).map((s) => s.split('\n').map((x) => `  ${x}`).join('\n')).join('\n')}\n}`;
   });
@@ -249,17 +203,15 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     if (declared.has(b)) return;
     declared.add(b);
     const bb = buffers.get(b)!;
-    topBody.push(`EDGEC_HLS_LOCAL ${bb.ctype} ${b}[${bb.n}];`);
-    if (inUram.has(b)) topBody.push(`#pragma HLS BIND_STORAGE variable = ${b} type = ram_2p impl = uram`);
-    if (shared.has(b)) topBody.push(`#pragma HLS STREAM variable = ${b} type = shared`);
+    topBody.push(`EDGEC_HLS_LOCAL ${bb.ctype} ${b}[${bb.n}];`, ...CHANNEL_PRAGMAS[kinds.get(b) ?? 'pipo'](b));
   };
   for (const p of inPorts) {
     declare(p.buf);
     topBody.push(`edgec_hls::read_stream<int8_t, ${buffers.get(p.buf)!.n}>(${p.arg}, ${p.buf});`);
   }
   for (const l of layers) {
-    l.args.forEach(declare);
-    topBody.push(`${l.id}(${l.args.join(', ')});`);
+    l.outs.forEach(declare);
+    topBody.push(`${l.id}(${[...l.ins, ...l.outs].join(', ')});`);
   }
   for (const p of outPorts) topBody.push(`edgec_hls::write_stream<int8_t, ${buffers.get(p.buf)!.n}>(${p.buf}, ${p.arg});`);
   const ports = [...inPorts.map((p) => `edgec_hls::stream<int8_t> &${p.arg}`), ...outPorts.map((p) => `edgec_hls::stream<int8_t> &${p.arg}`)];

@@ -50,6 +50,8 @@ export interface LayerEstimate {
   latency_cycles: number;
   /** Cycles between successive steps (output pixels) of the pipelined loop. */
   ii_cycles: number;
+  /** How its output buffer(s) are implemented: fifo, pipo, pipo-uram or shared. */
+  channel: string;
 }
 
 /** DSPs of a layer at reuse factor r (nonzero weights, or every weight with `dense`). */
@@ -94,15 +96,15 @@ function datapathLut(c: LayerCost, r: number): number {
   return 300 + 40 * Math.ceil(c.multsNonzero / r) + 250 * Math.ceil(c.requantPerStep / r);
 }
 
-/** One layer's estimate at reuse r, with the buffer it produces. */
-export function estimateLayer(id: string, node: string, op: string, c: LayerCost, r: number, buffer: { bram18: number; uram: number; lut: number }): LayerEstimate {
+/** One layer's estimate at reuse r (its output buffers are added by the channel placement). */
+export function estimateLayer(id: string, node: string, op: string, c: LayerCost, r: number): LayerEstimate {
   const rom = romCost(c, r);
   return {
     layer: id, node, op, macs: c.macs, reuse: c.reusable ? r : null,
     dsp: layerDsp(c, r), dsp_dense: layerDsp(c, r, true),
-    bram18_weights: rom.bram, bram18_buffers: buffer.bram18, uram_buffers: buffer.uram,
-    lut: datapathLut(c, r) + rom.lut + buffer.lut,
-    latency_cycles: layerLatency(c, r), ii_cycles: c.reusable ? r : 1,
+    bram18_weights: rom.bram, bram18_buffers: 0, uram_buffers: 0,
+    lut: datapathLut(c, r) + rom.lut,
+    latency_cycles: layerLatency(c, r), ii_cycles: c.reusable ? r : 1, channel: 'pipo',
   };
 }
 

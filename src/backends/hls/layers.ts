@@ -45,7 +45,14 @@ export interface HlsLayerPlan {
   render(reuse: number): string[];
   /** Extra runtime-c/kernels headers the body calls. */
   kernels?: string[];
+  /** Access order: activation input i is read once in flat order; the output is written in flat order (FIFO channels). */
+  order?: { reads: (i: number) => boolean; writes: boolean };
 }
+
+/** Reads and writes both in flat order. */
+const SEQUENTIAL = { reads: () => true, writes: true };
+/** Random reads, writes in flat order. */
+const WRITES_IN_ORDER = { reads: () => false, writes: true };
 
 /** Lowers one node to an HLS layer. */
 export type HlsLowering = (ctx: HlsCtx) => HlsLayerPlan;
@@ -157,6 +164,8 @@ function lowerConv(ctx: HlsCtx): HlsLayerPlan {
       constArray('int8_t', 'w', wv.data), constArray('int32_t', 'bias', bias), constArray('int32_t', 'mult', ms.m), constArray('int8_t', 'shift', ms.s),
       `edgec_hls::conv2d<cfg>(${x.param}, y0, w, bias, mult, shift);`,
     ],
+    // Pixels outer, channels inner: flat NCHW order only when one of the two is a single value.
+    order: { reads: () => false, writes: g.outC === 1 || OH * OW === 1 },
   };
 }
 
@@ -176,6 +185,7 @@ function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: num
       constArray('int8_t', 'w', wNK), constArray('int32_t', 'bias', bias), constArray('int32_t', 'mult', ms.m), constArray('int8_t', 'shift', ms.s),
       `edgec_hls::dense<cfg>(${x.param}, y0, w, bias, mult, shift);`,
     ],
+    order: WRITES_IN_ORDER,
   };
 }
 
@@ -302,6 +312,7 @@ function lowerElementwise(ctx: HlsCtx): HlsLayerPlan {
       ...consts.filter((c): c is string => !!c),
       ...broadcastLoops(y.info.shape, operands, 'y0', entry.body(ctx.node, ins, y), `(int8_t)edgec_clampi(r, ${k.lo}, ${k.hi})`),
     ],
+    order: { reads: (i) => numel(ins.filter((t) => t.param)[i].info.shape) === n, writes: true },
   };
 }
 
@@ -314,6 +325,7 @@ function lowerLookup(ctx: HlsCtx): HlsLayerPlan {
   return {
     cost: { macs: 0, steps: n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 0, weightBits: 256 * 8, depth: 3, reusable: false },
     render: () => [constArray('int8_t', 'table', t.data), `edgec_hls::lookup<${n}>(${x}, y0, table);`],
+    order: SEQUENTIAL,
   };
 }
 
@@ -327,6 +339,7 @@ function lowerGlobalAvgPool(ctx: HlsCtx): HlsLayerPlan {
   return {
     cost: { macs: 0, steps: nc * S, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 4, weightBits: 0, depth: 10, reusable: false },
     render: () => [config({ NC: nc, S, ZX: p.zx, M: p.m.multiplier, SHIFT: p.m.shift, ZY: p.zy }), `edgec_hls::global_avgpool<cfg>(${x.param}, y0);`],
+    order: SEQUENTIAL,
   };
 }
 
@@ -351,11 +364,11 @@ function lowerPool(max: boolean): HlsLowering {
     const cost: LayerCost = { macs: 0, steps: Math.max(nc * OH * OW, numel(x.info.shape)), multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: max ? 0 : 4, weightBits: 0, depth: 10, reusable: false };
     if (max) {
       requireSameQuant(ctx.node, q(x), [q(y)!]);
-      return { cost, render: () => [config(geo), `edgec_hls::maxpool2d<cfg>(${x.param}, y0);`] };
+      return { cost, render: () => [config(geo), `edgec_hls::maxpool2d<cfg>(${x.param}, y0);`], order: WRITES_IN_ORDER };
     }
     const p = requantParams(ctx.node, x.quant, y.quant);
     const extra = { INCLUDE_PAD: g.countIncludePad ? 1 : 0, REQUANT: sameParams(x.quant, y.quant) ? 0 : 1, ZX: p.zx, M: p.m.multiplier, SHIFT: p.m.shift, ZY: p.zy };
-    return { cost, render: () => [config({ ...geo, ...extra }), `edgec_hls::avgpool2d<cfg>(${x.param}, y0);`] };
+    return { cost, render: () => [config({ ...geo, ...extra }), `edgec_hls::avgpool2d<cfg>(${x.param}, y0);`], order: WRITES_IN_ORDER };
   };
 }
 
@@ -369,6 +382,7 @@ function lowerSoftmax(ctx: HlsCtx): HlsLayerPlan {
     cost: { macs: 0, steps: outer * inner * (2 * n + 8), multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 3 * 4, weightBits: 0, depth: 40, reusable: false },
     kernels: ['qsoftmax.h'],
     render: () => [`edgec_q_softmax_s8(${x.param}, y0, ${outer}, ${n}, ${inner}, ${p.multiplier}, ${p.leftShift}, ${p.diffMin});`],
+    order: { reads: () => false, writes: inner === 1 },
   };
 }
 
@@ -415,6 +429,7 @@ function lowerQuantize(ctx: HlsCtx): HlsLayerPlan {
   return {
     cost: { macs: 0, steps: n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 8, weightBits: 0, depth: 30, reusable: false },
     render: () => [`for (int i = 0; i < ${n}; i++) {`, '#pragma HLS PIPELINE II = 1', `  y0[i] = ${quantizeExpr(ctx.node, y.quant!, `${x}[i]`)};`, '}'],
+    order: SEQUENTIAL,
   };
 }
 
@@ -424,6 +439,7 @@ function lowerDequantize(ctx: HlsCtx): HlsLayerPlan {
   return {
     cost: { macs: 0, steps: n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 3, weightBits: 0, depth: 8, reusable: false },
     render: () => [`for (int i = 0; i < ${n}; i++) {`, '#pragma HLS PIPELINE II = 1', `  y0[i] = ${dequantizeExpr(ctx.node, x.quant!, `${x.param}[i]`)};`, '}'],
+    order: SEQUENTIAL,
   };
 }
 
@@ -458,6 +474,7 @@ function lowerLayerNorm(ctx: HlsCtx): HlsLayerPlan {
       '  }',
       '}',
     ],
+    order: WRITES_IN_ORDER,
   };
 }
 

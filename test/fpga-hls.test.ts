@@ -148,6 +148,7 @@ test('a design that does not fit fails with one line naming the layers and the r
   const ok = await edgec(['build', PERSON_MODEL, '--target', 'fpga-pynq-z2', '--reuse', global, '-o', out]);
   t.is(ok.code, 0, ok.stderr);
   const hls = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).hls;
+  t.is(hls.reuse_source, 'user');
   t.true(hls.totals.dsp <= 220 && hls.layers.filter((l: { reuse: number | null }) => l.reuse !== null).every((l: { reuse: number }) => l.reuse <= Number(global)));
 });
 

@@ -179,7 +179,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   // A global --reuse fixes every layer; per-layer values fix those layers and the rest are chosen to fit.
   const frozen = new Set(reusable.filter((l) => spec.global !== undefined || spec.layers?.[l.id] !== undefined || spec.layers?.[l.node] !== undefined).map((l) => l.id));
   const reuse = fitReuse(reusable, dev.dsp - fixedDsp, spec, frozen).reuse;
-  const estimates = layers.map((l) => estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1));
+  const estimates = layers.map((l) => estimateLayer(l.id, l.node?.name ?? l.id, l.node?.op ?? 'Clone', l.plan.cost, reuse.get(l.id) ?? 1, dev.clockMHz));
   const inBufs = topIns.map((p) => bufferOf(p.port));
   const { kinds, interval } = placeChannels(layers, estimates, buffers, dev, inBufs, portOut);
   const totals = designTotals(estimates, dev.clockMHz, interval);

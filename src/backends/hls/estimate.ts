@@ -48,6 +48,8 @@ export interface LayerEstimate {
   uram_buffers: number;
   lut: number;
   latency_cycles: number;
+  /** The latency at the target clock. */
+  latency_us: number;
   /** Cycles between successive steps (output pixels) of the pipelined loop. */
   ii_cycles: number;
   /** How its output buffer(s) are implemented: fifo, pipo, pipo-uram or shared. */
@@ -97,14 +99,15 @@ function datapathLut(c: LayerCost, r: number): number {
 }
 
 /** One layer's estimate at reuse r (its output buffers are added by the channel placement). */
-export function estimateLayer(id: string, node: string, op: string, c: LayerCost, r: number): LayerEstimate {
+export function estimateLayer(id: string, node: string, op: string, c: LayerCost, r: number, clockMHz: number): LayerEstimate {
   const rom = romCost(c, r);
+  const latency = layerLatency(c, r);
   return {
     layer: id, node, op, macs: c.macs, reuse: c.reusable ? r : null,
     dsp: layerDsp(c, r), dsp_dense: layerDsp(c, r, true),
     bram18_weights: rom.bram, bram18_buffers: 0, uram_buffers: 0,
     lut: datapathLut(c, r) + rom.lut,
-    latency_cycles: layerLatency(c, r), ii_cycles: c.reusable ? r : 1, channel: 'pipo',
+    latency_cycles: latency, latency_us: Math.round((latency / clockMHz) * 1000) / 1000, ii_cycles: c.reusable ? r : 1, channel: 'pipo',
   };
 }
 

@@ -146,7 +146,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     const lower = integer ? HLS_INT_LAYERS[n.op] : HLS_FLOAT_LAYERS[n.op];
     if (!lower) {
       if (!integer && !HLS_INT_LAYERS[n.op]) throw new EdgecError(`${g.source}: node '${n.name}' (${n.op}) has no HLS layer; the FPGA backend supports ${Object.keys(HLS_INT_LAYERS).join(', ')} on int8`);
-      throw new EdgecError(`${g.source}: node '${n.name}' (${n.op}) runs in float, which the HLS backend does not build; pass --quantize int8 so it runs on integers`);
+      throw new EdgecError(`${g.source}: node '${n.name}' (${n.op}) runs in float after quantization, which the HLS backend does not build (float islands: ${Object.keys(HLS_FLOAT_LAYERS).join(', ')}); give the op an int8 form or remove it from --keep-float`);
     }
     if (n.outputs.length !== 1) throw new EdgecError(`${g.source}: node '${n.name}' (${n.op}) has ${n.outputs.length} outputs; HLS layers have one`);
     const args: string[] = [];

@@ -14,6 +14,7 @@ import { getTarget } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
 import { runReference } from '../src/interp/reference.js';
 import { emitHls } from '../src/backends/hls/emit.js';
+import { fitReuse, globalReuseThatFits, layerDsp, layerLatency, type LayerCost } from '../src/backends/hls/estimate.js';
 import { seededRandom } from '../src/verify/metrics.js';
 import { writeNpy } from '../src/util/npy.js';
 import { hasTool, run } from '../src/util/exec.js';
@@ -194,4 +195,25 @@ test('zero weights remove their multipliers: DSPs drop at the same reuse, C simu
   const got = (await runnerFor(target).run(program, [x], [sparse.tensors.get(sparse.outputs[0])!]));
   const want = runReference(sparse, { [sparse.inputs[0]]: x })[sparse.outputs[0]];
   t.deepEqual(Array.from(got.outputs[0].data), Array.from(want.data));
+});
+
+test('reuse chooser: fits the DSP budget, keeps frozen layers, and the smallest fitting global reuse is tight', (t) => {
+  const mac = (mults: number, steps: number, oc: number): LayerCost => ({ macs: mults * steps, steps, multsDense: mults, multsNonzero: mults, requantPerStep: oc, fixedDsp: 0, weightBits: mults * 8, depth: 10, reusable: true });
+  const layers = [
+    { id: 'a', node: 'a', cost: mac(4096, 100, 64) },
+    { id: 'b', node: 'b', cost: mac(512, 1000, 32) },
+    { id: 'c', node: 'c', cost: mac(64, 10, 8) },
+  ];
+  const dspAt = (r: Map<string, number>) => layers.reduce((s, l) => s + layerDsp(l.cost, r.get(l.id)!), 0);
+  const auto = fitReuse(layers, 300, {});
+  t.true(auto.fits && dspAt(auto.reuse) <= 300, JSON.stringify([...auto.reuse]));
+  const frozen = fitReuse(layers, 300, { layers: { b: 2 } }, new Set(['b']));
+  t.is(frozen.reuse.get('b'), 2);
+  t.false(frozen.fits, 'layer b alone needs 256 + 64 DSPs at reuse 2');
+  const g = globalReuseThatFits(layers, 300)!;
+  const at = (r: number) => layers.reduce((s, l) => s + layerDsp(l.cost, Math.min(r, l.cost.multsDense)), 0);
+  t.true(at(g) <= 300 && at(g / 2) > 300, `global ${g}`);
+  // One DSP per nonzero multiply of the step, four per requantizer: 4096 / 16 + 4 * 64 / 16.
+  t.is(layerDsp(layers[0].cost, 16), 256 + 16);
+  t.is(layerLatency(layers[0].cost, 16), 100 * 16 + 10);
 });

@@ -98,7 +98,7 @@ void conv2d(const int8_t x[C::B * C::IC * C::IH * C::IW], int8_t y[C::B * C::OC 
             const int8_t w[C::OC * (C::IC / C::G) * C::KH * C::KW], const int32_t bias[C::OC], const int32_t mult[C::OC],
             const int8_t shift[C::OC]) {
   const int ICG = C::IC / C::G, OCG = C::OC / C::G;
-#pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_PARTITION variable = w cyclic factor = C::WBANKS
 batch:
   for (int n = 0; n < C::B; n++)
   rows:
@@ -130,7 +130,7 @@ batch:
 template <class C>
 void dense(const int8_t x[C::M * C::K], int8_t y[C::M * C::N], const int8_t w[C::N * C::K], const int32_t bias[C::N],
            const int32_t mult[C::N], const int8_t shift[C::N]) {
-#pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_PARTITION variable = w cyclic factor = C::WBANKS
 rows:
   for (int m = 0; m < C::M; m++) {
 #pragma HLS PIPELINE II = C::REUSE

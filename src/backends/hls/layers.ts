@@ -127,7 +127,7 @@ function multLimit(c: LayerCost, reuse: number): number {
   return Math.max(1, Math.ceil(c.multsNonzero / reuse)) + Math.ceil(c.requantPerStep / reuse);
 }
 
-/** Banks the weight ROM is reshaped into so one step reads its multipliers' weights at once. */
+/** Banks the weight ROM is partitioned into so one step reads its multipliers' weights at once. */
 function weightBanks(multsDense: number, reuse: number): number {
   return Math.max(1, Math.ceil(multsDense / reuse));
 }

@@ -92,13 +92,18 @@ clone:
 
 /* Convolution (grouped, strided, dilated, zero-point padded) over NCHW int8 with per-output-channel requantization.
  * One output pixel per C::REUSE cycles: the channel and tap loops unroll into C::MULTS multipliers (zero weights are
- * constants that fold away, so only nonzero taps cost a multiplier). W is [OC][IC/G][KH][KW], zero point 0. */
+ * constants that fold away, so only nonzero taps cost a multiplier). W is [OC][IC/G][KH][KW], zero point 0, reshaped
+ * into words of C::WBANKS weights (one word per cycle); the per-channel requantization constants are partitioned into
+ * the C::RBANKS requantizers of a step. */
 template <class C>
 void conv2d(const int8_t x[C::B * C::IC * C::IH * C::IW], int8_t y[C::B * C::OC * C::OH * C::OW],
             const int8_t w[C::OC * (C::IC / C::G) * C::KH * C::KW], const int32_t bias[C::OC], const int32_t mult[C::OC],
             const int8_t shift[C::OC]) {
   const int ICG = C::IC / C::G, OCG = C::OC / C::G;
-#pragma HLS ARRAY_PARTITION variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_PARTITION variable = bias cyclic factor = C::RBANKS
+#pragma HLS ARRAY_PARTITION variable = mult cyclic factor = C::RBANKS
+#pragma HLS ARRAY_PARTITION variable = shift cyclic factor = C::RBANKS
 batch:
   for (int n = 0; n < C::B; n++)
   rows:
@@ -130,7 +135,10 @@ batch:
 template <class C>
 void dense(const int8_t x[C::M * C::K], int8_t y[C::M * C::N], const int8_t w[C::N * C::K], const int32_t bias[C::N],
            const int32_t mult[C::N], const int8_t shift[C::N]) {
-#pragma HLS ARRAY_PARTITION variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
+#pragma HLS ARRAY_PARTITION variable = bias cyclic factor = C::RBANKS
+#pragma HLS ARRAY_PARTITION variable = mult cyclic factor = C::RBANKS
+#pragma HLS ARRAY_PARTITION variable = shift cyclic factor = C::RBANKS
 rows:
   for (int m = 0; m < C::M; m++) {
 #pragma HLS PIPELINE II = C::REUSE

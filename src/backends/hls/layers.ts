@@ -127,9 +127,9 @@ function multLimit(c: LayerCost, reuse: number): number {
   return Math.max(1, Math.ceil(c.multsNonzero / reuse)) + Math.ceil(c.requantPerStep / reuse);
 }
 
-/** Banks the weight ROM is partitioned into so one step reads its multipliers' weights at once. */
-function weightBanks(multsDense: number, reuse: number): number {
-  return Math.max(1, Math.ceil(multsDense / reuse));
+/** Banks an array is split into so one step reads what its `parallel` operations need at once. */
+function weightBanks(parallel: number, reuse: number): number {
+  return Math.max(1, Math.ceil(parallel / reuse));
 }
 
 function lowerConv(ctx: HlsCtx): HlsLayerPlan {
@@ -164,7 +164,7 @@ function lowerConv(ctx: HlsCtx): HlsLayerPlan {
       config({
         B: g.batch, IC: g.inC, IH, IW, OC: g.outC, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, G: g.group,
         ZX: p.x.zeroPoint[0], ZY: p.r.zy, LO: p.r.lo, HI: p.r.hi, REUSE: reuse,
-        MULTS: multLimit(cost, reuse), WBANKS: weightBanks(perStep, reuse),
+        MULTS: multLimit(cost, reuse), WBANKS: weightBanks(perStep, reuse), RBANKS: weightBanks(g.outC, reuse),
       }),
       constArray('int8_t', 'w', wv.data), constArray('int32_t', 'bias', bias), constArray('int32_t', 'mult', ms.m), constArray('int8_t', 'shift', ms.s),
       `edgec_hls::conv2d<cfg>(${x.param}, y0, w, bias, mult, shift);`,
@@ -186,7 +186,7 @@ function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: num
   return {
     cost,
     render: (reuse) => [
-      config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], ZY: p.r.zy, LO: p.r.lo, HI: p.r.hi, REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse) }),
+      config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], ZY: p.r.zy, LO: p.r.lo, HI: p.r.hi, REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse), RBANKS: weightBanks(n, reuse) }),
       constArray('int8_t', 'w', wNK), constArray('int32_t', 'bias', bias), constArray('int32_t', 'mult', ms.m), constArray('int8_t', 'shift', ms.s),
       `edgec_hls::dense<cfg>(${x.param}, y0, w, bias, mult, shift);`,
     ],

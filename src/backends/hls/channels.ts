@@ -1,6 +1,6 @@
 /**
  * Dataflow channels of the HLS design, one per buffer: a FIFO (io_stream style) when its producer writes and its
- * consumer reads in flat order, else a ping-pong array (io_parallel style) in LUTRAM or BRAM18, moved to URAM or
+ * consumer reads in flat order and the consumer reads no other channel (no deadlock where branches rejoin), else a ping-pong array (io_parallel style) in LUTRAM or BRAM18, moved to URAM or
  * single-buffered when BRAM runs short. Adds the buffer costs to the producing layers' estimates.
  */
 import type { FpgaResources } from '../../targets/targets.js';
@@ -51,12 +51,15 @@ export function placeChannels(layers: FabricLayer[], est: LayerEstimate[], buffe
       consumer.set(b, li);
     });
   });
+  // A layer reading two channels joins branches of some fan-out: a bounded FIFO into it could fill while it waits for
+  // the other branch (whose producer waits for the fan-out to finish), so its inputs stay full-frame arrays.
+  const risky = new Set(layers.filter((l) => l.ins.length > 1).flatMap((l) => l.ins));
   const kinds = new Map<string, ChannelKind>();
   const arrays: { b: string; li: number; bram: number }[] = [];
   layers.forEach((l, li) => {
     const kindsHere: string[] = [];
     for (const b of l.outs) {
-      if (writesInOrder.get(b) && readsInOrder.get(b)) {
+      if (writesInOrder.get(b) && readsInOrder.get(b) && !risky.has(b)) {
         kinds.set(b, 'fifo');
         est[li].lut += 20;
       } else {

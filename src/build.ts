@@ -18,6 +18,7 @@ import { EdgecError } from './util/errors.js';
 import { silentProgress, type Progress } from './util/progress.js';
 import { graphMacs, layerTable } from './inspect.js';
 import { randomInputs, verifyArtifact, type VerifyResult } from './verify/verify.js';
+import { sectionSizes, type SectionSizes } from './verify/section-sizes.js';
 import { verifyGraph } from './ir/verify.js';
 import type { CalibMethod } from './quant/calibrate.js';
 import { loadCalibration } from './quant/calib-data.js';
@@ -75,7 +76,7 @@ export interface BuildReport {
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
-  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string };
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
@@ -84,6 +85,8 @@ export interface BuildReport {
   verification?: VerifyResult;
   ok: boolean;
 }
+
+export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
 export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
@@ -182,6 +185,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       hls: art.hls,
       ok: true,
     };
+    const sections = await sectionSizes(tmp, prefix, target, art.arenaBytes);
+    if (typeof sections === 'string') report.sizes.sections_unavailable = sections;
+    else if (sections) report.sizes.sections = sections;
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {

@@ -157,6 +157,28 @@ rows:
   }
 }
 
+/* A classifier head's product: the exact int32 accumulators sum_k (x[m][k] - ZX) * w[n][k], wrapped as the reference
+ * wraps them, for the host to dequantize. */
+template <class C> void dense_acc(const int8_t x[C::M * C::K], int32_t y[C::M * C::N], const int8_t w[C::N * C::K]) {
+#pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
+rows:
+  for (int m = 0; m < C::M; m++) {
+#pragma HLS PIPELINE II = C::REUSE
+#pragma HLS ALLOCATION operation instances = mul limit = C::MULTS
+  outs:
+    for (int n = 0; n < C::N; n++) {
+      acc_t acc = 0;
+    ins:
+      for (int k = 0; k < C::K; k++) {
+        const int8_t wv = w[n * C::K + k];
+        if (wv == 0) continue;
+        acc += (acc_t)((int32_t)x[m * C::K + k] - C::ZX) * wv;
+      }
+      y[m * C::N + n] = (int32_t)(uint32_t)(uint64_t)acc;
+    }
+  }
+}
+
 /* Max pooling over NCHW planes (window taps outside the input are skipped), clamped to [LO, HI]. */
 template <class C> void maxpool2d(const int8_t x[C::NC * C::IH * C::IW], int8_t y[C::NC * C::OH * C::OW]) {
 planes:

@@ -1,7 +1,7 @@
 /** Code generators by the name a target's `backend` field gives: each turns a compiled graph into artifact files. */
 import type { Graph, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
-import { emitC } from './c/emit.js';
+import { emitC, type CTargetFacts } from './c/emit.js';
 import { emitHls, type HlsReport } from './hls/emit.js';
 import type { ReuseSpec } from './hls/estimate.js';
 import { runReference } from '../interp/reference.js';
@@ -33,9 +33,14 @@ export interface Backend {
   emit(g: Graph, opts: BackendOptions): BackendArtifact;
 }
 
+/** What the C emitter needs to know of a target. */
+export function cTargetFacts(target: Target): CTargetFacts {
+  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile };
+}
+
 const cBackend: Backend = {
   emit(g, { prefix, target }) {
-    const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    const art = emitC(g, { prefix, target: cTargetFacts(target) });
     return { files: art.files, weightsBytes: art.weightsBytes, arenaBytes: art.arenaBytes, arenaLowerBound: art.arenaLowerBound, kernels: art.kernels };
   },
 };

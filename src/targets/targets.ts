@@ -16,9 +16,20 @@ export interface Target {
   features: string[];
   memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
-  toolchain: { cc: string; cflags: string[]; ldflags: string[] };
+  /** What the kernels optimise for: 'speed' (default; blocked kernels with arena scratch) or 'size' (microcontrollers). */
+  kernelProfile?: 'speed' | 'size';
+  /** `size`: the binutils size tool whose section sizes the report gives (code, rodata, arena). */
+  toolchain: { cc: string; cflags: string[]; ldflags: string[]; size?: string };
+  /** Bare-metal boards: the emulated machine verification runs on and its memory map (origins as hex strings). */
+  board?: { qemuMachine: string; flash: MemoryRegion; ram: MemoryRegion };
   /** FPGA targets: the device's resources and the design clock. */
   fpga?: FpgaResources;
+}
+
+/** A memory region of a board: start address (hex string) and length in bytes. */
+export interface MemoryRegion {
+  origin: string;
+  length: number;
 }
 
 /** Resources of an FPGA device (datasheet counts) and the clock the design is estimated at. */

@@ -12,7 +12,8 @@ import { isIntegerNode } from '../../ir/quant.js';
 import { EdgecError } from '../../util/errors.js';
 import type { Target } from '../../targets/targets.js';
 import { RUNTIME_DIR } from '../c/emit.js';
-import { HLS_CTYPES, HLS_FLOAT_LAYERS, HLS_INT_LAYERS, dequantizeExpr, quantizeExpr, type HlsLayerPlan, type HlsOperand } from './layers.js';
+import { HLS_CTYPES, HLS_FLOAT_LAYERS, HLS_INT_LAYERS, constArray, quantizeExpr, type HlsLayerPlan, type HlsOperand } from './layers.js';
+import { hostTail, tailCode } from './host-tail.js';
 import { designTotals, estimateLayer, fitReuse, globalReuseThatFits, layerDsp, type DesignTotals, type LayerEstimate, type ReuseLayer, type ReuseSpec } from './estimate.js';
 import { hostSources, tclScript } from './host.js';
 import { CHANNEL_PRAGMAS, placeChannels, type FabricBuffer, type FabricLayer } from './channels.js';
@@ -58,31 +59,31 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
       aliased.add(n);
     }
   }
-  // Host side: Quantize of a graph input, Dequantize into a graph output; everything else runs on the fabric.
+  // Host side: Quantize of a graph input before the accelerator, the float tail after it (hostTail).
   const inputRoots = new Set(g.inputs.map(rootOf));
-  const outputRoots = new Set(g.outputs.map(rootOf));
   const hostIn = new Map<string, Node>();
-  const hostOut = new Map<string, Node>();
-  const fabric: Node[] = [];
+  const rest: Node[] = [];
   for (const n of g.nodes) {
     if (aliased.has(n)) continue;
     if (n.op === 'Quantize' && inputRoots.has(rootOf(n.inputs[0]))) hostIn.set(rootOf(n.outputs[0]), n);
-    else if (n.op === 'Dequantize' && outputRoots.has(rootOf(n.outputs[0]))) hostOut.set(rootOf(n.inputs[0]), n);
-    else fabric.push(n);
+    else rest.push(n);
   }
+  const consumers = new Map<string, Node[]>();
+  for (const n of rest) for (const t of n.inputs) if (t) consumers.set(rootOf(t), [...(consumers.get(rootOf(t)) ?? []), n]);
+  const tail = hostTail(g, rest, consumers, rootOf);
+  const fabric = rest.filter((n) => !tail.includes(n));
   const topIns = g.inputs.map((name) => {
     const r = rootOf(name);
     const q = [...hostIn.entries()].find(([, n]) => rootOf(n.inputs[0]) === r);
     return { name, port: q ? q[0] : r, quantize: q?.[1] };
   });
-  const topOuts = g.outputs.map((name) => {
-    const r = rootOf(name);
-    const d = hostOut.get([...hostOut.keys()].find((k) => rootOf(hostOut.get(k)!.outputs[0]) === r) ?? '');
-    return { name, port: d ? rootOf(d.inputs[0]) : r, dequantize: d };
-  });
-  for (const p of [...topIns, ...topOuts]) {
-    const t = g.tensors.get(p.port)!;
-    if (t.dtype !== 'int8') throw new EdgecError(`${g.source}: the design's port '${p.port}' is ${t.dtype}; the HLS top streams int8 (quantize the model with --quantize int8)`);
+  // Accelerator outputs: what the tail's Dequantize nodes read, and graph outputs computed on the fabric.
+  const tailRoots = new Set(tail.map((n) => rootOf(n.outputs[0])));
+  const outRoots = [...new Set([...tail.filter((n) => n.op === 'Dequantize').map((n) => rootOf(n.inputs[0])), ...g.outputs.map(rootOf).filter((r) => !tailRoots.has(r))])];
+  for (const port of [...topIns.map((p) => p.port), ...outRoots]) {
+    const t = g.tensors.get(port)!;
+    if (t.dtype !== 'int8' && !(t.dtype === 'int32' && outRoots.includes(port)))
+      throw new EdgecError(`${g.source}: the design's port '${port}' is ${t.dtype}; the HLS top streams int8 in and int8 or int32 out (quantize the model with --quantize int8)`);
   }
 
   // Buffers: one per fabric tensor root; consumers counted to insert fan-out clones.
@@ -105,7 +106,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
   const isConst = (t: string) => !!g.tensors.get(rootOf(t))?.data;
   for (const p of topIns) bufferOf(p.port);
   for (const n of fabric) for (const t of n.inputs) if (t && !isConst(t)) use(bufferOf(t));
-  for (const p of topOuts) use(bufferOf(p.port));
+  for (const r of outRoots) use(bufferOf(r));
 
   // Lower every fabric node.
   const layers: FabricLayer[] = [];
@@ -167,7 +168,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     layers.push({ id, node: n, plan, ins: args, outs: [out] });
     produced(out);
   });
-  const portOut = topOuts.map((p) => take(bufferOf(p.port)));
+  const portOut = outRoots.map((r) => take(bufferOf(r)));
 
   // Reuse factors: the user's, or chosen to fit the DSP budget; then the estimate against the device.
   const spec = opts.reuse ?? {};
@@ -194,7 +195,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     return `${head}static void ${l.id}(${sig.join(', ')}) {\n${l.plan.render(reuse.get(l.id) ?? 1).map((s) => s.split('\n').map((x) => `  ${x}`).join('\n')).join('\n')}\n}`;
   });
   const inPorts = topIns.map((p, i) => ({ ...p, buf: bufferOf(p.port), arg: `in${i}` }));
-  const outPorts = topOuts.map((p, i) => ({ ...p, buf: portOut[i], arg: `out${i}` }));
+  const outPorts = outRoots.map((r, i) => ({ root: r, buf: portOut[i], arg: `out${i}`, ctype: buffers.get(portOut[i])!.ctype }));
   const topBody: string[] = [];
   for (const p of [...inPorts, ...outPorts]) topBody.push(`#pragma HLS INTERFACE axis port = ${p.arg}`);
   topBody.push('#pragma HLS DATAFLOW');
@@ -213,13 +214,29 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     l.outs.forEach(declare);
     topBody.push(`${l.id}(${[...l.ins, ...l.outs].join(', ')});`);
   }
-  for (const p of outPorts) topBody.push(`edgec_hls::write_stream<int8_t, ${buffers.get(p.buf)!.n}>(${p.buf}, ${p.arg});`);
-  const ports = [...inPorts.map((p) => `edgec_hls::stream<int8_t> &${p.arg}`), ...outPorts.map((p) => `edgec_hls::stream<int8_t> &${p.arg}`)];
+  for (const p of outPorts) topBody.push(`edgec_hls::write_stream<${p.ctype}, ${buffers.get(p.buf)!.n}>(${p.buf}, ${p.arg});`);
+  const ports = [...inPorts.map((p) => `edgec_hls::stream<int8_t> &${p.arg}`), ...outPorts.map((p) => `edgec_hls::stream<${p.ctype}> &${p.arg}`)];
+  // Host arrays: the accelerator's outputs, the tail's tensors and its constants.
+  const hostArrays = new Map<string, string>();
+  const hostDecls: string[] = [];
+  const hostArray = (t: string): string => {
+    const r = rootOf(t);
+    if (!hostArrays.has(r)) {
+      const info = g.tensors.get(r)!;
+      const name = `h${hostArrays.size}`;
+      hostArrays.set(r, name);
+      hostDecls.push(info.data ? constArray(HLS_CTYPES[info.dtype], name, info.data) : `static ${HLS_CTYPES[info.dtype]} ${name}[${numel(info.shape)}];`);
+    }
+    return hostArrays.get(r)!;
+  };
+  const fetched = outPorts.map((p) => ({ arg: p.arg, ctype: p.ctype, n: buffers.get(p.buf)!.n, array: hostArray(p.root) }));
+  const tailLines = tailCode(g, tail, hostArray, hostArray);
   const ioInfo = (name: string) => ({ name, dtype: g.tensors.get(name)!.dtype, shape: g.tensors.get(name)!.shape });
   const host = hostSources({
     prefix: P, top, ports,
     inputs: inPorts.map((p) => ({ ...ioInfo(p.name), arg: p.arg, n: buffers.get(p.buf)!.n, convert: p.quantize ? (x: string) => quantizeExpr(p.quantize!, g.tensors.get(p.port)!.quant!, x) : undefined })),
-    outputs: outPorts.map((p) => ({ ...ioInfo(p.name), arg: p.arg, n: buffers.get(p.buf)!.n, convert: p.dequantize ? (x: string) => dequantizeExpr(p.dequantize!, g.tensors.get(p.port)!.quant!, x) : undefined })),
+    fetched, tail: [...hostDecls, ...tailLines],
+    outputs: g.outputs.map((name) => ({ ...ioInfo(name), n: numel(g.tensors.get(name)!.shape), array: hostArray(name) })),
   });
   const modelCpp = [
     `/* ${P}: Vitis HLS dataflow design generated by edgec from ${path.basename(g.source)}; top function ${top}. */`,

@@ -2,29 +2,45 @@
 import type { FpgaResources } from '../../targets/targets.js';
 
 /** One model input or output at the host boundary. */
-export interface HostPort {
+export interface HostIO {
   name: string;
   dtype: string;
   shape: number[];
-  /** The stream argument of the top function. */
-  arg: string;
   /** Elements. */
   n: number;
-  /** C++ converting one host value to the streamed int8 (inputs) or back (outputs); absent when already int8. */
+}
+
+/** A model input: the top's stream argument and the C++ quantizing one value (absent when already int8). */
+export interface HostInput extends HostIO {
+  arg: string;
   convert?: (x: string) => string;
+}
+
+/** A model output: the host array holding it once the accelerator and the host tail have run. */
+export interface HostOutput extends HostIO {
+  array: string;
+}
+
+/** An accelerator output stream read into a host array. */
+export interface FetchedPort {
+  arg: string;
+  ctype: string;
+  n: number;
+  array: string;
 }
 
 const HOST_CTYPES: Record<string, string> = { float32: 'float', int8: 'int8_t' };
 
 /** The host C++ type of a port, or an error for one the testbench cannot carry. */
-function hostType(p: HostPort): string {
+function hostType(p: HostIO): string {
   const t = HOST_CTYPES[p.dtype];
   if (!t) throw new Error(`internal: HLS host port '${p.name}' is ${p.dtype}`);
   return t;
 }
 
-/** model.h, the run wrapper (appended to model.cpp) and tb.cpp. */
-export function hostSources(o: { prefix: string; top: string; ports: string[]; inputs: HostPort[]; outputs: HostPort[] }): { header: string; run: string; tb: string } {
+/** model.h, the run wrapper (appended to model.cpp: inputs quantized and streamed in, outputs streamed out into host
+ * arrays, the host tail, outputs copied out) and tb.cpp. */
+export function hostSources(o: { prefix: string; top: string; ports: string[]; inputs: HostInput[]; fetched: FetchedPort[]; tail: string[]; outputs: HostOutput[] }): { header: string; run: string; tb: string } {
   const P = o.prefix;
   const U = P.toUpperCase();
   const runArgs = [...o.inputs.map((p, i) => `const ${hostType(p)} *in${i}`), ...o.outputs.map((p, i) => `${hostType(p)} *out${i}`)];
@@ -47,21 +63,27 @@ export function hostSources(o: { prefix: string; top: string; ports: string[]; i
   ].join('\n');
   const run = [
     `void ${P}_run(${runArgs.join(', ')}) {`,
-    ...[...o.inputs, ...o.outputs].map((p) => `  edgec_hls::stream<int8_t> ${p.arg}_s;`),
+    ...o.inputs.map((p) => `  edgec_hls::stream<int8_t> ${p.arg}_s;`),
+    ...o.fetched.map((p) => `  edgec_hls::stream<${p.ctype}> ${p.arg}_s;`),
     ...o.inputs.map((p, i) => `  for (int i = 0; i < ${p.n}; i++) ${p.arg}_s.write(${p.convert ? p.convert(`in${i}[i]`) : `in${i}[i]`});`),
-    `  ${o.top}(${[...o.inputs, ...o.outputs].map((p) => `${p.arg}_s`).join(', ')});`,
-    ...o.outputs.map((p, i) => `  for (int i = 0; i < ${p.n}; i++) { const int8_t v = ${p.arg}_s.read(); out${i}[i] = ${p.convert ? p.convert('v') : 'v'}; }`),
+    `  ${o.top}(${[...o.inputs, ...o.fetched].map((p) => `${p.arg}_s`).join(', ')});`,
+    ...o.tail.filter((l) => l.startsWith('static')).flatMap((l) => l.split('\n').map((x) => `  ${x}`)),
+    ...o.fetched.map((p) => `  for (int i = 0; i < ${p.n}; i++) ${p.array}[i] = ${p.arg}_s.read();`),
+    ...o.tail.filter((l) => !l.startsWith('static')).flatMap((l) => l.split('\n').map((x) => `  ${x}`)),
+    ...o.outputs.map((p, i) => `  for (int i = 0; i < ${p.n}; i++) out${i}[i] = ${p.array}[i];`),
     '}',
     '',
   ].join('\n');
   const all = [...o.inputs.map((p, i) => ({ p, v: `in${i}`, file: `tb_data/in${i}.bin` })), ...o.outputs.map((p, i) => ({ p, v: `out${i}`, file: `tb_data/out${i}.bin` }))];
   const tb = [
     `/* Testbench of ${P}: tb [--repeat N] in0.bin ... out0.bin ... runs the design on raw little-endian inputs and writes`,
-    ' * the outputs; with no files it runs tb_data/in*.bin and compares with tb_data/out*.bin (exit 1 on a difference),',
+    ' * the outputs; with no files it runs tb_data/in*.bin and compares with tb_data/out*.bin (exit 1 on a difference;',
+    ' * float outputs of a host tail within rel-L2 1e-5),',
     ' * as Vitis HLS C simulation and co-simulation expect. */',
     '#include <stdio.h>',
     '#include <stdlib.h>',
     '#include <string.h>',
+    '#include <math.h>',
     '#include <algorithm>',
     '#include <chrono>',
     '#include <vector>',
@@ -105,7 +127,9 @@ export function hostSources(o: { prefix: string; top: string; ports: string[]; i
         '  if (check) {',
         `    std::vector<${hostType(p)}> want(${p.n});`,
         `    if (!io(path[${k}], want.data(), ${bytes}, false)) { fprintf(stderr, "cannot read %s\\n", path[${k}]); return 1; }`,
-        `    if (memcmp(want.data(), out${i}.data(), ${bytes})) { fprintf(stderr, "output ${i} differs from %s\\n", path[${k}]); bad = 1; }`,
+        p.dtype === 'float32'
+          ? `    double d = 0, r = 0;\n    for (int i = 0; i < ${p.n}; i++) { d += ((double)out${i}[i] - want[i]) * ((double)out${i}[i] - want[i]); r += (double)want[i] * want[i]; }\n    if (d > 1e-10 * r) { fprintf(stderr, "output ${i} differs from %s (rel-L2 %g)\\n", path[${k}], sqrt(d / (r > 0 ? r : 1))); bad = 1; }`
+          : `    if (memcmp(want.data(), out${i}.data(), ${bytes})) { fprintf(stderr, "output ${i} differs from %s\\n", path[${k}]); bad = 1; }`,
         `  } else if (!io(path[${k}], out${i}.data(), ${bytes}, true)) { fprintf(stderr, "cannot write %s\\n", path[${k}]); return 1; }`,
       ].join('\n');
     }),

@@ -61,7 +61,7 @@ export type HlsLowering = (ctx: HlsCtx) => HlsLayerPlan;
 export const HLS_CTYPES: Record<string, string> = { int8: 'int8_t', float32: 'float', int32: 'int32_t' };
 
 /** `static const T name[n] = {...};` with the values as literals. */
-function constArray(type: string, name: string, data: ArrayLike<number>): string {
+export function constArray(type: string, name: string, data: ArrayLike<number>): string {
   const xs = Array.from(data, (v) => (type === 'float' ? floatLit(v) : String(v)));
   const lines: string[] = [];
   for (let i = 0; i < xs.length; i += 24) lines.push(`  ${xs.slice(i, i + 24).join(', ')},`);
@@ -69,7 +69,7 @@ function constArray(type: string, name: string, data: ArrayLike<number>): string
 }
 
 /** A float32 literal that round-trips. */
-function floatLit(v: number): string {
+export function floatLit(v: number): string {
   const s = Math.fround(v).toPrecision(9);
   return `${s.includes('.') || s.includes('e') ? s : `${s}.0`}f`;
 }
@@ -178,7 +178,9 @@ function lowerConv(ctx: HlsCtx): HlsLayerPlan {
 function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: number, n: number, wNK: Int8Array, bias: number[]): HlsLayerPlan {
   if (!x.param) nodeError(ctx.node, 'input A must be an activation');
   symmetricWeights(ctx.node, p.b, 'weight B');
-  const ms = multArrays(p.r, n);
+  const r = p.r;
+  if (!r) return accumulatorDense(ctx, x, p, m, k, n, wNK);
+  const ms = multArrays(r, n);
   const cost: LayerCost = {
     macs: m * n * k, steps: m, multsDense: n * k, multsNonzero: nonzero(wNK), requantPerStep: n, fixedDsp: 0,
     weightBits: n * k * 8 + n * 72, depth: Math.ceil(Math.log2(k + 1)) + 12, reusable: true,
@@ -186,9 +188,26 @@ function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: num
   return {
     cost,
     render: (reuse) => [
-      config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], ZY: p.r.zy, LO: p.r.lo, HI: p.r.hi, REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse), RBANKS: weightBanks(n, reuse) }),
+      config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], ZY: r.zy, LO: r.lo, HI: r.hi, REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse), RBANKS: weightBanks(n, reuse) }),
       constArray('int8_t', 'w', wNK), constArray('int32_t', 'bias', bias), constArray('int32_t', 'mult', ms.m), constArray('int8_t', 'shift', ms.s),
       `edgec_hls::dense<cfg>(${x.param}, y0, w, bias, mult, shift);`,
+    ],
+    order: WRITES_IN_ORDER,
+  };
+}
+
+/** A classifier head's dense layer: exact int32 accumulators out (the host dequantizes them). */
+function accumulatorDense(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: number, n: number, wNK: Int8Array): HlsLayerPlan {
+  const cost: LayerCost = {
+    macs: m * n * k, steps: m, multsDense: n * k, multsNonzero: nonzero(wNK), requantPerStep: 0, fixedDsp: 0,
+    weightBits: n * k * 8, depth: Math.ceil(Math.log2(k + 1)) + 4, reusable: true,
+  };
+  return {
+    cost,
+    render: (reuse) => [
+      config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse) }),
+      constArray('int8_t', 'w', wNK),
+      `edgec_hls::dense_acc<cfg>(${x.param}, y0, w);`,
     ],
     order: WRITES_IN_ORDER,
   };
@@ -274,8 +293,8 @@ function requantBody(n: Node, x: HlsOperand, y: HlsOperand): (xs: string[]) => s
   return ([u]) => [`const int32_t r = ${mbqm(centred(u, p.zx), p.m)} + (${p.zy});`];
 }
 
-/** Nested loops over `shape` (innermost pipelined), reading each operand at its broadcast index. */
-function broadcastLoops(shape: number[], operands: { expr: string; shape: number[] }[], out: string, body: (xs: string[]) => string[], value: string): string[] {
+/** Nested loops over `shape` (innermost pipelined), reading each operand (as `elem`) at its broadcast index. */
+export function broadcastLoops(shape: number[], operands: { expr: string; shape: number[] }[], out: string, body: (xs: string[]) => string[], value: string, elem: 'int32' | 'float' = 'int32'): string[] {
   const rank = shape.length;
   const stridesOf = (s: number[]) => {
     const padded = [...new Array<number>(rank - s.length).fill(1), ...s];
@@ -293,7 +312,7 @@ function broadcastLoops(shape: number[], operands: { expr: string; shape: number
   const ind = '  '.repeat(rank);
   if (rank) lines.push(`${ind}#pragma HLS PIPELINE II = 1`);
   const xs = operands.map((o, k) => {
-    lines.push(`${ind}const int32_t v${k} = ${o.expr}[${index(stridesOf(o.shape))}];`);
+    lines.push(`${ind}const ${elem === 'float' ? 'float' : 'int32_t'} v${k} = ${o.expr}[${index(stridesOf(o.shape))}];`);
     return `v${k}`;
   });
   for (const s of body(xs)) lines.push(`${ind}${s}`);

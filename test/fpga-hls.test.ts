@@ -20,19 +20,11 @@ import { writeNpy } from '../src/util/npy.js';
 import { hasTool, run } from '../src/util/exec.js';
 import { REAL_MODELS } from './helpers/models.js';
 import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
-import { readBmpGray } from './helpers/bmp.js';
-import { TFLM_DIR } from './helpers/tflm-cases.js';
+import { PERSON_DIR, personInput } from './helpers/person.js';
 import { edgec } from './helpers/cli.js';
 
-const PERSON = path.join(TFLM_DIR, 'person_detection');
-const PERSON_MODEL = path.join(PERSON, 'person_detect.tflite');
+const PERSON_MODEL = path.join(PERSON_DIR, 'person_detect.tflite');
 const tmp = (stem: string) => fs.mkdtempSync(path.join(os.tmpdir(), `edgec-fpga-${stem}-`));
-
-/** The int8 input TFLM feeds for a person_detection test image (see tflm-models.test.ts). */
-function personInput(file: string): Value {
-  const img = readBmpGray(path.join(PERSON, file));
-  return { dtype: 'int8', shape: [1, img.height, img.width, 1], data: Int8Array.from(img.pixels, (b) => (b ^ 0x80) - 128) };
-}
 
 /** A folder of calibration samples. */
 function calibDir(samples: Value[]): string {

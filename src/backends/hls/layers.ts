@@ -5,7 +5,7 @@
  */
 import type { Node, QuantParams, TensorInfo, Value } from '../../ir/types.js';
 import { numel } from '../../ir/dtype.js';
-import { attrFloat, attrInt, attrString } from '../../ir/attrs.js';
+import { attrFloat, attrInt } from '../../ir/attrs.js';
 import { convGeometry } from '../../ops/conv.js';
 import { qconvParams } from '../../ops/conv-int.js';
 import { qgemmParams, qmatmulParams, type QMatParams } from '../../ops/linalg-int.js';
@@ -17,7 +17,6 @@ import { nodeError } from '../../ops/util.js';
 import { addParams, leakyReluParams, mulParams, requantParams, sameParams } from '../../quant/kernels.js';
 import { softmaxParams } from '../../quant/softmax.js';
 import { outputClamp } from '../../quant/requant.js';
-import { qRange } from '../../quant/params.js';
 import type { QuantizedMultiplier } from '../../quant/fixed-point.js';
 import type { QRequant } from '../../quant/qlinear.js';
 import type { LayerCost } from './estimate.js';
@@ -50,9 +49,9 @@ export interface HlsLayerPlan {
 }
 
 /** Reads and writes both in flat order. */
-const SEQUENTIAL = { reads: () => true, writes: true };
+export const SEQUENTIAL = { reads: () => true, writes: true };
 /** Random reads, writes in flat order. */
-const WRITES_IN_ORDER = { reads: () => false, writes: true };
+export const WRITES_IN_ORDER = { reads: () => false, writes: true };
 
 /** Lowers one node to an HLS layer. */
 export type HlsLowering = (ctx: HlsCtx) => HlsLayerPlan;
@@ -75,23 +74,23 @@ export function floatLit(v: number): string {
 }
 
 /** A double literal that round-trips. */
-function doubleLit(v: number): string {
+export function doubleLit(v: number): string {
   return v.toPrecision(17);
 }
 
-function need(ctx: HlsCtx, i: number): HlsOperand {
+export function need(ctx: HlsCtx, i: number): HlsOperand {
   const t = ctx.input(i);
   if (!t) nodeError(ctx.node, `input ${i} is required`);
   return t;
 }
 
-function activation(ctx: HlsCtx, i: number): string {
+export function activation(ctx: HlsCtx, i: number): string {
   const t = need(ctx, i);
   if (!t.param) nodeError(ctx.node, `input ${i} is a constant; the HLS layer takes it as a streamed activation`);
   return t.param;
 }
 
-function constValue(ctx: HlsCtx, i: number, what: string): Value {
+export function constValue(ctx: HlsCtx, i: number, what: string): Value {
   const t = need(ctx, i);
   if (!t.value) nodeError(ctx.node, `${what} must be a constant for the HLS ${ctx.node.op} layer`);
   return t.value;
@@ -132,7 +131,8 @@ function weightBanks(parallel: number, reuse: number): number {
   return Math.max(1, Math.ceil(parallel / reuse));
 }
 
-function lowerConv(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of Conv. */
+export function lowerConv(ctx: HlsCtx): HlsLayerPlan {
   const x = need(ctx, 0);
   const w = need(ctx, 1);
   const b = ctx.input(2);
@@ -213,7 +213,8 @@ function accumulatorDense(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, 
   };
 }
 
-function lowerGemm(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of Gemm. */
+export function lowerGemm(ctx: HlsCtx): HlsLayerPlan {
   const a = need(ctx, 0);
   const b = need(ctx, 1);
   const c = ctx.input(2);
@@ -234,7 +235,8 @@ function lowerGemm(ctx: HlsCtx): HlsLayerPlan {
   return denseLayer(ctx, a, p, m, k, n, w, bias);
 }
 
-function lowerMatMul(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of MatMul. */
+export function lowerMatMul(ctx: HlsCtx): HlsLayerPlan {
   const a = need(ctx, 0);
   const b = need(ctx, 1);
   const p = qmatmulParams(ctx.node, [q(a), q(b)], q(ctx.output(0)));
@@ -321,7 +323,8 @@ export function broadcastLoops(shape: number[], operands: { expr: string; shape:
   return lines;
 }
 
-function lowerElementwise(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of Elementwise. */
+export function lowerElementwise(ctx: HlsCtx): HlsLayerPlan {
   const ins = ctx.node.inputs.map((_, i) => need(ctx, i));
   const y = ctx.output(0);
   if (y.info.dtype !== 'int8' || ins.some((t) => t.info.dtype !== 'int8')) nodeError(ctx.node, 'the HLS elementwise layers take int8 tensors');
@@ -340,7 +343,8 @@ function lowerElementwise(ctx: HlsCtx): HlsLayerPlan {
   };
 }
 
-function lowerLookup(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of Lookup. */
+export function lowerLookup(ctx: HlsCtx): HlsLayerPlan {
   const x = activation(ctx, 0);
   const t = constValue(ctx, 1, 'table');
   const y = ctx.output(0);
@@ -353,7 +357,8 @@ function lowerLookup(ctx: HlsCtx): HlsLayerPlan {
   };
 }
 
-function lowerGlobalAvgPool(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of GlobalAvgPool. */
+export function lowerGlobalAvgPool(ctx: HlsCtx): HlsLayerPlan {
   const x = need(ctx, 0);
   const y = ctx.output(0);
   const s = x.info.shape;
@@ -367,7 +372,8 @@ function lowerGlobalAvgPool(ctx: HlsCtx): HlsLayerPlan {
   };
 }
 
-function lowerPool(max: boolean): HlsLowering {
+/** HLS layer of Pool. */
+export function lowerPool(max: boolean): HlsLowering {
   return (ctx) => {
     const x = need(ctx, 0);
     const y = ctx.output(0);
@@ -396,7 +402,8 @@ function lowerPool(max: boolean): HlsLowering {
   };
 }
 
-function lowerSoftmax(ctx: HlsCtx): HlsLayerPlan {
+/** HLS layer of Softmax. */
+export function lowerSoftmax(ctx: HlsCtx): HlsLayerPlan {
   const x = need(ctx, 0);
   const y = ctx.output(0);
   checkIntSoftmax(ctx.node, q(x), q(y)!);
@@ -409,98 +416,3 @@ function lowerSoftmax(ctx: HlsCtx): HlsLayerPlan {
     order: { reads: () => false, writes: inner === 1 },
   };
 }
-
-/** Integer op → HLS layer. */
-export const HLS_INT_LAYERS: Record<string, HlsLowering> = {
-  Conv: lowerConv,
-  Gemm: lowerGemm,
-  MatMul: lowerMatMul,
-  Add: lowerElementwise,
-  Sub: lowerElementwise,
-  Mul: lowerElementwise,
-  Relu: lowerElementwise,
-  Clip: lowerElementwise,
-  LeakyRelu: lowerElementwise,
-  LookupTable: lowerLookup,
-  GlobalAveragePool: lowerGlobalAvgPool,
-  MaxPool: lowerPool(true),
-  AveragePool: lowerPool(false),
-  Softmax: lowerSoftmax,
-  Quantize: lowerQuantize,
-  Dequantize: lowerDequantize,
-};
-
-/** Quantize as C++ on one float expression: TFLite/ONNX rounding of x / scale, saturated, plus the zero point. */
-export function quantizeExpr(node: Node, qp: QuantParams, x: string): string {
-  if (qp.scale.length !== 1) nodeError(node, 'per-channel Quantize is not supported by the HLS backend');
-  const [qmin, qmax] = qRange('int8');
-  const z = qp.zeroPoint[0];
-  const round = attrString(node, 'rounding', 'half_to_even') === 'half_to_even' ? 'rintf' : 'roundf';
-  return `(int8_t)((int32_t)fminf(fmaxf(${round}(${x} / ${floatLit(qp.scale[0])}), (float)(${qmin - z})), (float)(${qmax - z})) + (${z}))`;
-}
-
-/** Dequantize as C++ on one int8 expression: (q - z) * scale in float. */
-export function dequantizeExpr(node: Node, qp: QuantParams, x: string): string {
-  if (qp.scale.length !== 1) nodeError(node, 'per-channel Dequantize is not supported by the HLS backend');
-  return `(float)((int32_t)${x} - (${qp.zeroPoint[0]})) * ${floatLit(qp.scale[0])}`;
-}
-
-function lowerQuantize(ctx: HlsCtx): HlsLayerPlan {
-  const x = activation(ctx, 0);
-  const y = ctx.output(0);
-  if (y.info.dtype !== 'int8') nodeError(ctx.node, `Quantize to ${y.info.dtype}: the HLS backend takes int8`);
-  const n = numel(y.info.shape);
-  return {
-    cost: { macs: 0, steps: n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 8, weightBits: 0, depth: 30, reusable: false },
-    render: () => [`for (int i = 0; i < ${n}; i++) {`, '#pragma HLS PIPELINE II = 1', `  y0[i] = ${quantizeExpr(ctx.node, y.quant!, `${x}[i]`)};`, '}'],
-    order: SEQUENTIAL,
-  };
-}
-
-function lowerDequantize(ctx: HlsCtx): HlsLayerPlan {
-  const x = need(ctx, 0);
-  const n = numel(x.info.shape);
-  return {
-    cost: { macs: 0, steps: n, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 3, weightBits: 0, depth: 8, reusable: false },
-    render: () => [`for (int i = 0; i < ${n}; i++) {`, '#pragma HLS PIPELINE II = 1', `  y0[i] = ${dequantizeExpr(ctx.node, x.quant!, `${x.param}[i]`)};`, '}'],
-    order: SEQUENTIAL,
-  };
-}
-
-/**
- * LayerNormalization of a float island between Dequantize and Quantize: the reference's arithmetic in double (two-pass
- * moments, 1/sqrt(var + eps)), rounded to float once per output, so C simulation equals the reference.
- */
-function lowerLayerNorm(ctx: HlsCtx): HlsLayerPlan {
-  const x = need(ctx, 0);
-  const scale = constValue(ctx, 1, 'Scale');
-  const bias = ctx.input(2) ? constValue(ctx, 2, 'B') : undefined;
-  const shape = x.info.shape;
-  const axisAttr = attrInt(ctx.node, 'axis', -1);
-  const axis = axisAttr < 0 ? axisAttr + shape.length : axisAttr;
-  const m = numel(shape.slice(0, axis));
-  const d = numel(shape.slice(axis));
-  if (numel(scale.shape) !== d || (bias && numel(bias.shape) !== d)) nodeError(ctx.node, 'the HLS layer norm takes Scale and B with one value per normalized element');
-  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
-  return {
-    cost: { macs: 3 * m * d, steps: 3 * m * d, multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 3 * 11, weightBits: 64 * d, depth: 80, reusable: false },
-    render: () => [
-      constArray('float', 'scale', scale.data), constArray('float', 'bias', bias ? bias.data : new Float32Array(d)),
-      `rows: for (int r = 0; r < ${m}; r++) {`,
-      '  double sum = 0, sq = 0;',
-      `  for (int j = 0; j < ${d}; j++) sum += (double)${x.param}[r * ${d} + j];`,
-      `  const double mean = sum / ${d};`,
-      `  for (int j = 0; j < ${d}; j++) { const double c = (double)${x.param}[r * ${d} + j] - mean; sq += c * c; }`,
-      `  const double inv = 1.0 / sqrt(sq / ${d} + ${doubleLit(eps)});`,
-      `  for (int j = 0; j < ${d}; j++) {`,
-      '#pragma HLS PIPELINE II = 1',
-      `    y0[r * ${d} + j] = (float)(((double)${x.param}[r * ${d} + j] - mean) * inv * (double)scale[j] + (double)bias[j]);`,
-      '  }',
-      '}',
-    ],
-    order: WRITES_IN_ORDER,
-  };
-}
-
-/** Float op → HLS layer (float islands the quantizer left between Dequantize and Quantize). */
-export const HLS_FLOAT_LAYERS: Record<string, HlsLowering> = { LayerNormalization: lowerLayerNorm };

@@ -32,6 +32,8 @@ export interface HlsReport {
   /** DSPs the zero weights removed (dense minus actual). */
   dsp_saved_by_zero_weights: number;
   reuse_source: 'auto' | 'user';
+  /** What runs on the host CPU around the accelerator: input Quantize nodes and the float tail. */
+  host: { quantize: string[]; tail: string[] };
 }
 
 /** The emitted HLS artifact. */
@@ -270,6 +272,7 @@ export function emitHls(g: Graph, opts: { prefix: string; target: Target; reuse?
     utilization: { dsp: pct(totals.dsp, dev.dsp), bram18: pct(totals.bram18, dev.bram18), uram: pct(totals.uram, dev.uram), lut: pct(totals.lut, dev.lut) },
     dsp_saved_by_zero_weights: totals.dsp_dense - totals.dsp,
     reuse_source: userGiven ? 'user' : 'auto',
+    host: { quantize: [...hostIn.values()].map((n) => n.name), tail: tail.map((n) => `${n.op} '${n.name}'`) },
   };
   const weightsBytes = layers.reduce((s, l) => s + Math.ceil(l.plan.cost.weightBits / 8), 0);
   const bufferBytes = [...buffers.values()].reduce((s, b) => s + b.n * (b.ctype === 'float' ? 4 : 1), 0);

@@ -211,7 +211,7 @@ test('reuse chooser: fits the DSP budget, keeps frozen layers, and the smallest 
   t.is(layerLatency(layers[0].cost, 16), 100 * 16 + 10);
 });
 
-test('layers the models do not reach: padded max/average pooling with requantization, LeakyRelu, broadcast Sub, dilated conv', async (t) => {
+test('layers the models do not reach: padded max/average pooling with requantization, LeakyRelu, broadcast Sub, dilated conv, requantizing Concat', async (t) => {
   if (!(await needGxx(t))) return t.pass();
   const ints = (value: number[]) => ({ type: 'ints' as const, value });
   const g = qgraph({
@@ -221,21 +221,23 @@ test('layers the models do not reach: padded max/average pooling with requantiza
       b: { dtype: 'int32', shape: [6], data: randInts('int32', 6, -500, 500, 6), quant: qpc([0.0005, 0.001, 0.00075, 0.0015, 0.0005, 0.001], 0) },
       c: { dtype: 'int8', shape: [6, 1, 1], data: randInts('int8', 6, -100, 100, 7), quant: qp(0.04, -2) },
     },
-    quant: { m: qp(0.05, 3), a: qp(0.03, -5), l: qp(0.02, 1), y: qp(0.1, 0), s: qp(0.08, 4) },
+    quant: { m: qp(0.05, 3), a: qp(0.03, -5), l: qp(0.02, 1), y: qp(0.1, 0), s: qp(0.08, 4), r: qp(0.05, -128), k: qp(0.08, 4) },
     nodes: [
       { op: 'MaxPool', inputs: ['x'], outputs: ['m'], attrs: { kernel_shape: ints([3, 2]), strides: ints([2, 1]), pads: ints([1, 0, 1, 1]) } },
       { op: 'AveragePool', inputs: ['m'], outputs: ['a'], attrs: { kernel_shape: ints([2, 3]), strides: ints([1, 2]), pads: ints([0, 1, 1, 1]), count_include_pad: { type: 'int', value: 0 } } },
       { op: 'LeakyRelu', inputs: ['a'], outputs: ['l'], attrs: { alpha: { type: 'float', value: 0.1 } } },
       { op: 'Conv', inputs: ['l', 'w', 'b'], outputs: ['y'], attrs: { kernel_shape: ints([3, 3]), dilations: ints([2, 1]), pads: ints([2, 1, 2, 1]), group: { type: 'int', value: 2 } } },
       { op: 'Sub', inputs: ['y', 'c'], outputs: ['s'] },
+      { op: 'Relu', inputs: ['s'], outputs: ['r'] },
+      { op: 'Concat', inputs: ['s', 'r'], outputs: ['k'], attrs: { axis: { type: 'int', value: 1 } } },
     ],
-    outputs: ['s'],
+    outputs: ['k'],
   });
   const target = getTarget('fpga-zcu104');
   const program = await buildProgram(g, tmp('ops'), target);
   const x = { dtype: 'int8' as const, shape: [1, 4, 9, 11], data: randInts('int8', 396, -128, 127, 9) };
-  const got = (await runnerFor(target).run(program, [x], [g.tensors.get('s')!])).outputs[0];
-  const want = runReference(g, { x })['s'];
+  const got = (await runnerFor(target).run(program, [x], [g.tensors.get('k')!])).outputs[0];
+  const want = runReference(g, { x })['k'];
   t.deepEqual(Array.from(got.data), Array.from(want.data));
   t.true(new Set(want.data).size > 8, 'the output is not degenerate');
 });

@@ -1,5 +1,5 @@
 /** The HLS layer tables: IR op → lowering, for integer nodes and for float islands (a missing op cannot be built). */
-import { lowerConv, lowerElementwise, lowerGemm, lowerGlobalAvgPool, lowerLookup, lowerMatMul, lowerPool, lowerSoftmax, type HlsLowering } from './layers.js';
+import { lowerConcat, lowerConv, lowerElementwise, lowerGemm, lowerGlobalAvgPool, lowerLookup, lowerMatMul, lowerPool, lowerSoftmax, type HlsLowering } from './layers.js';
 import { lowerDequantize, lowerLayerNorm, lowerQuantize } from './layers-quant.js';
 
 /** Integer op → HLS layer. */
@@ -18,6 +18,7 @@ export const HLS_INT_LAYERS: Record<string, HlsLowering> = {
   MaxPool: lowerPool(true),
   AveragePool: lowerPool(false),
   Softmax: lowerSoftmax,
+  Concat: lowerConcat,
   Quantize: lowerQuantize,
   Dequantize: lowerDequantize,
 };

@@ -402,6 +402,39 @@ export function lowerPool(max: boolean): HlsLowering {
   };
 }
 
+/** HLS layer of Concat: inputs with the output's parameters are copied, the others requantized (TFLite's Concat). */
+export function lowerConcat(ctx: HlsCtx): HlsLayerPlan {
+  const y = ctx.output(0);
+  const ins = ctx.node.inputs.map((_, i) => need(ctx, i));
+  if (y.info.dtype !== 'int8' || ins.some((x) => x.info.dtype !== 'int8')) nodeError(ctx.node, 'the HLS concat layer takes int8');
+  const shape = y.info.shape;
+  const a = attrInt(ctx.node, 'axis', 0);
+  const axis = a < 0 ? a + shape.length : a;
+  const outer = numel(shape.slice(0, axis));
+  const inner = numel(shape.slice(axis + 1));
+  const rowOut = shape[axis] * inner;
+  const lines: string[] = [];
+  let off = 0;
+  ins.forEach((x, i) => {
+    const row = x.info.shape[axis] * inner;
+    const src = x.param ?? `c${i}`;
+    if (!x.param) lines.push(constArray('int8_t', `c${i}`, x.value!.data));
+    let value = `${src}[o * ${row} + r]`;
+    if (!sameParams(x.quant, y.quant)) {
+      const p = requantParams(ctx.node, x.quant, y.quant, `input ${i}`);
+      value = `(int8_t)edgec_clampi(${mbqm(centred(value, p.zx), p.m)} + (${p.zy}), -128, 127)`;
+    }
+    lines.push(`for (int o = 0; o < ${outer}; o++)`, `  for (int r = 0; r < ${row}; r++) {`, '#pragma HLS PIPELINE II = 1', `    y0[o * ${rowOut} + ${off} + r] = ${value};`, '  }');
+    off += row;
+  });
+  return {
+    cost: { macs: 0, steps: numel(shape), multsDense: 0, multsNonzero: 0, requantPerStep: 0, fixedDsp: 4, weightBits: 0, depth: 8, reusable: false },
+    render: () => lines,
+    // Each input is read in order; the output is written in order only when the inputs follow each other whole.
+    order: { reads: () => true, writes: outer === 1 },
+  };
+}
+
 /** HLS layer of Softmax. */
 export function lowerSoftmax(ctx: HlsCtx): HlsLayerPlan {
   const x = need(ctx, 0);

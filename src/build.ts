@@ -9,13 +9,15 @@ import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
 import { foldConstants } from './passes/fold-constants.js';
-import { emitC, type CTargetFacts } from './backends/c/emit.js';
+import { BACKENDS, type Backend } from './backends/backends.js';
+import type { HlsReport } from './backends/hls/emit.js';
+import type { ReuseSpec } from './backends/hls/estimate.js';
 import { getTarget, type Target } from './targets/targets.js';
 import { runnerFor } from './runners/runner.js';
 import { EdgecError } from './util/errors.js';
 import { silentProgress, type Progress } from './util/progress.js';
 import { graphMacs, layerTable } from './inspect.js';
-import { verifyArtifact, type VerifyResult } from './verify/verify.js';
+import { randomInputs, verifyArtifact, type VerifyResult } from './verify/verify.js';
 import { sectionSizes, type SectionSizes } from './verify/section-sizes.js';
 import { verifyGraph } from './ir/verify.js';
 import type { CalibMethod } from './quant/calibrate.js';
@@ -58,6 +60,8 @@ export interface BuildOptions {
   sanitize?: boolean;
   /** Run the IR verifier between passes. */
   verifyIr?: boolean;
+  /** FPGA targets: reuse factor overrides (global and/or per layer). */
+  reuse?: ReuseSpec;
   progress?: Progress;
 }
 
@@ -76,14 +80,13 @@ export interface BuildReport {
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
+  /** FPGA targets: per-layer resources and latency against the device. */
+  hls?: HlsReport;
   verification?: VerifyResult;
   ok: boolean;
 }
 
-/** What the C emitter needs to know of a target. */
-export function cTargetFacts(target: Target): CTargetFacts {
-  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile };
-}
+export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
 export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
@@ -125,7 +128,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
 }
 
-function writeFiles(dir: string, files: Map<string, string>): void {
+function writeFiles(dir: string, files: Map<string, string | Uint8Array>): void {
   for (const [name, text] of files) {
     const f = path.join(dir, name);
     fs.mkdirSync(path.dirname(f), { recursive: true });
@@ -146,16 +149,24 @@ function prepareOutDir(outDir: string): string {
   return fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
 }
 
+/** The code generator a target names. */
+function backendOf(target: Target): Backend {
+  const b = BACKENDS[target.backend];
+  if (!b) throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have (known: ${Object.keys(BACKENDS).join(', ')})`);
+  return b;
+}
+
 /** Run a whole build; the output folder appears complete or not at all. */
 export async function build(opts: BuildOptions): Promise<BuildReport> {
   const target = getTarget(opts.target);
-  if (target.backend !== 'c') throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have`);
+  const backend = backendOf(target);
   const prefix = opts.name ?? 'model';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
     const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
-    const art = emitC(graph, { prefix, target: cTargetFacts(target) });
+    const sample = opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : randomInputs(graph, opts.seed ?? 1));
+    const art = backend.emit(graph, { prefix, target, reuse: opts.reuse, sample });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const report: BuildReport = {
@@ -171,6 +182,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       kernels: art.kernels,
       quantization,
       w4,
+      hls: art.hls,
       ok: true,
     };
     const sections = await sectionSizes(tmp, prefix, target, art.arenaBytes);
@@ -197,7 +209,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = emitC(g, { prefix, target: cTargetFacts(target) });
+  const art = backendOf(target).emit(g, { prefix, target });
   writeFiles(dir, art.files);
   return runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -7,6 +7,8 @@ import { parseFrozenInputs, parseInputShapes } from './args.js';
 import type { CalibMethod } from '../quant/calibrate.js';
 import { formatQuantReport } from './quant-table.js';
 import { formatW4Table } from '../quant/w4.js';
+import { checkReuseValue, type ReuseSpec } from '../backends/hls/estimate.js';
+import { formatHlsReport } from '../backends/hls/report-table.js';
 
 /** The verification table printed after `build --verify`. */
 export function formatReport(r: BuildReport): string {
@@ -19,6 +21,7 @@ export function formatReport(r: BuildReport): string {
   else if (r.sizes.sections_unavailable) lines.push(`section sizes unavailable: ${r.sizes.sections_unavailable}`);
   if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
   if (r.w4) lines.push('', formatW4Table(r.w4));
+  if (r.hls) lines.push('', formatHlsReport(r.hls));
   if (r.verification?.against_float) lines.push('', `against the float model: ${r.verification.against_float.map((o) => `${o.name} SQNR ${o.sqnr_db} dB`).join(', ')}`);
   const v = r.verification;
   if (v?.integer) lines.push('', `integer reference vs artifact: ${v.integer.bit_exact ? 'bit-exact' : 'MISMATCH'} (${v.integer.outputs.map((o) => (o.float_tail_rel_l2 === undefined ? `${o.name}: ${o.mismatches} differing` : `${o.name}: float tail rel-L2 ${o.float_tail_rel_l2.toExponential(1)}`)).join(', ')})`);
@@ -37,6 +40,18 @@ export function formatReport(r: BuildReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/** --reuse values: a bare number sets every layer, NAME=N one layer (layer id or node name); comma lists allowed. */
+export function parseReuse(values: string[] | undefined): ReuseSpec | undefined {
+  if (!values?.length) return undefined;
+  const spec: ReuseSpec = { layers: {} };
+  for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+    const eq = item.lastIndexOf('=');
+    if (eq < 0) spec.global = checkReuseValue(Number(item), item);
+    else spec.layers![item.slice(0, eq)] = checkReuseValue(Number(item.slice(eq + 1)), item);
+  }
+  return spec;
 }
 
 /** The build command; `setCode` receives the exit code (1 when verification fails). */
@@ -64,6 +79,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
         .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
         .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
+        .option('reuse', { type: 'string', array: true, describe: 'FPGA targets: reuse factor for every layer (--reuse 4) or per layer (--reuse l03_conv=8,l07_conv=2); default: chosen to fit the DSPs' })
         .option('sanitize', { type: 'boolean', default: false, describe: 'build the verification program with -fsanitize=address,undefined' })
         .example('$0 build rec.onnx --input-shape x=1x3x48x320 --quantize int8 --calib calib/ -o out/rec8 --verify', 'int8 with calibration')
         .example('$0 build det.onnx --input-shape x=1x3x320x320 -o out/det --verify', 'compile and verify PP-OCR det'),
@@ -87,6 +103,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         calibMethod: argv['calib-method'] as CalibMethod,
         minSqnr: argv['min-sqnr'] as number | undefined,
         maxWeightBytes: argv['max-weights'] as number | undefined,
+        reuse: parseReuse(argv.reuse as string[] | undefined),
         keepFloat: (argv['keep-float'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
         progress: terminalProgress(),
       });

@@ -22,6 +22,8 @@ export interface Target {
   toolchain: { cc: string; cflags: string[]; ldflags: string[]; size?: string };
   /** Bare-metal boards: the emulated machine verification runs on and its memory map (origins as hex strings). */
   board?: { qemuMachine: string; flash: MemoryRegion; ram: MemoryRegion };
+  /** FPGA targets: the device's resources and the design clock. */
+  fpga?: FpgaResources;
 }
 
 /** A memory region of a board: start address (hex string) and length in bytes. */
@@ -30,12 +32,24 @@ export interface MemoryRegion {
   length: number;
 }
 
+/** Resources of an FPGA device (datasheet counts) and the clock the design is estimated at. */
+export interface FpgaResources {
+  part: string;
+  dsp: number;
+  bram18: number;
+  uram: number;
+  lut: number;
+  ff: number;
+  clockMHz: number;
+}
+
 /** The folder holding the target files. */
 export const TARGETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../targets');
 
 function checkTarget(t: Partial<Target>, file: string): Target {
   const need: (keyof Target)[] = ['name', 'description', 'backend', 'runner', 'isa', 'features', 'memory', 'vectorFloats', 'toolchain'];
   for (const k of need) if (t[k] === undefined) throw new EdgecError(`${file}: target is missing '${k}'`);
+  if (t.backend === 'hls' && !t.fpga) throw new EdgecError(`${file}: an 'hls' target needs 'fpga' (part, dsp, bram18, uram, lut, ff, clockMHz)`);
   return t as Target;
 }
 

@@ -7,9 +7,10 @@ import { byteSize, DTYPES } from '../../ir/dtype.js';
 import { getOp } from '../../ops/registry.js';
 import { EdgecError } from '../../util/errors.js';
 import type { CLowerCtx, CTensor } from './lowering.js';
-import { C_LOWERINGS, C_INT_LOWERINGS } from './lower/index.js';
+import { C_LOWERINGS, C_INT_LOWERINGS, C_IN_PLACE_OPS } from './lower/index.js';
 import { isIntegerNode } from '../../ir/quant.js';
 import { planArena, type BufferRequest } from './arena.js';
+import { assignBuffers } from './buffers.js';
 import { constArrayDecl, constArrayRef, constArraySource } from './constants.js';
 
 /** Where runtime-c lives (shipped with the package). */
@@ -34,6 +35,9 @@ export interface CArtifact {
   prefix: string;
   arenaBytes: number;
   arenaLowerBound: number;
+  /** The arena strategy whose placement was kept, and how many nodes write over an input. */
+  arenaPlanner: string;
+  inPlaceNodes: number;
   weightsBytes: number;
   kernels: string[];
 }
@@ -50,27 +54,11 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   g.inputs.forEach((n, i) => ioIndex.set(n, `in${i}`));
   g.outputs.forEach((n, i) => { if (!ioIndex.has(n)) ioIndex.set(n, `out${i}`); });
 
-  // Buffers: alias reshape-like outputs to their input where the output is not a graph output.
-  const root = new Map<string, string>();
-  const rootOf = (t: string): string => root.get(t) ?? t;
-  const skipped = new Set<Node>();
-  for (const n of g.nodes) {
-    const def = getOp(n.op);
-    const src = n.inputs[0];
-    const out = n.outputs[0];
-    if (def.aliasesInput && src && !g.outputs.includes(out) && !g.tensors.get(out)?.data) {
-      root.set(out, rootOf(src));
-      skipped.add(n);
-    }
-  }
-  // Lifetimes of arena buffers (roots that are neither constants nor graph I/O).
+  // Buffers: views alias their input, elementwise float ops may overwrite an input that dies with them.
   const isArena = (t: string) => !ioIndex.has(t) && !g.tensors.get(t)?.data;
-  const first = new Map<string, number>();
-  const last = new Map<string, number>();
-  g.nodes.forEach((n, i) => {
-    for (const o of n.outputs) if (o && isArena(rootOf(o)) && !first.has(rootOf(o))) first.set(rootOf(o), i);
-    for (const x of [...n.inputs, ...n.outputs]) if (x && isArena(rootOf(x))) last.set(rootOf(x), i);
-  });
+  const buffers = assignBuffers(g, isArena, (n) => !isIntegerNode(g, n) && C_IN_PLACE_OPS.has(n.op));
+  const rootOf = buffers.rootOf;
+  const skipped = buffers.views;
 
   // Lower every node; tensor pointers are symbolic until the arena is planned.
   const symbols = new Map<string, string>();
@@ -138,11 +126,7 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   });
 
   // Plan: activations and scratch in one arena.
-  const reqs: BufferRequest[] = [...first.keys()].map((r) => {
-    const t = g.tensors.get(r) as Tensor;
-    return { id: r, bytes: byteSize(t.dtype, t.shape), first: first.get(r)!, last: last.get(r)! };
-  });
-  const plan = planArena([...reqs, ...scratch]);
+  const plan = planArena([...buffers.requests, ...scratch]);
 
   // Assemble model.c.
   const c: string[] = [];
@@ -199,7 +183,7 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   files.set(`${P}_weights.c`, w.join('\n'));
   files.set('edgec_runtime.h', fs.readFileSync(path.join(RUNTIME_DIR, 'edgec_runtime.h'), 'utf8'));
   for (const k of withIncludes(kernels)) files.set(`kernels/${k}`, fs.readFileSync(path.join(RUNTIME_DIR, 'kernels', k), 'utf8'));
-  return { files, prefix: P, arenaBytes: plan.bytes, arenaLowerBound: plan.liveLowerBound, weightsBytes, kernels: [...kernels].sort() };
+  return { files, prefix: P, arenaBytes: plan.bytes, arenaLowerBound: plan.liveLowerBound, arenaPlanner: plan.planner, inPlaceNodes: buffers.inPlace.size, weightsBytes, kernels: [...kernels].sort() };
 }
 
 /** Kernel files plus the kernel files they #include (kernels may build on each other, e.g. conv.h on gemm.h). */

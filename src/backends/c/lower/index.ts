@@ -46,3 +46,6 @@ export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...qconvLowerings,
   ...qlinalgLowerings,
 };
+
+/** Ops whose float lowering is an elementwise loop reading element i before writing it: the output may reuse an input's buffer. */
+export const C_IN_PLACE_OPS: ReadonlySet<string> = new Set(Object.keys(elementwiseLowerings).filter((op) => C_LOWERINGS[op] === elementwiseLowerings[op]));

@@ -22,6 +22,7 @@ import { loadCalibration } from './quant/calib-data.js';
 import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
 import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
+import { fusionCensus } from './passes/fusion-census.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -67,7 +68,8 @@ export interface BuildReport {
   prefix: string;
   inputs: (TensorInfo & { name: string })[];
   outputs: (TensorInfo & { name: string })[];
-  nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[] };
+  /** Node counts, per pass, and instances of each fusion pattern before (as imported) and after the passes. */
+  nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[]; fusion_patterns: Record<string, { before: number; after: number }> };
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
@@ -119,6 +121,12 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
 }
 
+/** Instances of each fusion pattern in the imported graph and in the compiled one. */
+function fusionPatterns(before: Graph, after: Graph): Record<string, { before: number; after: number }> {
+  const [b, a] = [fusionCensus(before), fusionCensus(after)];
+  return Object.fromEntries(Object.keys(b).map((k) => [k, { before: b[k], after: a[k] }]));
+}
+
 function writeFiles(dir: string, files: Map<string, string>): void {
   for (const [name, text] of files) {
     const f = path.join(dir, name);
@@ -158,7 +166,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       prefix,
       inputs: io(graph.inputs),
       outputs: io(graph.outputs),
-      nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log },
+      nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log, fusion_patterns: fusionPatterns(reference, graph) },
       macs: graphMacs(graph),
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },

@@ -23,6 +23,8 @@ import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
 import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
 import { fusionCensus } from './passes/fusion-census.js';
+import { parseNm, sparsifyGraph, type NmSpec, type SparsityOptions, type SparsityReport } from './sparse/prune.js';
+import type { PruneMethod } from './sparse/sparsegpt.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -51,6 +53,11 @@ export interface BuildOptions {
   minSqnr?: number;
   /** Mixed precision: weight-byte budget the kept-float layers must fit. */
   maxWeightBytes?: number;
+  /** N:M pruning of Conv (1x1) and Gemm weights, e.g. '2:4'; method (default sparsegpt with --calib, else magnitude); layers under this SQNR (dB) stay dense; a JSON file {layer: 'N:M' | 'dense'}. */
+  sparsity?: string;
+  sparsityMethod?: PruneMethod;
+  sparsityMinSqnr?: number;
+  sparsityConfig?: string;
   seed?: number;
   /** Max rel-L2 error of every output for verification to pass. */
   tolerance?: number;
@@ -77,12 +84,13 @@ export interface BuildReport {
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
+  sparsity?: SparsityReport;
   verification?: VerifyResult;
   ok: boolean;
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -105,20 +113,44 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   let quantization: QuantReport | undefined;
   let calibration: Record<string, Value>[] | undefined;
   let w4: W4Report | undefined;
+  let sparsity: SparsityReport | undefined;
+  if (opts.sparsity) {
+    calibration = opts.calib ? loadCalibration(opts.calib, g) : undefined;
+    sparsity = sparsifyGraph(g, calibration, sparsityOptions(opts, !!calibration, progress));
+    log.push({ pass: 'sparsify', nodes: g.nodes.length });
+  }
   if (opts.quantize) {
     if (!opts.calib) throw new EdgecError(`--quantize ${opts.quantize} needs calibration inputs: --calib <file.npy | folder>`);
-    calibration = loadCalibration(opts.calib, g);
+    calibration ??= loadCalibration(opts.calib, g);
     if (opts.quantize === 'w4') {
       w4 = quantizeWeightsW4(g, calibration, { group: opts.w4Group ?? 64, method: opts.w4Method ?? 'gptq', progress });
       runPipeline(g, [eliminateDeadCode]);
       log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
-      return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
+      return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
     }
     quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
   }
-  return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
+  return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
+}
+
+/** Pruning options from the build options (the default method is SparseGPT when calibration inputs are given). */
+function sparsityOptions(opts: Pick<BuildOptions, 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>, calibrated: boolean, progress: Progress): SparsityOptions {
+  const nm = parseNm(opts.sparsity!, '--sparsity');
+  if (nm === 'dense') throw new EdgecError(`--sparsity dense prunes nothing; leave --sparsity out`);
+  let layers: Record<string, NmSpec> | undefined;
+  if (opts.sparsityConfig) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(opts.sparsityConfig, 'utf8'));
+    } catch (e) {
+      throw new EdgecError(`--sparsity-config ${opts.sparsityConfig}: cannot read it as JSON (${(e as Error).message}); give {"layer name": "2:4" | "dense", ...}`);
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new EdgecError(`--sparsity-config ${opts.sparsityConfig}: expected an object {"layer name": "2:4" | "dense", ...}`);
+    layers = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseNm(String(v), `--sparsity-config ${opts.sparsityConfig}, layer '${k}'`)]));
+  }
+  return { ...nm, method: opts.sparsityMethod ?? (calibrated ? 'sparsegpt' : 'magnitude'), minSqnr: opts.sparsityMinSqnr, layers, progress };
 }
 
 /** Instances of each fusion pattern in the imported graph and in the compiled one. */
@@ -156,7 +188,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
-    const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
+    const { graph, reference, importedNodes, log, quantization, calibration, w4, sparsity } = compileGraph(opts.model, target, opts);
     const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
@@ -173,12 +205,13 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       kernels: art.kernels,
       quantization,
       w4,
+      sparsity,
       ok: true,
     };
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
-        quantized: !!opts.quantize,
+        quantized: !!opts.quantize || !!sparsity,
         inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;

@@ -9,7 +9,7 @@ import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
 import { foldConstants } from './passes/fold-constants.js';
-import { emitC } from './backends/c/emit.js';
+import { emitC, type CArtifact } from './backends/c/emit.js';
 import { getTarget, type Target } from './targets/targets.js';
 import { runnerFor } from './runners/runner.js';
 import { EdgecError } from './util/errors.js';
@@ -55,6 +55,8 @@ export interface BuildOptions {
   maxWeightBytes?: number;
   /** N:M pruning of Conv (1x1) and Gemm weights, e.g. '2:4'; method (default sparsegpt with --calib, else magnitude); layers under this SQNR (dB) stay dense; a JSON file {layer: 'N:M' | 'dense'}. */
   sparsity?: string;
+  /** 'lossless': entropy-coded weights, decoded into RAM at the first run (outputs bit-identical). */
+  pack?: 'lossless';
   sparsityMethod?: PruneMethod;
   sparsityMinSqnr?: number;
   sparsityConfig?: string;
@@ -80,7 +82,7 @@ export interface BuildReport {
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
-  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; packed?: CArtifact['packed'] };
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
@@ -189,7 +191,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const tmp = prepareOutDir(opts.outDir);
   try {
     const { graph, reference, importedNodes, log, quantization, calibration, w4, sparsity } = compileGraph(opts.model, target, opts);
-    const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    const art = emitC(graph, { prefix, pack: opts.pack, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const report: BuildReport = {
@@ -201,7 +203,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log, fusion_patterns: fusionPatterns(reference, graph) },
       macs: graphMacs(graph),
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
-      sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
+      sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound, packed: art.packed },
       kernels: art.kernels,
       quantization,
       w4,
@@ -228,8 +230,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 }
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
-export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false, pack?: 'lossless'): Promise<string> {
+  const art = emitC(g, { prefix, pack, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
   writeFiles(dir, art.files);
   return runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -15,6 +15,7 @@ export function formatReport(r: BuildReport): string {
   const kb = (n: number | undefined) => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
   lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
   lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
+  if (r.sizes.packed) lines.push(`packed weights ${kb(r.sizes.packed.packed_bytes)} of ${kb(r.sizes.packed.raw_bytes)} raw (${r.sizes.packed.arrays} arrays decoded into ${kb(r.sizes.packed.ram_bytes)} of RAM at the first run)`);
   if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
   if (r.w4) lines.push('', formatW4Table(r.w4));
   if (r.sparsity) lines.push('', formatSparsityTable(r.sparsity));
@@ -62,6 +63,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
         .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
         .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
+        .option('pack', { type: 'string', choices: ['lossless'], describe: 'entropy-code the weights (float exponent bytes, int8 values); decoded into RAM at the first run, outputs bit-identical' })
         .option('sparsity', { type: 'string', describe: 'N:M pruning of 1x1 Conv and Gemm weights (e.g. 2:4); the C kernels skip the pruned weights' })
         .option('sparsity-method', { type: 'string', choices: ['magnitude', 'wanda', 'sparsegpt'], describe: 'pruning scores: |w|, |w| x input norm, or SparseGPT error compensation (default with --calib)' })
         .option('sparsity-min-sqnr', { type: 'number', describe: 'layers whose output SQNR (dB) on the calibration inputs would fall below this stay dense' })
@@ -90,6 +92,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         minSqnr: argv['min-sqnr'] as number | undefined,
         maxWeightBytes: argv['max-weights'] as number | undefined,
         sparsity: argv.sparsity as string | undefined,
+        pack: argv.pack as 'lossless' | undefined,
         sparsityMethod: argv['sparsity-method'] as BuildOptions['sparsityMethod'],
         sparsityMinSqnr: argv['sparsity-min-sqnr'] as number | undefined,
         sparsityConfig: argv['sparsity-config'] as string | undefined,

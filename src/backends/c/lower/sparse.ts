@@ -33,6 +33,11 @@ function emitPacked(ctx: CLowerCtx, rows: number, k: number, at: (r: number, i: 
   return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff };
 }
 
+/** The node's fused activation over `count` contiguous outputs (nothing when it has none). */
+function applyActivation(ctx: CLowerCtx, y: string, count: number): void {
+  if (ctx.node.attrs.act) ctx.line(`edgec_act_apply(${y}, ${count}, ${actArgs(ctx.node)});`);
+}
+
 /** A pointwise Conv (1x1, stride 1, no padding, one group) whose inputs the sparse kernels take, with its sizes. */
 function pointwise(ctx: CLowerCtx): { x: CTensor; w: CTensor; y: CTensor; O: number; K: number; P: number; batch: number } | undefined {
   const [x, w] = [ctx.input(0), ctx.input(1)];
@@ -53,7 +58,8 @@ function sparseConv(ctx: CLowerCtx): boolean {
   if (!s) return false;
   const b = ctx.input(2);
   for (let n = 0; n < c.batch; n++)
-    ctx.line(`edgec_spmm_rows_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${b ? b.ptr : 'NULL'}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${actArgs(ctx.node)}, ${s.koff});`);
+    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${b ? b.ptr : 'NULL'}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
+  applyActivation(ctx, c.y.ptr, c.batch * c.O * c.P);
   return true;
 }
 
@@ -70,7 +76,7 @@ function sparseQConv(ctx: CLowerCtx): boolean {
   if (!s) return false;
   emitQEpi(ctx, p.r, c.O, false, constBias(ctx, b, 'bias B'), c.K * 255 * 128);
   for (let n = 0; n < c.batch; n++)
-    ctx.line(`edgec_spmm_rows_s8(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.x.zeroPoint[0]}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.y.ptr} + ${n * c.O * c.P}, &e, ${s.koff});`);
+    ctx.line(`edgec_spmm_s8(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.x.zeroPoint[0]}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, &e, ${s.koff});`);
   return true;
 }
 
@@ -100,7 +106,11 @@ function sparseGemm(ctx: CLowerCtx): boolean {
   const s = emitPacked(ctx, q.g.n, q.g.k, (o, k) => alpha * q.at(o, k), nm, 'float32');
   if (!s) return false;
   const bias = q.bias ? ctx.constArray('sparse_bias', { dtype: 'float32', shape: [q.g.n], data: Float32Array.from(q.bias, (v) => q.g.beta * v) }) : 'NULL';
-  ctx.line(`edgec_spmm_cols_f32(${q.g.m}, ${q.g.n}, ${q.g.k}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, ${q.a.ptr}, ${q.y.ptr}, ${actArgs(ctx.node)}, ${s.koff});`);
+  // The kernel walks columns of A: transpose it into scratch first; Y is written with row stride N.
+  ctx.line(`float *at = (float *)${ctx.scratch(q.g.k * q.g.m * 4)};`);
+  ctx.line(`EDGEC_SP_TRANSPOSE(float, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
+  ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  applyActivation(ctx, q.y.ptr, q.g.m * q.g.n);
   return true;
 }
 
@@ -114,7 +124,9 @@ function sparseQGemm(ctx: CLowerCtx): boolean {
   const s = emitPacked(ctx, q.g.n, q.g.k, q.at, nm, 'int8');
   if (!s) return false;
   emitQEpi(ctx, p.r, q.g.n, true, q.bias, q.g.k * 255 * 128);
-  ctx.line(`edgec_spmm_cols_s8(${q.g.m}, ${q.g.n}, ${q.g.k}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.a.zeroPoint[0]}, ${q.a.ptr}, ${q.y.ptr}, &e, ${s.koff});`);
+  ctx.line(`int8_t *at = (int8_t *)${ctx.scratch(q.g.k * q.g.m)};`);
+  ctx.line(`EDGEC_SP_TRANSPOSE(int8_t, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
+  ctx.line(`edgec_spmm_s8(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.a.zeroPoint[0]}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, &e, ${s.koff});`);
   return true;
 }
 

@@ -102,6 +102,30 @@ static EDGEC_UNUSED void edgec_spmm_s8(int O, int K, int P, int n, int m, int bi
       int32_t acc[EDGEC_SP_TILE];
       int8_t *EDGEC_RESTRICT yo = y + (ptrdiff_t)o * syo + (ptrdiff_t)p0 * syp;
       edgec_sp_decode_row(idx + (ptrdiff_t)o * row_bytes, kept, n, m, bits, koff);
+#if defined(EDGEC_HAVE_V8) && (defined(__clang__) || __GNUC__ >= 9)
+      if (tn == EDGEC_SP_TILE) {
+        /* int32 vector accumulators; each kept weight widens 4 x 8 int8 inputs once. */
+        typedef int8_t edgec_sp_c8 __attribute__((vector_size(8), aligned(1)));
+        typedef int32_t edgec_sp_i8u __attribute__((vector_size(32), aligned(4)));
+        const edgec_vec8i z = {zx, zx, zx, zx, zx, zx, zx, zx};
+        edgec_vec8i a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+        for (j = 0; j < kept; j++) {
+          const int32_t wj = v[j];
+          const edgec_vec8i w = {wj, wj, wj, wj, wj, wj, wj, wj};
+          const int8_t *xr = xp + (ptrdiff_t)koff[j] * ldx;
+          a0 += w * (__builtin_convertvector(*(const edgec_sp_c8 *)(const void *)xr, edgec_vec8i) - z);
+          a1 += w * (__builtin_convertvector(*(const edgec_sp_c8 *)(const void *)(xr + 8), edgec_vec8i) - z);
+          a2 += w * (__builtin_convertvector(*(const edgec_sp_c8 *)(const void *)(xr + 16), edgec_vec8i) - z);
+          a3 += w * (__builtin_convertvector(*(const edgec_sp_c8 *)(const void *)(xr + 24), edgec_vec8i) - z);
+        }
+        *(edgec_sp_i8u *)(void *)acc = a0;
+        *(edgec_sp_i8u *)(void *)(acc + 8) = a1;
+        *(edgec_sp_i8u *)(void *)(acc + 16) = a2;
+        *(edgec_sp_i8u *)(void *)(acc + 24) = a3;
+        for (t = 0; t < tn; t++) yo[t * syp] = edgec_q_out1(acc[t], e, o);
+        continue;
+      }
+#endif
       for (t = 0; t < EDGEC_SP_TILE; t++) acc[t] = 0;
       for (j = 0; j < kept; j++) {
         const int32_t w = v[j];

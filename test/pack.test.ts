@@ -6,7 +6,8 @@ import test from 'ava';
 import type { Value } from '../src/ir/types.js';
 import { canonicalCode, codeLengths, huffDecode, huffEncode, packConst } from '../src/backends/c/pack.js';
 import { emitC, RUNTIME_DIR } from '../src/backends/c/emit.js';
-import { buildProgram, compileGraph } from '../src/build.js';
+import { build, buildProgram, compileGraph } from '../src/build.js';
+import { writeNpy } from '../src/util/npy.js';
 import { getTarget } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
 import { runPipeline } from '../src/passes/pass.js';
@@ -65,6 +66,28 @@ test('a packed artifact decodes its weights at the first run and gives bit-ident
   t.deepEqual(Buffer.from(runs[1].buffer), Buffer.from(runs[0].buffer));
   const art = emitC(g, { prefix: 'model', pack: 'lossless', target: { vectorFloats: 8, l1Bytes: 32768, l2Bytes: 262144 } });
   t.true(art.packed!.packed_bytes < art.packed!.raw_bytes);
+});
+
+test('an int8 artifact with packed int8 weights stays bit-exact with the integer reference', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-pack8-'));
+  const { file } = importModel({
+    inputs: [{ name: 'x', dims: [1, 16, 6, 6] }],
+    initializers: { w: { dims: [32, 16, 3, 3], data: randn(4608, 8).map((v) => v * 0.2) }, w2: { dims: [32 * 36, 10], data: randn(32 * 36 * 10, 9).map((v) => v * 0.05) }, shape: { dims: [2], data: [1, 32 * 36], dtype: 'int64' } },
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'Reshape', inputs: ['r', 'shape'], outputs: ['f'] },
+      { op: 'MatMul', inputs: ['f', 'w2'], outputs: ['y'] },
+    ],
+    outputs: ['y'],
+  });
+  const calib = path.join(dir, 'calib.npy');
+  writeNpy(calib, { dtype: 'float32', shape: [4, 16, 6, 6], data: randn(4 * 576, 10) });
+  const r = await build({ model: file, outDir: path.join(dir, 'out'), target: 'c', quantize: 'int8', calib, pack: 'lossless', verify: true });
+  t.true(r.verification?.integer?.bit_exact, JSON.stringify(r.verification?.integer));
+  t.true(fs.readFileSync(path.join(dir, 'out', 'model_weights.c'), 'utf8').includes('edgec_huff_decode(&h, (uint8_t *)'));
+  t.log(`int8 model: packed ${r.sizes.packed!.packed_bytes} B of ${r.sizes.packed!.raw_bytes} B raw`);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('packed against raw weight bytes on PP-OCR (float32) and TFLM person_detect (int8); the decoder is small', async (t) => {

@@ -30,10 +30,11 @@ enum {
   EDGEC_ACT_HARDSIGMOID = 3,
   EDGEC_ACT_HARDSWISH = 4,
   EDGEC_ACT_LEAKYRELU = 5,
-  EDGEC_ACT_SIGMOID = 6
+  EDGEC_ACT_SIGMOID = 6,
+  EDGEC_ACT_SILU = 7
 };
 
-/* Apply a fused activation to n contiguous floats in place (a, b: Clip min/max, HardSigmoid alpha/beta, LeakyRelu alpha). */
+/* Apply a fused activation to n contiguous floats in place (a, b: Clip min/max, HardSigmoid alpha/beta, LeakyRelu and SiLU alpha). */
 EDGEC_INLINE void edgec_act_apply(float *EDGEC_RESTRICT p, ptrdiff_t n, int act, float a, float b) {
   ptrdiff_t i;
   switch (act) {
@@ -61,6 +62,9 @@ EDGEC_INLINE void edgec_act_apply(float *EDGEC_RESTRICT p, ptrdiff_t n, int act,
     break;
   case EDGEC_ACT_SIGMOID:
     for (i = 0; i < n; i++) p[i] = 1.0f / (1.0f + expf(-p[i]));
+    break;
+  case EDGEC_ACT_SILU:
+    for (i = 0; i < n; i++) p[i] = p[i] / (1.0f + expf(-a * p[i]));
     break;
   default:
     break;

@@ -12,6 +12,7 @@ import { foldConstants } from './passes/fold-constants.js';
 import { BACKENDS, type Backend } from './backends/backends.js';
 import type { HlsReport } from './backends/hls/emit.js';
 import type { ReuseSpec } from './backends/hls/estimate.js';
+import type { CArtifact } from './backends/c/emit.js';
 import { getTarget, type Target } from './targets/targets.js';
 import { runnerFor } from './runners/runner.js';
 import { EdgecError } from './util/errors.js';
@@ -25,6 +26,9 @@ import { loadCalibration } from './quant/calib-data.js';
 import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
 import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
+import { fusionCensus } from './passes/fusion-census.js';
+import { parseNm, sparsifyGraph, type NmSpec, type SparsityOptions, type SparsityReport } from './sparse/prune.js';
+import type { PruneMethod } from './sparse/sparsegpt.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -53,6 +57,13 @@ export interface BuildOptions {
   minSqnr?: number;
   /** Mixed precision: weight-byte budget the kept-float layers must fit. */
   maxWeightBytes?: number;
+  /** N:M pruning of Conv (1x1) and Gemm weights, e.g. '2:4'; method (default sparsegpt with --calib, else magnitude); layers under this SQNR (dB) stay dense; a JSON file {layer: 'N:M' | 'dense'}. */
+  sparsity?: string;
+  /** 'lossless': entropy-coded weights, decoded into RAM at the first run (outputs bit-identical). */
+  pack?: 'lossless';
+  sparsityMethod?: PruneMethod;
+  sparsityMinSqnr?: number;
+  sparsityConfig?: string;
   seed?: number;
   /** Max rel-L2 error of every output for verification to pass. */
   tolerance?: number;
@@ -72,16 +83,18 @@ export interface BuildReport {
   prefix: string;
   inputs: (TensorInfo & { name: string })[];
   outputs: (TensorInfo & { name: string })[];
-  nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[] };
+  /** Node counts, per pass, and instances of each fusion pattern before (as imported) and after the passes. */
+  nodes: { imported: number; compiled: number; by_pass: { pass: string; nodes: number }[]; fusion_patterns: Record<string, { before: number; after: number }> };
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
-  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string };
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string; packed?: CArtifact['packed'] };
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
   /** FPGA targets: per-layer resources and latency against the device. */
   hls?: HlsReport;
+  sparsity?: SparsityReport;
   verification?: VerifyResult;
   ok: boolean;
 }
@@ -89,7 +102,7 @@ export interface BuildReport {
 export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -112,20 +125,50 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   let quantization: QuantReport | undefined;
   let calibration: Record<string, Value>[] | undefined;
   let w4: W4Report | undefined;
+  let sparsity: SparsityReport | undefined;
+  if (opts.sparsity) {
+    calibration = opts.calib ? loadCalibration(opts.calib, g) : undefined;
+    sparsity = sparsifyGraph(g, calibration, sparsityOptions(opts, !!calibration, progress));
+    log.push({ pass: 'sparsify', nodes: g.nodes.length });
+  }
   if (opts.quantize) {
     if (!opts.calib) throw new EdgecError(`--quantize ${opts.quantize} needs calibration inputs: --calib <file.npy | folder>`);
-    calibration = loadCalibration(opts.calib, g);
+    calibration ??= loadCalibration(opts.calib, g);
     if (opts.quantize === 'w4') {
       w4 = quantizeWeightsW4(g, calibration, { group: opts.w4Group ?? 64, method: opts.w4Method ?? 'gptq', progress });
       runPipeline(g, [eliminateDeadCode]);
       log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
-      return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
+      return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
     }
     quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
   }
-  return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
+  return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
+}
+
+/** Pruning options from the build options (the default method is SparseGPT when calibration inputs are given). */
+function sparsityOptions(opts: Pick<BuildOptions, 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>, calibrated: boolean, progress: Progress): SparsityOptions {
+  const nm = parseNm(opts.sparsity!, '--sparsity');
+  if (nm === 'dense') throw new EdgecError(`--sparsity dense prunes nothing; leave --sparsity out`);
+  let layers: Record<string, NmSpec> | undefined;
+  if (opts.sparsityConfig) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(opts.sparsityConfig, 'utf8'));
+    } catch (e) {
+      throw new EdgecError(`--sparsity-config ${opts.sparsityConfig}: cannot read it as JSON (${(e as Error).message}); give {"layer name": "2:4" | "dense", ...}`);
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new EdgecError(`--sparsity-config ${opts.sparsityConfig}: expected an object {"layer name": "2:4" | "dense", ...}`);
+    layers = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseNm(String(v), `--sparsity-config ${opts.sparsityConfig}, layer '${k}'`)]));
+  }
+  return { ...nm, method: opts.sparsityMethod ?? (calibrated ? 'sparsegpt' : 'magnitude'), minSqnr: opts.sparsityMinSqnr, layers, progress };
+}
+
+/** Instances of each fusion pattern in the imported graph and in the compiled one. */
+function fusionPatterns(before: Graph, after: Graph): Record<string, { before: number; after: number }> {
+  const [b, a] = [fusionCensus(before), fusionCensus(after)];
+  return Object.fromEntries(Object.keys(b).map((k) => [k, { before: b[k], after: a[k] }]));
 }
 
 function writeFiles(dir: string, files: Map<string, string | Uint8Array>): void {
@@ -164,9 +207,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
-    const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
+    const { graph, reference, importedNodes, log, quantization, calibration, w4, sparsity } = compileGraph(opts.model, target, opts);
     const sample = opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : randomInputs(graph, opts.seed ?? 1));
-    const art = backend.emit(graph, { prefix, target, reuse: opts.reuse, sample });
+    const art = backend.emit(graph, { prefix, target, reuse: opts.reuse, sample, pack: opts.pack });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const report: BuildReport = {
@@ -175,14 +218,15 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       prefix,
       inputs: io(graph.inputs),
       outputs: io(graph.outputs),
-      nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log },
+      nodes: { imported: importedNodes, compiled: graph.nodes.length, by_pass: log, fusion_patterns: fusionPatterns(reference, graph) },
       macs: graphMacs(graph),
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
-      sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
+      sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound, packed: art.packed },
       kernels: art.kernels,
       quantization,
       w4,
       hls: art.hls,
+      sparsity,
       ok: true,
     };
     const sections = await sectionSizes(tmp, prefix, target, art.arenaBytes);
@@ -191,7 +235,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
-        quantized: !!opts.quantize,
+        quantized: !!opts.quantize || !!sparsity,
         inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
@@ -208,8 +252,8 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 }
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
-export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = backendOf(target).emit(g, { prefix, target });
+export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false, pack?: 'lossless'): Promise<string> {
+  const art = backendOf(target).emit(g, { prefix, target, pack });
   writeFiles(dir, art.files);
   return runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -65,17 +65,20 @@ EDGEC_INLINE edgec_vec8 edgec_v8_act(edgec_vec8 x, int act, edgec_vec8 va, edgec
 }
 #endif
 
-/* True when the micro-kernel can apply `act` in registers (everything but Sigmoid). */
+/* True when the micro-kernel can apply `act` in registers (everything but Sigmoid and SiLU). */
 EDGEC_INLINE int edgec_act_in_registers(int act) {
-  return act != EDGEC_ACT_SIGMOID;
+  return act != EDGEC_ACT_SIGMOID && act != EDGEC_ACT_SILU;
 }
 
-/* Apply a fused activation to n contiguous floats: Sigmoid through the vectorizable edgec_expf, the rest as
+/* Apply a fused activation to n contiguous floats: Sigmoid and SiLU through the vectorizable edgec_expf, the rest as
  * edgec_act_apply does. */
 EDGEC_INLINE void edgec_act_run(float *EDGEC_RESTRICT p, ptrdiff_t n, int act, float a, float b) {
   if (act == EDGEC_ACT_SIGMOID) {
     ptrdiff_t i;
     for (i = 0; i < n; i++) p[i] = 1.0f / (1.0f + edgec_expf(-p[i]));
+  } else if (act == EDGEC_ACT_SILU) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) p[i] = p[i] / (1.0f + edgec_expf(-a * p[i]));
   } else if (act != EDGEC_ACT_NONE) {
     edgec_act_apply(p, n, act, a, b);
   }

@@ -1,7 +1,7 @@
 /** Code generators by the name a target's `backend` field gives: each turns a compiled graph into artifact files. */
 import type { Graph, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
-import { emitC, type CTargetFacts } from './c/emit.js';
+import { emitC, type CArtifact, type CTargetFacts } from './c/emit.js';
 import { emitHls, type HlsReport } from './hls/emit.js';
 import type { ReuseSpec } from './hls/estimate.js';
 import { runReference } from '../interp/reference.js';
@@ -15,6 +15,8 @@ export interface BackendOptions {
   reuse?: ReuseSpec;
   /** Sample inputs (graph-input order) a backend may ship with its expected outputs (the HLS testbench data). */
   sample?: Value[];
+  /** C: entropy-code the weights (--pack lossless). */
+  pack?: 'lossless';
 }
 
 /** An emitted artifact: files plus the sizes and extras report.json shows. */
@@ -26,6 +28,8 @@ export interface BackendArtifact {
   kernels: string[];
   /** FPGA designs: the resource and latency estimate. */
   hls?: HlsReport;
+  /** C with --pack lossless: packed against raw bytes. */
+  packed?: CArtifact['packed'];
 }
 
 /** A code generator. */
@@ -39,9 +43,9 @@ export function cTargetFacts(target: Target): CTargetFacts {
 }
 
 const cBackend: Backend = {
-  emit(g, { prefix, target }) {
-    const art = emitC(g, { prefix, target: cTargetFacts(target) });
-    return { files: art.files, weightsBytes: art.weightsBytes, arenaBytes: art.arenaBytes, arenaLowerBound: art.arenaLowerBound, kernels: art.kernels };
+  emit(g, { prefix, target, pack }) {
+    const art = emitC(g, { prefix, pack, target: cTargetFacts(target) });
+    return { files: art.files, weightsBytes: art.weightsBytes, arenaBytes: art.arenaBytes, arenaLowerBound: art.arenaLowerBound, kernels: art.kernels, packed: art.packed };
   },
 };
 

@@ -1,6 +1,6 @@
 /** `edgec build`: compile a model for a target, optionally verifying it. */
 import type { CommandModule } from 'yargs';
-import { build, type BuildReport } from '../build.js';
+import { build, type BuildOptions, type BuildReport } from '../build.js';
 import { readNpy } from '../util/npy.js';
 import { terminalProgress } from '../util/progress.js';
 import { parseFrozenInputs, parseInputShapes } from './args.js';
@@ -9,6 +9,7 @@ import { formatQuantReport } from './quant-table.js';
 import { formatW4Table } from '../quant/w4.js';
 import { checkReuseValue, type ReuseSpec } from '../backends/hls/estimate.js';
 import { formatHlsReport } from '../backends/hls/report-table.js';
+import { formatSparsityTable } from '../sparse/prune.js';
 
 /** The verification table printed after `build --verify`. */
 export function formatReport(r: BuildReport): string {
@@ -19,9 +20,11 @@ export function formatReport(r: BuildReport): string {
   const sec = r.sizes.sections;
   if (sec) lines.push(`${sec.tool}: code ${kb(sec.code_bytes)} (machine code ${kb(sec.text_bytes)})   weights ${kb(sec.weights_bytes)}   arena ${kb(sec.arena_bytes)}`);
   else if (r.sizes.sections_unavailable) lines.push(`section sizes unavailable: ${r.sizes.sections_unavailable}`);
+  if (r.sizes.packed) lines.push(`packed weights ${kb(r.sizes.packed.packed_bytes)} of ${kb(r.sizes.packed.raw_bytes)} raw (${r.sizes.packed.arrays} arrays decoded into ${kb(r.sizes.packed.ram_bytes)} of RAM at the first run)`);
   if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
   if (r.w4) lines.push('', formatW4Table(r.w4));
   if (r.hls) lines.push('', formatHlsReport(r.hls));
+  if (r.sparsity) lines.push('', formatSparsityTable(r.sparsity));
   if (r.verification?.against_float) lines.push('', `against the float model: ${r.verification.against_float.map((o) => `${o.name} SQNR ${o.sqnr_db} dB`).join(', ')}`);
   const v = r.verification;
   if (v?.integer) lines.push('', `integer reference vs artifact: ${v.integer.bit_exact ? 'bit-exact' : 'MISMATCH'} (${v.integer.outputs.map((o) => (o.float_tail_rel_l2 === undefined ? `${o.name}: ${o.mismatches} differing` : `${o.name}: float tail rel-L2 ${o.float_tail_rel_l2.toExponential(1)}`)).join(', ')})`);
@@ -30,7 +33,7 @@ export function formatReport(r: BuildReport): string {
     const integer = v.integer;
     lines.push(integer
       ? `verification (${v.inputs}): the integer artifact must equal its integer reference; its distance from the float model is reported`
-      : r.w4 ? `verification against the int4-weight graph's reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`
+      : r.w4 || r.sparsity ? `verification against the ${r.w4 ? 'int4-weight' : 'pruned'} graph's reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`
       : `verification against the float reference (${v.inputs}), tolerance rel_l2 <= ${v.tolerance}`);
     lines.push(`${'output'.padEnd(24)} ${'shape'.padEnd(16)} ${'max_abs_err'.padStart(12)} ${'rel_l2_err'.padStart(12)} ${'cosine'.padStart(10)}  result`);
     for (const o of v.outputs) {
@@ -80,6 +83,11 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
         .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
         .option('reuse', { type: 'string', array: true, describe: 'FPGA targets: reuse factor for every layer (--reuse 4) or per layer (--reuse l03_conv=8,l07_conv=2); default: chosen to fit the DSPs' })
+        .option('pack', { type: 'string', choices: ['lossless'], describe: 'entropy-code the weights (float exponent bytes, int8 values); decoded into RAM at the first run, outputs bit-identical' })
+        .option('sparsity', { type: 'string', describe: 'N:M pruning of 1x1 Conv and Gemm weights (e.g. 2:4); the C kernels skip the pruned weights' })
+        .option('sparsity-method', { type: 'string', choices: ['magnitude', 'wanda', 'sparsegpt'], describe: 'pruning scores: |w|, |w| x input norm, or SparseGPT error compensation (default with --calib)' })
+        .option('sparsity-min-sqnr', { type: 'number', describe: 'layers whose output SQNR (dB) on the calibration inputs would fall below this stay dense' })
+        .option('sparsity-config', { type: 'string', describe: 'JSON file {"layer name": "N:M" | "dense"} overriding --sparsity per layer' })
         .option('sanitize', { type: 'boolean', default: false, describe: 'build the verification program with -fsanitize=address,undefined' })
         .example('$0 build rec.onnx --input-shape x=1x3x48x320 --quantize int8 --calib calib/ -o out/rec8 --verify', 'int8 with calibration')
         .example('$0 build det.onnx --input-shape x=1x3x320x320 -o out/det --verify', 'compile and verify PP-OCR det'),
@@ -104,6 +112,11 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         minSqnr: argv['min-sqnr'] as number | undefined,
         maxWeightBytes: argv['max-weights'] as number | undefined,
         reuse: parseReuse(argv.reuse as string[] | undefined),
+        sparsity: argv.sparsity as string | undefined,
+        pack: argv.pack as 'lossless' | undefined,
+        sparsityMethod: argv['sparsity-method'] as BuildOptions['sparsityMethod'],
+        sparsityMinSqnr: argv['sparsity-min-sqnr'] as number | undefined,
+        sparsityConfig: argv['sparsity-config'] as string | undefined,
         keepFloat: (argv['keep-float'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
         progress: terminalProgress(),
       });

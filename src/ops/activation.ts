@@ -4,10 +4,10 @@ import { attrFloat, attrString } from '../ir/attrs.js';
 import { UNARY } from './elementwise.js';
 
 /** Activations a producer can carry in attrs `act` (+ `act_alpha`, `act_beta`); ids match runtime-c's EDGEC_ACT_*. */
-export const FUSABLE_ACTIVATIONS = ['Relu', 'Clip', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Sigmoid'] as const;
+export const FUSABLE_ACTIVATIONS = ['Relu', 'Clip', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Sigmoid', 'SiLU'] as const;
 export type FusableActivation = (typeof FUSABLE_ACTIVATIONS)[number];
 
-/** The fused activation of a node, as {op, alpha, beta} (Clip: alpha=min, beta=max). */
+/** The fused activation of a node, as {op, alpha, beta} (Clip: alpha=min, beta=max; SiLU: x * sigmoid(alpha * x)). */
 export interface FusedActivation {
   op: FusableActivation;
   alpha: number;
@@ -46,7 +46,7 @@ export function applyFusedActivation(node: Node, out: Value): void {
     a.op === 'Clip' ? { min: { type: 'float', value: a.alpha }, max: { type: 'float', value: a.beta } }
     : a.op === 'HardSigmoid' || a.op === 'LeakyRelu' ? { alpha: { type: 'float', value: a.alpha }, beta: { type: 'float', value: a.beta } }
     : {};
-  const fn = UNARY[a.op]({ name: node.name, op: a.op, inputs: [], outputs: [], attrs });
+  const fn = a.op === 'SiLU' ? (x: number) => x / (1 + Math.exp(-a.alpha * x)) : UNARY[a.op]({ name: node.name, op: a.op, inputs: [], outputs: [], attrs });
   const d = out.data;
   for (let i = 0; i < d.length; i++) d[i] = fn(d[i]);
 }

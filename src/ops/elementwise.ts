@@ -1,6 +1,6 @@
 /** Elementwise ops: unary activations and math, broadcasting binary arithmetic, variadic Sum/Max/Min/Mean. */
 import type { DType, Node, TensorInfo, Value } from '../ir/types.js';
-import { attrFloat, attrInt } from '../ir/attrs.js';
+import { attrFloat, attrInt, attrString } from '../ir/attrs.js';
 import { allocData, DTYPES, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { broadcastShapes, forEachBroadcast, makeValue, nodeError, requireInput } from './util.js';
@@ -33,6 +33,11 @@ const UNARY_DEFS = {
   Sin: () => Math.sin,
   Cos: () => Math.cos,
   Erf: () => erf,
+  /** GELU: x * Phi(x) with the exact erf form, or the tanh approximation when approximate='tanh' (ONNX opset 20). */
+  Gelu: (n) =>
+    attrString(n, 'approximate', 'none') === 'tanh'
+      ? (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
+      : (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
   Softplus: () => (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
   Softsign: () => (x) => x / (1 + Math.abs(x)),
   LeakyRelu: (n) => {

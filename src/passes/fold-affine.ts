@@ -2,6 +2,7 @@
 import type { Graph, Node } from '../ir/types.js';
 import { bypassNode, rewritePass, type RewriteRule } from './patterns.js';
 import { channelVector, foldChannelAffine, outputChannels } from './affine.js';
+import { batchNormIntoProducer } from './fold-batchnorm.js';
 
 function foldRule(op: 'Mul' | 'Add'): RewriteRule {
   return {
@@ -23,7 +24,9 @@ function foldRule(op: 'Mul' | 'Add'): RewriteRule {
   };
 }
 
-export const foldAffine = rewritePass('fold-affine', 'fold per-channel constant Mul/Add after Conv/ConvTranspose/Gemm into weights and bias', [
+export const foldAffine = rewritePass('fold-affine', 'fold BatchNormalization and per-channel constant Mul/Add after Conv/ConvTranspose/Gemm into weights and bias', [
+  // Again here: a BatchNormalization may follow a bias Add that only this pass folds (ConvTranspose, Add, BN).
+  batchNormIntoProducer,
   foldRule('Mul'),
   foldRule('Add'),
 ]);

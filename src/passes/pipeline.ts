@@ -12,6 +12,10 @@ import { fuseActivation } from './fuse-activation.js';
 import { lowerQdq } from './lower-qdq.js';
 import { fuseQdq } from './fuse-qdq.js';
 import { fuseLayerNorm } from './fuse-layernorm.js';
+import { foldViews } from './fold-views.js';
+import { foldPad } from './fold-pad.js';
+import { fuseMatMulBias } from './fuse-matmul-bias.js';
+import { fuseGelu } from './fuse-gelu.js';
 
 /** Passes that every target runs, in order. */
 export const CORE_PASSES: readonly Pass[] = [
@@ -21,13 +25,19 @@ export const CORE_PASSES: readonly Pass[] = [
   foldConstants,
   eliminateDeadCode,
   removeIdentity,
+  foldViews,
   foldTransposes,
+  foldViews,
+  foldPad,
   foldBatchNorm,
   foldAffine,
   // Again: folding a Mul/Add into a producer can make a BatchNormalization adjacent to it (ConvTranspose, Add, BN).
   foldBatchNorm,
+  fuseMatMulBias,
   fuseLayerNorm,
+  fuseGelu,
   fuseActivation,
+  foldViews,
   fuseQdq,
   foldConstants,
   eliminateDeadCode,

@@ -12,6 +12,28 @@ const STANDALONE_ATTRS: Record<string, (alpha: number, beta: number) => Record<s
   LeakyRelu: (alpha) => ({ alpha: { type: 'float', value: alpha } }),
 };
 
+/** SiLU x * sigmoid(alpha x) as standalone nodes: [Mul by alpha,] Sigmoid, Mul. */
+function siluNodes(g: Graph, n: Node, pre: string, y: string, alpha: number): Node[] {
+  const t = g.tensors.get(y)!;
+  const tmp = (stem: string) => {
+    const name = freshName(g, `${y}_${stem}`);
+    g.tensors.set(name, { name, dtype: t.dtype, shape: [...t.shape] });
+    return name;
+  };
+  const nodes: Node[] = [];
+  let arg = pre;
+  if (alpha !== 1) {
+    const a = freshName(g, `${y}_silu_alpha`);
+    g.tensors.set(a, { name: a, dtype: 'float32', shape: [], data: Float32Array.of(alpha) });
+    arg = tmp('scaled');
+    nodes.push({ name: `${n.name}_SiLU_scale`, op: 'Mul', inputs: [pre, a], outputs: [arg], attrs: {} });
+  }
+  const sig = tmp('sigmoid');
+  nodes.push({ name: `${n.name}_SiLU_sigmoid`, op: 'Sigmoid', inputs: [arg], outputs: [sig], attrs: {} });
+  nodes.push({ name: `${n.name}_SiLU`, op: 'Mul', inputs: [pre, sig], outputs: [y], attrs: {} });
+  return nodes;
+}
+
 export const splitActivations: Pass = {
   name: 'split-activations',
   summary: 'unfuse activations an int8 requantization cannot clamp (HardSwish, Sigmoid, ...) so they become tables',
@@ -29,7 +51,8 @@ export const splitActivations: Pass = {
       delete n.attrs.act;
       delete n.attrs.act_alpha;
       delete n.attrs.act_beta;
-      out.push({ name: `${n.name}_${act.op}`, op: act.op, inputs: [pre], outputs: [y], attrs: STANDALONE_ATTRS[act.op](act.alpha, act.beta) });
+      if (act.op === 'SiLU') out.push(...siluNodes(g, n, pre, y, act.alpha));
+      else out.push({ name: `${n.name}_${act.op}`, op: act.op, inputs: [pre], outputs: [y], attrs: STANDALONE_ATTRS[act.op](act.alpha, act.beta) });
     }
     g.nodes = out;
   },

@@ -20,8 +20,8 @@ export interface GptqOptions extends W4QuantOptions {
   actOrder?: boolean;
 }
 
-/** H with dead inputs (zero diagonal: the input is always 0) given a unit diagonal, permuted, dampened; then U. */
-function hinvFactor(hessian: Float64Array, k: number, perm: Int32Array, damp: number): Float64Array {
+/** H with dead inputs (zero diagonal: the input is always 0) given a unit diagonal, permuted, dampened; then U (also SparseGPT's). */
+export function hinvFactor(hessian: Float64Array, k: number, perm: Int32Array, damp: number): Float64Array {
   const h = new Float64Array(k * k);
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) h[i * k + j] = hessian[perm[i] * k + perm[j]];
   let mean = 0;

@@ -194,7 +194,7 @@ export function calibrateW4(g: Graph, feeds: Record<string, Value>[], progress: 
 }
 
 /** SQNR in dB of x W + b against x W' + b over the calibration rows, from the statistics alone. */
-function layerSqnr(s: InputStats, w: Float64Array, wq: Float64Array, n: number, bias?: Float32Array): number {
+export function layerSqnr(s: InputStats, w: Float64Array, wq: Float64Array, n: number, bias?: Float32Array): number {
   const { k, h, sum, rows } = s;
   const d = new Float64Array(k * n);
   for (let i = 0; i < d.length; i++) d[i] = w[i] - wq[i];

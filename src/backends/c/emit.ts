@@ -7,9 +7,11 @@ import { byteSize, DTYPES } from '../../ir/dtype.js';
 import { getOp } from '../../ops/registry.js';
 import { EdgecError } from '../../util/errors.js';
 import type { CLowerCtx, CTensor } from './lowering.js';
-import { C_LOWERINGS, C_INT_LOWERINGS_BY_PROFILE, type KernelProfile } from './lower/index.js';
+import { C_LOWERINGS, C_INT_LOWERINGS_BY_PROFILE, C_IN_PLACE_OPS, type KernelProfile } from './lower/index.js';
 import { isIntegerNode } from '../../ir/quant.js';
 import { planArena, type BufferRequest } from './arena.js';
+import { assignBuffers } from './buffers.js';
+import { packConst, packedArrayDecl, packedArraySource, unpackCall, type PackedConst } from './pack.js';
 import { constArrayDecl, constArrayRef, constArraySource } from './constants.js';
 
 /** Where runtime-c lives (shipped with the package). */
@@ -28,6 +30,8 @@ export interface CTargetFacts {
 export interface EmitOptions {
   prefix: string;
   target: CTargetFacts;
+  /** 'lossless': entropy-code the weights, decoded into RAM at the first run (pack.ts). */
+  pack?: 'lossless';
 }
 
 /** The emitted artifact: file name → contents, plus sizes for the report. */
@@ -36,7 +40,12 @@ export interface CArtifact {
   prefix: string;
   arenaBytes: number;
   arenaLowerBound: number;
+  /** The arena strategy whose placement was kept, and how many nodes write over an input. */
+  arenaPlanner: string;
+  inPlaceNodes: number;
   weightsBytes: number;
+  /** With --pack: the weights' unpacked bytes and the RAM the decoded arrays take. */
+  packed?: { raw_bytes: number; packed_bytes: number; ram_bytes: number; arrays: number };
   kernels: string[];
 }
 
@@ -53,27 +62,11 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   g.inputs.forEach((n, i) => ioIndex.set(n, `in${i}`));
   g.outputs.forEach((n, i) => { if (!ioIndex.has(n)) ioIndex.set(n, `out${i}`); });
 
-  // Buffers: alias reshape-like outputs to their input where the output is not a graph output.
-  const root = new Map<string, string>();
-  const rootOf = (t: string): string => root.get(t) ?? t;
-  const skipped = new Set<Node>();
-  for (const n of g.nodes) {
-    const def = getOp(n.op);
-    const src = n.inputs[0];
-    const out = n.outputs[0];
-    if (def.aliasesInput && src && !g.outputs.includes(out) && !g.tensors.get(out)?.data) {
-      root.set(out, rootOf(src));
-      skipped.add(n);
-    }
-  }
-  // Lifetimes of arena buffers (roots that are neither constants nor graph I/O).
+  // Buffers: views alias their input, elementwise float ops may overwrite an input that dies with them.
   const isArena = (t: string) => !ioIndex.has(t) && !g.tensors.get(t)?.data;
-  const first = new Map<string, number>();
-  const last = new Map<string, number>();
-  g.nodes.forEach((n, i) => {
-    for (const o of n.outputs) if (o && isArena(rootOf(o)) && !first.has(rootOf(o))) first.set(rootOf(o), i);
-    for (const x of [...n.inputs, ...n.outputs]) if (x && isArena(rootOf(x))) last.set(rootOf(x), i);
-  });
+  const buffers = assignBuffers(g, isArena, (n) => !isIntegerNode(g, n) && C_IN_PLACE_OPS.has(n.op));
+  const rootOf = buffers.rootOf;
+  const skipped = buffers.views;
 
   // Lower every node; tensor pointers are symbolic until the arena is planned.
   const symbols = new Map<string, string>();
@@ -141,11 +134,7 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   });
 
   // Plan: activations and scratch in one arena.
-  const reqs: BufferRequest[] = [...first.keys()].map((r) => {
-    const t = g.tensors.get(r) as Tensor;
-    return { id: r, bytes: byteSize(t.dtype, t.shape), first: first.get(r)!, last: last.get(r)! };
-  });
-  const plan = planArena([...reqs, ...scratch]);
+  const plan = planArena([...buffers.requests, ...scratch]);
 
   // Assemble model.c.
   const c: string[] = [];
@@ -154,10 +143,15 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   c.push('#include "edgec_runtime.h"');
   for (const k of [...kernels].sort()) c.push(`#include "kernels/${k}"`);
   c.push('');
-  for (const [s, v] of consts) c.push(constArrayDecl(s, v).trimEnd());
+  const packs = new Map<string, PackedConst>();
+  if (opts.pack) for (const [s, v] of consts) { const p = packConst(v); if (p) packs.set(s, p); }
+  if (packs.size) kernels.add('unpack.h');
+  for (const [s, v] of consts) c.push((packs.has(s) ? packedArrayDecl(s, v) : constArrayDecl(s, v)).trimEnd());
+  if (packs.size) c.push(`void ${P}_unpack_weights(void);`);
   c.push('');
   const sig = runSignature(g, P);
   c.push(`${sig} {`);
+  if (packs.size) c.push(`  ${P}_unpack_weights();`);
   c.push('  uint8_t *arena = (uint8_t *)arena_v;');
   c.push('  (void)arena;');
   // Inputs no node reads (a TFLite TRANSPOSE_CONV's output-shape input) are still parameters.
@@ -189,12 +183,21 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   c.push(...modelInfoSource(g, P));
 
   // Weights file.
-  const w: string[] = [`/* Weights of ${path.basename(g.source)}, generated by edgec. */`, '#include "edgec_runtime.h"', ''];
+  const w: string[] = [`/* Weights of ${path.basename(g.source)}, generated by edgec. */`, '#include "edgec_runtime.h"', ...(packs.size ? ['#include "kernels/unpack.h"'] : []), ''];
   let weightsBytes = 0;
+  let rawBytes = 0;
   for (const [s, v] of consts) {
-    w.push(constArraySource(s, v));
-    weightsBytes += v.data.length * DTYPES[v.dtype].bytes;
+    const p = packs.get(s);
+    w.push(p ? packedArraySource(s, v, p) : constArraySource(s, v));
+    rawBytes += v.data.length * DTYPES[v.dtype].bytes;
+    weightsBytes += p ? p.bytes : v.data.length * DTYPES[v.dtype].bytes;
   }
+  if (packs.size) {
+    w.push(`/* Decode the packed weights into RAM, once. */`, `void ${P}_unpack_weights(void) {`, '  static int done = 0;', '  if (done) return;', '  done = 1;');
+    for (const [s] of packs) w.push(`  ${unpackCall(s, consts.get(s)!)}`);
+    w.push('}', '');
+  }
+  const ramBytes = [...packs.keys()].reduce((n, s) => n + consts.get(s)!.data.length * DTYPES[consts.get(s)!.dtype].bytes, 0);
 
   const files = new Map<string, string>();
   files.set(`${P}.h`, headerSource(g, P, plan.bytes));
@@ -202,7 +205,8 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   files.set(`${P}_weights.c`, w.join('\n'));
   files.set('edgec_runtime.h', fs.readFileSync(path.join(RUNTIME_DIR, 'edgec_runtime.h'), 'utf8'));
   for (const k of withIncludes(kernels)) files.set(`kernels/${k}`, fs.readFileSync(path.join(RUNTIME_DIR, 'kernels', k), 'utf8'));
-  return { files, prefix: P, arenaBytes: plan.bytes, arenaLowerBound: plan.liveLowerBound, weightsBytes, kernels: [...kernels].sort() };
+  return { files, prefix: P, arenaBytes: plan.bytes, arenaLowerBound: plan.liveLowerBound, arenaPlanner: plan.planner, inPlaceNodes: buffers.inPlace.size,
+    packed: opts.pack ? { raw_bytes: rawBytes, packed_bytes: weightsBytes, ram_bytes: ramBytes, arrays: packs.size } : undefined, weightsBytes, kernels: [...kernels].sort() };
 }
 
 /** Kernel files plus the kernel files they #include (kernels may build on each other, e.g. conv.h on gemm.h). */

@@ -50,5 +50,5 @@ export function cInts(xs: readonly number[]): string {
 /** C id of a fused activation (EDGEC_ACT_* in runtime-c/edgec_runtime.h). */
 export const C_ACTIVATION_IDS: Record<string, string> = {
   Relu: 'EDGEC_ACT_RELU', Clip: 'EDGEC_ACT_CLIP', HardSigmoid: 'EDGEC_ACT_HARDSIGMOID',
-  HardSwish: 'EDGEC_ACT_HARDSWISH', LeakyRelu: 'EDGEC_ACT_LEAKYRELU', Sigmoid: 'EDGEC_ACT_SIGMOID',
+  HardSwish: 'EDGEC_ACT_HARDSWISH', LeakyRelu: 'EDGEC_ACT_LEAKYRELU', Sigmoid: 'EDGEC_ACT_SIGMOID', SiLU: 'EDGEC_ACT_SILU',
 };

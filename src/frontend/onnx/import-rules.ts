@@ -167,7 +167,7 @@ export const ONNX_IMPORT_RULES: Record<string, ImportRule> = {
   BatchNormalization: firstOutputOnly, Cast: cast, Ceil: same, Clip: clip, Concat: same,
   ConstantOfShape: same, Conv: same, ConvTranspose: same, Cos: same, DepthToSpace: same, Div: same,
   Dropout: firstOutputOnly, Elu: same, Equal: same, Erf: same, Exp: same, Expand: same, Flatten: same,
-  Floor: same, Gather: same, Gemm: same, GlobalAveragePool: same, GlobalMaxPool: same, Greater: same,
+  Floor: same, Gather: same, Gelu: same, Gemm: same, GlobalAveragePool: same, GlobalMaxPool: same, Greater: same,
   GreaterOrEqual: same, HardSigmoid: same, HardSwish: same, Identity: same, InstanceNormalization: same,
   LayerNormalization: firstOutputOnly, LeakyRelu: same, Less: same, LessOrEqual: same, Log: same,
   LogSoftmax: softmaxLike, LRN: same, MatMul: same, Max: same, MaxPool: firstOutputOnly, Mean: same, Min: same,

@@ -1,6 +1,6 @@
 /** C lowerings of elementwise ops: one C expression per unary op, broadcasting loop nests for binary/variadic ops. */
 import type { DType, Node } from '../../../ir/types.js';
-import { attrFloat, attrInt } from '../../../ir/attrs.js';
+import { attrFloat, attrInt, attrString } from '../../../ir/attrs.js';
 import { DTYPES, numel, stridesOf } from '../../../ir/dtype.js';
 import { BINARY, INT_UNARY, UNARY_OPS, isFloatType, type UnaryOp } from '../../../ops/elementwise.js';
 import { broadcastStrides, nodeError } from '../../../ops/util.js';
@@ -69,6 +69,10 @@ const UNARY_C: Record<UnaryOp, FloatUnaryC> = {
   Sin: (x, _, m) => `sin${m.f}(${x})`,
   Cos: (x, _, m) => `cos${m.f}(${x})`,
   Erf: (x, _, m) => (m.f ? `edgec_erff(${x})` : `erf(${x})`),
+  Gelu: (x, n, m) =>
+    attrString(n, 'approximate', 'none') === 'tanh'
+      ? `${m.lit(0.5)} * ${x} * (${m.lit(1)} + ${m.f ? 'edgec_tanhf' : 'tanh'}(${m.lit(Math.sqrt(2 / Math.PI))} * (${x} + ${m.lit(0.044715)} * ${x} * ${x} * ${x})))`
+      : `${m.lit(0.5)} * ${x} * (${m.lit(1)} + ${m.f ? 'edgec_erff' : 'erf'}(${x} * ${m.lit(Math.SQRT1_2)}))`,
   Softplus: (x, _, m) => `${x} > ${m.lit(20)} ? ${x} : log1p${m.f}(exp${m.f}(${x}))`,
   Softsign: (x, _, m) => `${x} / (${m.lit(1)} + fabs${m.f}(${x}))`,
   LeakyRelu: (x, n, m) => m.sel(`${x} >= ${m.lit(0)}`, x, `${m.lit(attrFloat(n, 'alpha', 0.01))} * ${x}`),
@@ -178,8 +182,10 @@ export function emitLoops(ctx: CLowerCtx, ins: readonly LoopOperand[], out: Loop
   const b = body(ins.map((_, k) => `x${k}`));
   const text = [...(b.stmts ?? []), b.value].join('\n');
   const used = ins.map((_, k) => new RegExp(`\\bx${k}\\b`).test(text));
-  ins.forEach((x, k) => used[k] && ctx.line(`const ${cType(x.dtype)} *EDGEC_RESTRICT a${k} = ${x.ptr};`));
-  ctx.line(`${cType(out.dtype)} *EDGEC_RESTRICT y = ${out.ptr};`);
+  // An output written in place over an input (same buffer) must not be declared restrict.
+  const restrict = ins.some((x, k) => used[k] && x.ptr === out.ptr) ? '' : 'EDGEC_RESTRICT ';
+  ins.forEach((x, k) => used[k] && ctx.line(`const ${cType(x.dtype)} *${restrict}a${k} = ${x.ptr};`));
+  ctx.line(`${cType(out.dtype)} *${restrict}y = ${out.ptr};`);
   const load = (k: number, depth: number) => `const ${cType(ins[k].dtype)} x${k} = a${k}[${indexExpr(strides[k + 1], depth)}];`;
   const hoisted = ins.map((_, k) => used[k] && r > 0 && strides[k + 1][r - 1] === 0);
   let indent = '';

@@ -20,9 +20,10 @@ import { qSoftmaxLowerings } from './qsoftmax.js';
 import { qconvLowerings } from './qconv.js';
 import { qlinalgLowerings } from './qlinalg.js';
 import { qconvSmallLowerings } from './qconv-small.js';
+import { SPARSE_LOWERINGS, withSparse } from './sparse.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
-export const C_LOWERINGS: Record<string, CLowering> = {
+export const C_LOWERINGS: Record<string, CLowering> = withSparse({
   ...elementwiseLowerings,
   ...reduceLowerings,
   ...softmaxLowerings,
@@ -35,10 +36,10 @@ export const C_LOWERINGS: Record<string, CLowering> = {
   ...convLowerings,
   ...linalgLowerings,
   ...matmulW4Lowerings,
-};
+}, SPARSE_LOWERINGS.float);
 
 /** IR op → C lowering of its integer form (nodes with quantized tensors); assembled from the same family files. */
-export const C_INT_LOWERINGS: Record<string, CLowering> = {
+export const C_INT_LOWERINGS: Record<string, CLowering> = withSparse({
   ...quantIntLowerings,
   ...qElementwiseLowerings,
   ...qPoolLowerings,
@@ -46,7 +47,10 @@ export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...qSoftmaxLowerings,
   ...qconvLowerings,
   ...qlinalgLowerings,
-};
+}, SPARSE_LOWERINGS.int);
+
+/** Ops whose float lowering is an elementwise loop reading element i before writing it: the output may reuse an input's buffer. */
+export const C_IN_PLACE_OPS: ReadonlySet<string> = new Set(Object.keys(elementwiseLowerings).filter((op) => C_LOWERINGS[op] === elementwiseLowerings[op]));
 
 /** What a target's kernels optimise for: 'speed' (blocked, vectorised, arena scratch) or 'size' (microcontrollers). */
 export type KernelProfile = 'speed' | 'size';

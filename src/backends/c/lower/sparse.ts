@@ -1,0 +1,147 @@
+/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h; a node they cannot take goes to the dense lowering. */
+import type { Node } from '../../../ir/types.js';
+import { attrInt, attrInts, attrFloat } from '../../../ir/attrs.js';
+import { convGeometry } from '../../../ops/conv.js';
+import { gemmGeometry } from '../../../ops/linalg.js';
+import { qconvParams } from '../../../ops/conv-int.js';
+import { qgemmParams } from '../../../ops/linalg-int.js';
+import { broadcastStrides } from '../../../ops/util.js';
+import { isNm, packNm } from '../../../sparse/nm.js';
+import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
+import { actArgs } from './linalg.js';
+import { constBias, emitQEpi, qop } from './qlinalg.js';
+
+/** The N:M pattern a pruning pass recorded on a node (attribute `sparse` = [n, m]). */
+export function sparsePattern(node: Node): { n: number; m: number } | undefined {
+  const v = attrInts(node, 'sparse');
+  return v && v.length === 2 ? { n: v[0], m: v[1] } : undefined;
+}
+
+/** Compressed weights as const arrays: rows x k (row-major, at most n non-zeros per group of m) → C symbols and geometry. */
+function emitPacked(ctx: CLowerCtx, rows: number, k: number, at: (r: number, i: number) => number, nm: { n: number; m: number }, dtype: 'float32' | 'int8') {
+  const dense = Float64Array.from({ length: rows * k }, (_, i) => at(Math.floor(i / k), i % k));
+  if (!isNm(dense, rows, k, nm.n, nm.m)) return undefined;
+  const p = packNm(dense, rows, k, nm.n, nm.m);
+  const values = dtype === 'float32' ? Float32Array.from(p.values) : Int8Array.from(p.values);
+  const vals = ctx.constArray('sparse_values', { dtype, shape: [values.length], data: values });
+  // One byte past the end: the decoder reads index pairs of bytes.
+  const indices = new Uint8Array(p.indices.length + 1);
+  indices.set(p.indices);
+  const idx = ctx.constArray('sparse_indices', { dtype: 'uint8', shape: [indices.length], data: indices });
+  const koff = `(int *)${ctx.scratch(((k / nm.m) * nm.n) * 4)}`;
+  ctx.useKernel('sparse.h');
+  return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff };
+}
+
+/** The node's fused activation over `count` contiguous outputs (nothing when it has none). */
+function applyActivation(ctx: CLowerCtx, y: string, count: number): void {
+  if (ctx.node.attrs.act) ctx.line(`edgec_act_apply(${y}, ${count}, ${actArgs(ctx.node)});`);
+}
+
+/** A pointwise Conv (1x1, stride 1, no padding, one group) whose inputs the sparse kernels take, with its sizes. */
+function pointwise(ctx: CLowerCtx): { x: CTensor; w: CTensor; y: CTensor; O: number; K: number; P: number; batch: number } | undefined {
+  const [x, w] = [ctx.input(0), ctx.input(1)];
+  if (!x || !w?.value) return undefined;
+  const g = convGeometry(ctx.node, x.info, w.info);
+  const unit = (v: number[], want: number) => v.every((d) => d === want);
+  if (g.group !== 1 || !unit(g.kernel, 1) || !unit(g.strides, 1) || !unit([...g.padsBegin, ...g.padsEnd], 0)) return undefined;
+  return { x, w, y: ctx.output(0), O: g.outC, K: g.inC, P: g.outSpatial.reduce((a, b) => a * b, 1), batch: g.batch };
+}
+
+/** Float pointwise Conv on N:M weights. */
+function sparseConv(ctx: CLowerCtx): boolean {
+  const nm = sparsePattern(ctx.node);
+  const c = nm && pointwise(ctx);
+  if (!nm || !c || c.x.info.dtype !== 'float32') return false;
+  const wd = c.w.value!.data;
+  const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'float32');
+  if (!s) return false;
+  const b = ctx.input(2);
+  for (let n = 0; n < c.batch; n++)
+    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${b ? b.ptr : 'NULL'}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
+  applyActivation(ctx, c.y.ptr, c.batch * c.O * c.P);
+  return true;
+}
+
+/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). */
+function sparseQConv(ctx: CLowerCtx): boolean {
+  const nm = sparsePattern(ctx.node);
+  const c = nm && pointwise(ctx);
+  if (!nm || !c) return false;
+  const b = ctx.input(2);
+  const p = qconvParams(ctx.node, false, [qop(c.x), qop(c.w), qop(b)], qop(c.y));
+  if (p.w.zeroPoint.some((z) => z !== 0)) return false;
+  const wd = c.w.value!.data;
+  const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'int8');
+  if (!s) return false;
+  emitQEpi(ctx, p.r, c.O, false, constBias(ctx, b, 'bias B'), c.K * 255 * 128);
+  for (let n = 0; n < c.batch; n++)
+    ctx.line(`edgec_spmm_s8(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.x.zeroPoint[0]}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, &e, ${s.koff});`);
+  return true;
+}
+
+/** Gemm with constant N:M weights B, run-time A and no transA: sizes, weight accessor and the bias vector (or undefined). */
+function gemmParts(ctx: CLowerCtx) {
+  const [a, b, cIn] = [ctx.input(0), ctx.input(1), ctx.input(2)];
+  if (!a || a.value || !b?.value || attrInt(ctx.node, 'transA', 0)) return undefined;
+  const g = gemmGeometry(ctx.node, a.info, b.info, cIn?.info);
+  const bd = b.value.data;
+  const at = (o: number, k: number) => (g.transB ? bd[o * g.k + k] : bd[k * g.n + o]);
+  let bias: number[] | undefined;
+  if (cIn && g.beta !== 0) {
+    if (!cIn.value) return undefined;
+    const [rs, cs] = broadcastStrides(cIn.info.shape, [g.m, g.n]);
+    if (rs !== 0 && g.m > 1) return undefined;
+    bias = Array.from({ length: g.n }, (_, j) => Number(cIn.value!.data[j * cs]));
+  }
+  return { a, b, c: cIn, y: ctx.output(0), g, at, bias };
+}
+
+/** Float Gemm on N:M weights (alpha and beta folded into the stored values and bias). */
+function sparseGemm(ctx: CLowerCtx): boolean {
+  const nm = sparsePattern(ctx.node);
+  const q = nm && gemmParts(ctx);
+  if (!nm || !q || q.a.info.dtype !== 'float32') return false;
+  const alpha = attrFloat(ctx.node, 'alpha', 1);
+  const s = emitPacked(ctx, q.g.n, q.g.k, (o, k) => alpha * q.at(o, k), nm, 'float32');
+  if (!s) return false;
+  const bias = q.bias ? ctx.constArray('sparse_bias', { dtype: 'float32', shape: [q.g.n], data: Float32Array.from(q.bias, (v) => q.g.beta * v) }) : 'NULL';
+  // The kernel walks columns of A: transpose it into scratch first; Y is written with row stride N.
+  ctx.line(`float *at = (float *)${ctx.scratch(q.g.k * q.g.m * 4)};`);
+  ctx.line(`EDGEC_SP_TRANSPOSE(float, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
+  ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  applyActivation(ctx, q.y.ptr, q.g.m * q.g.n);
+  return true;
+}
+
+/** int8 Gemm on N:M weights (symmetric weights only). */
+function sparseQGemm(ctx: CLowerCtx): boolean {
+  const nm = sparsePattern(ctx.node);
+  const q = nm && gemmParts(ctx);
+  if (!nm || !q) return false;
+  const p = qgemmParams(ctx.node, [qop(q.a), qop(q.b), qop(q.c)], qop(q.y));
+  if (p.b.zeroPoint.some((z) => z !== 0)) return false;
+  const s = emitPacked(ctx, q.g.n, q.g.k, q.at, nm, 'int8');
+  if (!s) return false;
+  emitQEpi(ctx, p.r, q.g.n, true, q.bias, q.g.k * 255 * 128);
+  ctx.line(`int8_t *at = (int8_t *)${ctx.scratch(q.g.k * q.g.m)};`);
+  ctx.line(`EDGEC_SP_TRANSPOSE(int8_t, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
+  ctx.line(`edgec_spmm_s8(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.a.zeroPoint[0]}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, &e, ${s.koff});`);
+  return true;
+}
+
+/** Sparse lowerings by op, float and integer; each returns false to hand the node to the dense lowering. */
+export const SPARSE_LOWERINGS: { float: Record<string, (ctx: CLowerCtx) => boolean>; int: Record<string, (ctx: CLowerCtx) => boolean> } = {
+  float: { Conv: sparseConv, Gemm: sparseGemm },
+  int: { Conv: sparseQConv, Gemm: sparseQGemm },
+};
+
+/** Wrap a lowering table so the ops with a sparse form try it first. */
+export function withSparse(table: Record<string, CLowering>, sparse: Record<string, (ctx: CLowerCtx) => boolean>): Record<string, CLowering> {
+  const out = { ...table };
+  for (const [op, lower] of Object.entries(sparse)) {
+    const dense = table[op];
+    if (dense) out[op] = (ctx) => { if (!lower(ctx)) dense(ctx); };
+  }
+  return out;
+}

@@ -179,3 +179,25 @@ test('MatMul with int32 accumulator output (a classifier head): C equals the exa
     }
   }
 });
+
+test('Gemm with int32 accumulator output adds its int32 bias after the product (a fused MatMul+Add head)', async (t) => {
+  const [m, k, n] = [7, 40, 37];
+  const scales = Array.from({ length: n }, (_, j) => 0.02 + 0.001 * j);
+  const sa = 0.04;
+  const bias = randInts('int32', n, -5000, 5000, 3) as Int32Array;
+  const g = qgraph({
+    inputs: { a: { dtype: 'int8', shape: [m, k], quant: qp(sa, -3) } },
+    consts: {
+      b: { dtype: 'int8', shape: [k, n], data: randInts('int8', k * n, -127, 127, 5), quant: qpc(scales, 1) },
+      c: { dtype: 'int32', shape: [n], data: bias, quant: qpc(scales.map((s) => Math.fround(Math.fround(sa) * Math.fround(s))), 0) },
+    },
+    nodes: [{ op: 'Gemm', inputs: ['a', 'b', 'c'], outputs: ['y'] }],
+    outputs: ['y'],
+  });
+  g.tensors.set('y', { name: 'y', dtype: 'int32', shape: [m, n], quant: { scale: Float32Array.from(scales, (s) => Math.fround(Math.fround(sa) * Math.fround(s))), zeroPoint: new Int32Array(n), axis: 1 } });
+  const feeds = { a: { dtype: 'int8' as const, shape: [m, k], data: randInts('int8', m * k, -128, 127, 9) } };
+  const ref = await compilers(() => assertBitExact(t, g, feeds));
+  let dot = bias[n - 1];
+  for (let q = 0; q < k; q++) dot += (feeds.a.data[(m - 1) * k + q] + 3) * g.tensors.get('b')!.data![q * n + n - 1];
+  t.is(ref.y.data[(m - 1) * n + n - 1], dot);
+});

@@ -15,7 +15,7 @@ export interface QMatParams {
 }
 
 /**
- * Whether an integer MatMul writes its int32 accumulators (scale s_a * s_b per column, zero point 0: a classifier head
+ * Whether an integer MatMul/Gemm writes its int32 accumulators (plus Gemm's bias) (scale s_a * s_b per column, zero point 0: a classifier head
  * whose float consumers dequantize them) instead of requantized int8; checks those parameters.
  */
 export function isAccumulatorOutput(node: Node, a: QuantParams, b: QuantParams, y: QOperand): boolean {
@@ -37,7 +37,7 @@ export function qmatmulParams(node: Node, [a, b]: QOperand[], y: QOperand): QMat
 }
 
 /** Check an integer Gemm (alpha = beta = 1; B per tensor or per output column; int32 C) and resolve its parameters. */
-export function qgemmParams(node: Node, [a, b, c]: QOperand[], y: QOperand): QMatParams & { r: QRequant } {
+export function qgemmParams(node: Node, [a, b, c]: QOperand[], y: QOperand): QMatParams {
   const aq = activationQuant(node, a, 'input A');
   if (!b) return activationQuant(node, b, 'input B') as never;
   const transB = attrInt(node, 'transB', 0) !== 0;
@@ -45,7 +45,7 @@ export function qgemmParams(node: Node, [a, b, c]: QOperand[], y: QOperand): QMa
   biasCheck(node, c, 'input C');
   if (attrFloat(node, 'alpha', 1) !== 1) nodeError(node, 'alpha must be 1 for the integer Gemm; fold it into the scales');
   if (c && attrFloat(node, 'beta', 1) !== 1) nodeError(node, 'beta must be 1 for the integer Gemm; fold it into the bias');
-  return { a: aq, b: bq, r: requantOf(node, aq, bq, y) };
+  return { a: aq, b: bq, r: isAccumulatorOutput(node, aq, bq, y) ? undefined : requantOf(node, aq, bq, y) };
 }
 
 type FloatRef = (node: Node, inputs: (Value | undefined)[]) => Value[];
@@ -64,5 +64,6 @@ export function gemmIntReference(floatRef: FloatRef, node: Node, inputs: (QValue
   const [a, b, c] = inputs as QValue[];
   const p = qgemmParams(node, inputs, outputs[0]);
   const acc = floatRef(withoutActivation(node), [centered(a, p.a), centered(b, p.b), asFloat64(c)])[0];
+  if (!p.r) return [{ dtype: 'int32', shape: [...acc.shape], data: Int32Array.from(acc.data, wrapInt32) }];
   return [requantize(acc, outputs[0], p.r, 1)];
 }

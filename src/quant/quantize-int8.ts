@@ -58,7 +58,7 @@ export const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefine
 const HEAD_TAIL = new Set(['Add', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze']);
 
 /**
- * Classifier heads: MatMuls by constant weights whose outputs reach only graph outputs, through HEAD_TAIL ops (Add of
+ * Classifier heads: MatMuls (or bias Gemms) by constant weights whose outputs reach only graph outputs, through HEAD_TAIL ops (Add of
  * a constant). They keep their exact int32 accumulators, dequantized once, so the scores that decide an argmax are not
  * rounded to 256 levels; returns the head nodes and the tail nodes after them.
  */
@@ -69,7 +69,8 @@ export function classifierHeads(g: Graph): { heads: Set<string>; tail: Set<strin
   const heads = new Set<string>();
   const tail = new Set<string>();
   for (const n of g.nodes) {
-    if (n.op !== 'MatMul' || !isConst(g, n.inputs[1]) || rank(g, n.inputs[1]) !== 2) continue;
+    const gemm = n.op === 'Gemm' && !INT_LIMITS.Gemm(n, g) && !attrInt(n, 'transA', 0);
+    if ((n.op !== 'MatMul' && !gemm) || !isConst(g, n.inputs[1]) || rank(g, n.inputs[1]) !== 2) continue;
     const seen = new Set<string>();
     let ok = true;
     const walk = (t: string): void => {

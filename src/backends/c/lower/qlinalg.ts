@@ -244,12 +244,17 @@ function lowerQGemm(ctx: CLowerCtx): void {
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
   const bcol = (i: number) => (g.transB ? Math.floor(i / k) : i % n);
-  emitQEpi(ctx, p.r, n, true, bias, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(bcol(i))));
+  if (p.r) emitQEpi(ctx, p.r, n, true, bias, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(bcol(i))));
   emitProducts(ctx, m, k, n, { a: [0], b: [0], y: [0] }, a, b,
     () => packQA(m, k, (i, q) => a.value!.data[i * rsa + q * csa] - za),
     () => packQB(k, n, (q, j) => b.value!.data[q * rsb + j * csb] - zb(j)),
     (o, d) => `edgec_qpack_a(${m}, ${k}, ${a.ptr} + ${o}, ${rsa}, ${csa}, ${za}, ${d});`,
-    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${rsb}, ${csb}, ${zb(0)}, ${d});`, y);
+    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${rsb}, ${csb}, ${zb(0)}, ${d});`, y, !p.r);
+  if (!p.r && bias) {
+    // A classifier head's int32 accumulators: the bias is added after the product (wrapping as the reference does).
+    const bsym = ctx.constArray('qbias', { dtype: 'int32', shape: [n], data: Int32Array.from(bias) });
+    ctx.line(`for (int i = 0; i < ${m * n}; i++) ${y.ptr}[i] = (int32_t)((uint32_t)${y.ptr}[i] + (uint32_t)${bsym}[i % ${n}]);`);
+  }
 }
 
 /** Integer Gemm and MatMul → C lowering (merged into C_INT_LOWERINGS). */

@@ -120,7 +120,7 @@ function sparseQGemm(ctx: CLowerCtx): boolean {
   const q = nm && gemmParts(ctx);
   if (!nm || !q) return false;
   const p = qgemmParams(ctx.node, [qop(q.a), qop(q.b), qop(q.c)], qop(q.y));
-  if (p.b.zeroPoint.some((z) => z !== 0)) return false;
+  if (p.b.zeroPoint.some((z) => z !== 0) || !p.r) return false; // int32 accumulator heads use the dense kernel
   const s = emitPacked(ctx, q.g.n, q.g.k, q.at, nm, 'int8');
   if (!s) return false;
   emitQEpi(ctx, p.r, q.g.n, true, q.bias, q.g.k * 255 * 128);

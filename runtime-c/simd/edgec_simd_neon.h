@@ -68,6 +68,16 @@ static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
   return vrshlq_s32(vqaddq_s32(x, fixup), neg);
 }
 
+/* ---- int16 lanes (pairs for the 2-term dot product) ---- */
+typedef int16x8_t edgec_vi16;
+#define edgec_vi16_load(p) vld1q_s16(p)
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+#define edgec_vi16_splat2(p) vreinterpretq_s16_s32(vld1q_dup_s32((const int32_t *)(const void *)(p)))
+/* acc lane i += a[2i]*b[2i] + a[2i+1]*b[2i+1] (x86 pmaddwd, WASM i32x4.dot_i16x8_s). */
+static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b) {
+  return vaddq_s32(acc, vpaddq_s32(vmull_s16(vget_low_s16(a), vget_low_s16(b)), vmull_high_s16(a, b)));
+}
+
 /* ---- int8 lanes ---- */
 #define edgec_vi8_load(p) vld1q_s8(p)
 #define edgec_vi8_store(p, v) vst1q_s8((p), (v))

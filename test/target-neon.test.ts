@@ -14,7 +14,7 @@ import { runnerFor } from '../src/runners/runner.js';
 import { qemuCommand } from '../src/runners/qemu.js';
 import { runProgram } from '../src/runners/native.js';
 import { writeNpy } from '../src/util/npy.js';
-import { assertBitExact, qgraph } from './helpers/qgraph.js';
+import { assertBitExact, qgraph, qp, randInts } from './helpers/qgraph.js';
 import { runC } from './helpers/c-run.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, int, ints, layersGraph, str, flt, type QLayer } from './helpers/qlayers.js';
@@ -122,6 +122,22 @@ async function checkInt8(t: ExecutionContext, target: string | Target): Promise<
 qemuTest('int8 Conv on SDOT and depthwise (qemu cortex-a76, rpi5) is bit-exact with the integer reference', (t) => checkInt8(t, 'rpi5'));
 qemuTest('int8 Conv on vmull_s8 + vpadalq_s16 (qemu cortex-a72, rpi4) is bit-exact with the integer reference', (t) => checkInt8(t, 'rpi4'));
 test('int8 Conv on the portable vocabulary (native) is bit-exact with the integer reference', (t) => checkInt8(t, portable));
+
+/** A LookupTable over 231 int8 values (14 whole vectors and a 7-value tail) with a seeded table. */
+async function checkLut(t: ExecutionContext, target: string | Target): Promise<void> {
+  const g = qgraph({
+    inputs: { x: { dtype: 'int8', shape: [1, 3, 7, 11], quant: qp(0.05, 3) } },
+    consts: { lut: { dtype: 'int8', shape: [256], data: randInts('int8', 256, -128, 127, 9) } },
+    quant: { y: qp(0.04, -2) },
+    nodes: [{ op: 'LookupTable', inputs: ['x', 'lut'], outputs: ['y'] }],
+    outputs: ['y'],
+  });
+  const feeds = { x: { dtype: 'int8' as const, shape: [1, 3, 7, 11], data: randInts('int8', 231, -128, 127, 4) } };
+  await jobs(() => assertBitExact(t, g, feeds, { target }));
+}
+
+qemuTest('int8 LookupTable in registers (TBL/TBX, qemu cortex-a72) equals the reference', (t) => checkLut(t, 'rpi4'));
+test('int8 LookupTable on the portable vocabulary (native) equals the reference', (t) => checkLut(t, portable));
 
 // ---- real models ----
 

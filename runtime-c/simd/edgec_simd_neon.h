@@ -103,6 +103,27 @@ static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8
   out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
 }
 
+/* A 256-byte table held in registers, and y[i] = table[x[i] + 128] on 16 int8 lanes (4 TBL/TBX of 64 bytes). */
+typedef struct {
+  int8x16x4_t q[4];
+} edgec_vlut256;
+static inline edgec_vlut256 edgec_vlut256_load(const int8_t *t) {
+  edgec_vlut256 r;
+  r.q[0] = vld1q_s8_x4(t);
+  r.q[1] = vld1q_s8_x4(t + 64);
+  r.q[2] = vld1q_s8_x4(t + 128);
+  r.q[3] = vld1q_s8_x4(t + 192);
+  return r;
+}
+static inline int8x16_t edgec_vi8_lut256(const edgec_vlut256 *t, int8x16_t x) {
+  const uint8x16_t i = veorq_u8(vreinterpretq_u8_s8(x), vdupq_n_u8(0x80)), step = vdupq_n_u8(64);
+  const uint8x16_t i1 = vsubq_u8(i, step), i2 = vsubq_u8(i1, step), i3 = vsubq_u8(i2, step);
+  int8x16_t r = vqtbl4q_s8(t->q[0], i);
+  r = vqtbx4q_s8(r, t->q[1], i1);
+  r = vqtbx4q_s8(r, t->q[2], i2);
+  return vqtbx4q_s8(r, t->q[3], i3);
+}
+
 /* ---- int8 dot products into int32 lanes ----
  * edgec_vdot is an accumulator of 4 int32 lanes: after edgec_vdot_acc(acc, a, b) lane i has gained
  * a[4i]*b[4i] + ... + a[4i+3]*b[4i+3] (SDOT semantics); edgec_vdot_sum reads the lanes out as an edgec_vi32. */

@@ -124,6 +124,16 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edge
   }
 }
 
+/* A 256-byte table, and y[i] = table[x[i] + 128] on 16 int8 lanes. */
+typedef struct { int8_t v[256]; } edgec_vlut256;
+EDGEC_SIMD_FN edgec_vlut256 edgec_vlut256_load(const int8_t *t) { edgec_vlut256 r; memcpy(r.v, t, sizeof r.v); return r; }
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_lut256(const edgec_vlut256 *t, edgec_vi8 x) {
+  edgec_vi8 r;
+  int i;
+  for (i = 0; i < 16; i++) r.v[i] = t->v[x.v[i] + 128];
+  return r;
+}
+
 /* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */
 typedef edgec_vi32 edgec_vdot;
 #define edgec_vdot_zero() edgec_vi32_zero()

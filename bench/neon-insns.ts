@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '../src/ops/index.js';
 import type { Graph, Value } from '../src/ir/types.js';
-import { compileGraph, targetFacts } from '../src/build.js';
+import { compileGraph, cTargetFacts } from '../src/build.js';
 import { emitC } from '../src/backends/c/emit.js';
 import { VECTOR_VOCABS } from '../src/backends/c/vector-vocab.js';
 import { getTarget, type Target } from '../src/targets/targets.js';
@@ -73,7 +73,7 @@ function markLayers(src: string, g: Graph): string {
 /** Emit the graph for `target` with layer markers, cross-compile it; returns the aarch64 executable. */
 async function buildMarked(g: Graph, dir: string, target: Target): Promise<string> {
   fs.rmSync(dir, { recursive: true, force: true });
-  const art = emitC(g, { prefix: 'model', target: targetFacts(target) });
+  const art = emitC(g, { prefix: 'model', target: cTargetFacts(target) });
   for (const [name, text] of art.files) {
     const f = path.join(dir, name);
     fs.mkdirSync(path.dirname(f), { recursive: true });

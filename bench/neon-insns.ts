@@ -173,9 +173,11 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((r) => {
       const id = 1 / ideal(r.precision);
-      const nConv = gemm(r.nk).insns / gemm(r.nk).macs;
+      const g = gemm(r.nk);
+      const nConv = g.macs > 0 ? (g.insns / g.macs).toFixed(3) : '-';
+      const vsIdeal = g.macs > 0 ? `${(g.insns / g.macs / id).toFixed(2)}x` : '-';
       const mac = r.precision === 'int8' ? fmt(neon.simd === 'neon-dotprod' ? r.neon.sdot : r.neon.smull) : fmt(r.neon.fmla);
-      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv.toFixed(3)} | ${id.toFixed(4)} | ${(nConv / id).toFixed(2)}x | ${perMac(gemm(r.pk).insns, gemm(r.pk).macs)} | ${perMac(dw(r.nk).insns, dw(r.nk).macs)} / ${perMac(dw(r.pk).insns, dw(r.pk).macs)} | ${mac} | ${r.agree} |`;
+      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv} | ${id.toFixed(4)} | ${vsIdeal} | ${perMac(gemm(r.pk).insns, gemm(r.pk).macs)} | ${perMac(dw(r.nk).insns, dw(r.nk).macs)} / ${perMac(dw(r.pk).insns, dw(r.pk).macs)} | ${mac} | ${r.agree} |`;
     }),
     '',
     'Instructions per layer kind (NEON / portable C), one inference:',

@@ -96,6 +96,7 @@ const FLOAT_CASES: FloatConv[] = [
 qemuTest('float Conv (SGEMM and depthwise vocabulary kernels) under qemu cortex-a72 matches the reference', (t) => checkFloat(t, FLOAT_CASES, 'rpi4'));
 
 test('float Conv on the portable vocabulary (native) matches the reference', (t) => checkFloat(t, FLOAT_CASES, portable));
+test('float Conv on the native c target (kernels shared with the vocabulary, GNU vectors) matches the reference', (t) => checkFloat(t, FLOAT_CASES, 'c'));
 
 // ---- int8 dot kernels ----
 

@@ -43,8 +43,8 @@ EDGEC_INLINE void edgec_q_requant_row_v(const int32_t *EDGEC_RESTRICT acc, int8_
 }
 #endif
 
-/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2, acc must be
- * readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
+/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2 or a vector
+ * vocabulary, acc must be readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
 static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y,
                                                             ptrdiff_t n, const edgec_qepi *e, int ch) {
 #if defined(EDGEC_QAVX2)
@@ -54,6 +54,19 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC
     edgec_q_requant_row_v(acc, y, n, e, ch, 0, 1);
   else
     edgec_q_requant_row_v(acc, y, n, e, ch, 0, 0);
+#elif defined(EDGEC_SIMD)
+  ptrdiff_t i;
+  for (i = 0; i < n; i += 16) {
+    const edgec_vi8 o = edgec_q_requant16(edgec_vi32_load(acc + i), edgec_vi32_load(acc + i + 4),
+                                          edgec_vi32_load(acc + i + 8), edgec_vi32_load(acc + i + 12), e, ch);
+    if (i + 16 <= n) {
+      edgec_vi8_store(y + i, o);
+    } else {
+      int8_t t[16];
+      edgec_vi8_store(t, o);
+      memcpy(y + i, t, (size_t)(n - i));
+    }
+  }
 #else
   ptrdiff_t i;
   for (i = 0; i < n; i++) y[i] = edgec_q_out1(acc[i], e, ch);

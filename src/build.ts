@@ -9,7 +9,7 @@ import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
 import { foldConstants } from './passes/fold-constants.js';
-import { emitC } from './backends/c/emit.js';
+import { backendFor } from './backends/backends.js';
 import { getTarget, type Target } from './targets/targets.js';
 import { runnerFor } from './runners/runner.js';
 import { EdgecError } from './util/errors.js';
@@ -73,6 +73,8 @@ export interface BuildReport {
   params: number;
   sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
   kernels: string[];
+  /** Backend facts (CUDA: per-kernel registers and shared memory from ptxas, workspace, absorbed layers). */
+  cuda?: Record<string, unknown>;
   quantization?: QuantReport;
   w4?: W4Report;
   verification?: VerifyResult;
@@ -143,14 +145,15 @@ function prepareOutDir(outDir: string): string {
 /** Run a whole build; the output folder appears complete or not at all. */
 export async function build(opts: BuildOptions): Promise<BuildReport> {
   const target = getTarget(opts.target);
-  if (target.backend !== 'c') throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have`);
+  const backend = backendFor(target);
   const prefix = opts.name ?? 'model';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
   try {
     const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
-    const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    const art = backend.emit(graph, target, prefix);
     writeFiles(tmp, art.files);
+    const backendFacts = art.inspect ? { [target.backend]: await art.inspect(tmp) } : {};
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const report: BuildReport = {
       model: opts.model,
@@ -163,6 +166,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
       kernels: art.kernels,
+      ...backendFacts,
       quantization,
       w4,
       ok: true,
@@ -171,7 +175,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
         quantized: !!opts.quantize,
-        inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+        inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? target.verifyTolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
       report.ok = report.verification.passed;
@@ -188,7 +192,6 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
-  writeFiles(dir, art.files);
+  writeFiles(dir, backendFor(target).emit(g, target, prefix).files);
   return runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -17,6 +17,24 @@ export interface Target {
   memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
   toolchain: { cc: string; cflags: string[]; ldflags: string[] };
+  /** GPU facts of CUDA targets: the architectures to build for and the sizes the kernel generator tunes for. */
+  cuda?: CudaFacts;
+  /** Default --verify tolerance (rel-L2) when the target's arithmetic is not exact fp32 (fp16 tensor cores). */
+  verifyTolerance?: number;
+}
+
+/** What a CUDA target file says about its GPU. */
+export interface CudaFacts {
+  /** CMAKE_CUDA_ARCHITECTURES / nvcc sm_XX numbers, e.g. ["87"]. */
+  architectures: string[];
+  sms: number;
+  smemPerSmBytes: number;
+  smemPerBlockBytes: number;
+  bandwidthGBs: number;
+  peakFp16Tflops: number;
+  peakInt8Tops: number;
+  /** 'fp16': convolutions and GEMMs on fp16 tensor cores (fp32 accumulate); 'fp32': exact CUDA-core kernels. */
+  precision: 'fp16' | 'fp32';
 }
 
 /** The folder holding the target files. */
@@ -25,6 +43,7 @@ export const TARGETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 function checkTarget(t: Partial<Target>, file: string): Target {
   const need: (keyof Target)[] = ['name', 'description', 'backend', 'runner', 'isa', 'features', 'memory', 'vectorFloats', 'toolchain'];
   for (const k of need) if (t[k] === undefined) throw new EdgecError(`${file}: target is missing '${k}'`);
+  if (t.backend === 'cuda' && !t.cuda?.architectures?.length) throw new EdgecError(`${file}: CUDA target needs 'cuda.architectures' (e.g. ["87"])`);
   return t as Target;
 }
 

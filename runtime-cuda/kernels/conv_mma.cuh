@@ -102,8 +102,8 @@ conv_mma(const float *__restrict__ x, const __half *__restrict__ a, float *__res
       int row = i / (MMA_BK / 8), c8 = (i % (MMA_BK / 8)) * 8;
       *reinterpret_cast<uint4 *>(&As[row][c8]) = __ldg(reinterpret_cast<const uint4 *>(a + (long)(m0 + row) * KPAD + k0 + c8));
     }
-    /* B tile: gather, round to fp16, store k-contiguous per column. */
-#pragma unroll
+    /* B tile: gather, round to fp16, store k-contiguous per column (partly unrolled: full unrolling spills). */
+#pragma unroll 2
     for (int kk = 0; kk < KPT; kk += 2) {
       float v0 = P::load(col, k0 + bk0 + kk), v1 = P::load(col, k0 + bk0 + kk + 1);
       *reinterpret_cast<__half2 *>(&Bs[bn][bk0 + kk]) = __floats2half2_rn(v0, v1);

@@ -1,7 +1,8 @@
-/** Runners execute a built artifact on inputs: natively, and later under qemu, WebAssembly or C simulation. */
+/** Runners execute a built artifact on inputs: natively, on a CUDA GPU, and later under qemu, WebAssembly or C simulation. */
 import type { TensorInfo, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
 import { nativeRunner } from './native.js';
+import { cudaRunner } from './cuda.js';
 
 /** Options for building the runnable program. */
 export interface RunnerBuildOptions {
@@ -20,7 +21,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, cuda: cudaRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

@@ -21,20 +21,21 @@ export interface KernelReport {
   usage: Record<string, KernelUsage>;
 }
 
-/** nvcc flags shared by the resource-usage compile and the runner build. */
-export function nvccFlags(arch: string): string[] {
-  return ['-O3', '-std=c++17', `-arch=sm_${arch}`, '-I.'];
+/** nvcc flags shared by the resource-usage compile and the runner build: device code for every architecture. */
+export function nvccFlags(architectures: string[]): string[] {
+  return ['-O3', '-std=c++17', ...architectures.flatMap((a) => ['-gencode', `arch=compute_${a},code=sm_${a}`]), '-I.'];
 }
 
-/** Parse `ptxas -v` output into usage by mangled entry name. */
-export function parsePtxas(stderr: string): Map<string, KernelUsage> {
-  const out = new Map<string, KernelUsage>();
+/** Parse `ptxas -v` output into usage by architecture ('sm_87') and mangled entry name. */
+export function parsePtxas(stderr: string): Map<string, Map<string, KernelUsage>> {
+  const out = new Map<string, Map<string, KernelUsage>>();
   let current: string | undefined;
+  let arch = 'sm';
   let stack = 0;
   let spill = 0;
   for (const line of stderr.split('\n')) {
-    const fn = /Function properties for (\S+)/.exec(line) ?? /Compiling entry function '([^']+)'/.exec(line);
-    if (fn) current = fn[1];
+    const entry = /Compiling entry function '([^']+)' for '(sm_\w+)'/.exec(line);
+    if (entry) [current, arch] = [entry[1], entry[2]];
     const sf = /(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads/.exec(line);
     if (sf) {
       stack = Number(sf[1]);
@@ -43,7 +44,8 @@ export function parsePtxas(stderr: string): Map<string, KernelUsage> {
     const used = /Used (\d+) registers.*?(?:, (\d+) bytes smem)?/.exec(line);
     if (used && current) {
       const smem = /(\d+) bytes smem/.exec(line);
-      out.set(current, { registers: Number(used[1]), smem_bytes: smem ? Number(smem[1]) : 0, stack_bytes: stack, spill_bytes: spill });
+      if (!out.has(arch)) out.set(arch, new Map());
+      out.get(arch)!.set(current, { registers: Number(used[1]), smem_bytes: smem ? Number(smem[1]) : 0, stack_bytes: stack, spill_bytes: spill });
       stack = 0;
       spill = 0;
     }
@@ -61,7 +63,7 @@ async function demangle(names: string[]): Promise<string[]> {
 
 const norm = (s: string) => s.replace(/\s+/g, '');
 
-/** Compile model.cu for each architecture with ptxas verbose output; kernels with their usage and layers. */
+/** Compile model.cu once for all architectures with ptxas verbose output; kernels with their usage and layers. */
 export async function resourceUsage(dir: string, prefix: string, architectures: string[], launches: CudaLaunch[]): Promise<KernelReport[]> {
   const byKernel = new Map<string, KernelReport>();
   for (const l of launches) {
@@ -71,16 +73,15 @@ export async function resourceUsage(dir: string, prefix: string, architectures: 
   }
   const build = path.join(dir, '.build');
   fs.mkdirSync(build, { recursive: true });
-  for (const arch of architectures) {
-    const r = await run('nvcc', [...nvccFlags(arch), '-Xptxas', '-v', '-c', `${prefix}.cu`, '-o', path.join(build, `${prefix}_sm${arch}.o`)], { cwd: dir });
-    if (r.code !== 0) throw new EdgecError(`nvcc failed on ${path.join(dir, `${prefix}.cu`)} for sm_${arch}:\n${r.stderr.split('\n').filter((l) => !l.startsWith('ptxas info')).slice(0, 30).join('\n')}`);
-    const usage = parsePtxas(r.stderr);
+  const r = await run('nvcc', [...nvccFlags(architectures), '-Xptxas', '-v', '-c', `${prefix}.cu`, '-o', path.join(build, `${prefix}.o`)], { cwd: dir });
+  if (r.code !== 0) throw new EdgecError(`nvcc failed on ${path.join(dir, `${prefix}.cu`)}:\n${r.stderr.split('\n').filter((l) => !l.startsWith('ptxas info')).slice(0, 30).join('\n')}`);
+  for (const [arch, usage] of parsePtxas(r.stderr)) {
     const mangled = [...usage.keys()];
     const names = await demangle(mangled);
     mangled.forEach((m, i) => {
       const key = norm(names[i]);
       const k = byKernel.get(key) ?? { kernel: names[i], layers: [], usage: {} };
-      k.usage[`sm_${arch}`] = usage.get(m)!;
+      k.usage[arch] = usage.get(m)!;
       byKernel.set(key, k);
     });
   }

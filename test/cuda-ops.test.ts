@@ -17,7 +17,9 @@ import { makeModel, type ModelIn } from './helpers/onnx-builder.js';
 import { randn } from './helpers/graph.js';
 import { edgec } from './helpers/cli.js';
 import { REAL_MODELS } from './helpers/models.js';
-import { cudaTarget, gpuMissing, nvccMissing, runCuda } from './helpers/cuda.js';
+import { cudaTarget, emitCudaArtifact, gpuMissing, nvccMissing, runCuda } from './helpers/cuda.js';
+import { int, ints, layersGraph, type QLayer } from './helpers/qlayers.js';
+import type { KernelReport } from '../src/backends/cuda/nvcc.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-cuda-ops-'));
 test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -199,3 +201,46 @@ for (const [name, m] of Object.entries(OP_CASES)) {
     });
   }
 }
+
+/** int8 layers on integer tensor cores (group 1) and the direct int8 kernel (depthwise, grouped, narrow). */
+const INT8_LAYERS: QLayer[] = [
+  { op: 'Conv', x: [1, 9, 13, 17], w: [11, 9, 3, 3], attrs: { pads: ints(0, 1, 2, 1) }, axis: 0, zx: 17, zy: -9, k: 81 },
+  { op: 'Conv', x: [1, 24, 10, 10], w: [40, 24, 1, 1], axis: 0, zx: -128, zy: 3, k: 24, act: 'Relu' },
+  { op: 'Conv', x: [1, 5, 23, 21], w: [70, 5, 3, 3], attrs: { pads: ints(1, 1, 1, 1), strides: ints(2, 2) }, axis: 0, zx: 9, k: 45 },
+  { op: 'Conv', x: [1, 12, 17, 19], w: [12, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), group: int(12) }, axis: 0, zx: 2, k: 25 },
+  { op: 'Conv', x: [1, 6, 11, 9], w: [9, 2, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(3) }, axis: 0, zx: -5, k: 18 },
+  { op: 'Gemm', x: [40, 96], w: [96, 37], axis: 1, zx: 3, zy: -4, k: 96 },
+  { op: 'MatMul', x: [2, 40, 64], w: [64, 20], axis: 1, zx: -1, k: 64 },
+];
+
+test('int8 Conv/Gemm/MatMul compile for integer tensor cores and run bit-exact against the integer reference on a GPU', async (t) => {
+  const { g, feeds } = layersGraph(INT8_LAYERS, 3);
+  const target = cudaTarget('jetson-orin', ['87']);
+  const art = backendFor(target).emit(g, target, 'model');
+  const cu = art.files.get('model.cu')!;
+  t.is((cu.match(/edgec::qconv_mma</g) ?? []).length, 5, 'group-1 layers on mma.sync s8');
+  t.is((cu.match(/edgec::qconv_direct</g) ?? []).length, 2, 'depthwise and grouped on the direct kernel');
+  const gpu = await gpuMissing();
+  if (gpu) {
+    const why = await nvccMissing();
+    if (why) {
+      t.log(`compile skipped: ${why}`);
+      return;
+    }
+    const { dir, facts } = await emitCudaArtifact(g, target);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const kernels = facts.kernels as KernelReport[];
+    t.true(kernels.filter((k) => k.kernel.startsWith('edgec::qconv_mma')).every((k) => k.usage.sm_87.spill_bytes === 0 && k.layers.length > 0));
+    t.log(`run skipped: needs ${gpu}`);
+    return;
+  }
+  const got = await runCuda(g, feeds, target);
+  const ref = runReference(g, feeds);
+  for (const o of g.outputs) {
+    const a = got[o].data;
+    const r = ref[o].data;
+    let bad = 0;
+    for (let i = 0; i < r.length; i++) if (a[i] !== r[i]) bad++;
+    t.is(bad, 0, `${o}: ${bad} of ${r.length} differ from the integer reference`);
+  }
+});

@@ -24,16 +24,19 @@ __device__ __forceinline__ void mma_16816(float *c, const uint32_t *a, const uin
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-/* Convolution as GEMM: M = output channels, N = batch * OH * OW, K = C * KH * KW (one group). */
-template <int BATCH, int C, int H, int W, int M_, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL>
+/* Convolution as GEMM: M = output channels, N = batch * OH * OW, K = C * KH * KW (one group); T is the activation
+ * type (float, or int8_t whose padding reads as the input zero point). */
+template <typename T, int BATCH, int C, int H, int W, int M_, int OH, int OW, int KH, int KW, int SH, int SW, int DH, int DW, int PT, int PL>
 struct ConvProblem {
+  typedef T Elem;
   static constexpr int M = M_;
   static constexpr int N = BATCH * OH * OW;
   static constexpr int K = C * KH * KW;
   /* The column of B a thread gathers: the input plane of its batch entry and the window origin. */
-  struct Col { const float *base; int ih0, iw0; bool live; };
-  __device__ static Col column(const float *x, int n) {
+  struct Col { const T *base; int ih0, iw0; bool live; T pad; };
+  __device__ static Col column(const T *x, int n, T pad) {
     Col c;
+    c.pad = pad;
     c.live = n < N;
     int nn = c.live ? n : 0;
     int b = nn / (OH * OW), p = nn % (OH * OW);
@@ -42,12 +45,12 @@ struct ConvProblem {
     c.iw0 = (p % OW) * SW - PL;
     return c;
   }
-  __device__ static float load(const Col &c, int k) {
-    if (!c.live || k >= K) return 0.0f;
+  __device__ static T load(const Col &c, int k) {
+    if (!c.live || k >= K) return c.pad;
     int ci = k / (KH * KW), r = k % (KH * KW);
     int ih = c.ih0 + (r / KW) * DH, iw = c.iw0 + (r % KW) * DW;
-    if (ih < 0 || ih >= H || iw < 0 || iw >= W) return 0.0f;
-    return __ldg(c.base + ((long)ci * H + ih) * W + iw);
+    if (ih < 0 || ih >= H || iw < 0 || iw >= W) return c.pad;
+    return c.base[((long)ci * H + ih) * W + iw];
   }
   /* NCHW offset of output (m, n). */
   __device__ static long out_index(int m, int n) {
@@ -56,15 +59,16 @@ struct ConvProblem {
   }
 };
 
-/* GEMM with constant weights: Y[t][m] = sum_k X[t][k] * Wt[m][k]; M = output features, N = rows t, K. */
-template <int M_, int N_, int K_, int LDX, int LDY>
+/* GEMM with constant weights: Y[t][m] = sum_k X[t][k] * Wt[m][k]; M = output features, N = rows t, K (T as above). */
+template <typename T, int M_, int N_, int K_, int LDX, int LDY>
 struct RowsProblem {
+  typedef T Elem;
   static constexpr int M = M_;
   static constexpr int N = N_;
   static constexpr int K = K_;
-  struct Col { const float *base; bool live; };
-  __device__ static Col column(const float *x, int n) { return Col{x + (long)(n < N ? n : 0) * LDX, n < N}; }
-  __device__ static float load(const Col &c, int k) { return (c.live && k < K) ? __ldg(c.base + k) : 0.0f; }
+  struct Col { const T *base; bool live; T pad; };
+  __device__ static Col column(const T *x, int n, T pad) { return Col{x + (long)(n < N ? n : 0) * LDX, n < N, pad}; }
+  __device__ static T load(const Col &c, int k) { return (c.live && k < K) ? c.base[k] : c.pad; }
   __device__ static long out_index(int m, int n) { return (long)n * LDY + m; }
 };
 
@@ -86,7 +90,7 @@ conv_mma(const float *__restrict__ x, const __half *__restrict__ a, float *__res
   const int g = lane >> 2, t = lane & 3;
   const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
   const int bn = tid % BN, bk0 = (tid / BN) * KPT;
-  const typename P::Col col = P::column(x, n0 + bn);
+  const typename P::Col col = P::column(x, n0 + bn, 0.0f);
 
   float acc[MI][NI][4];
 #pragma unroll

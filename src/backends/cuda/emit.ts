@@ -42,6 +42,19 @@ function loweringOf(g: Graph, n: Node): CudaLowering | undefined {
   return isIntegerNode(g, n) ? CUDA_INT_LOWERINGS[n.op] : CUDA_LOWERINGS[n.op];
 }
 
+/** Kernel files plus the kernel files they #include (qconv.cuh builds on conv_mma.cuh). */
+function withIncludes(kernels: Set<string>): string[] {
+  const all = new Set<string>();
+  const visit = (k: string) => {
+    if (all.has(k)) return;
+    all.add(k);
+    const src = fs.readFileSync(path.join(CUDA_RUNTIME_DIR, 'kernels', k), 'utf8');
+    for (const m of src.matchAll(/^#include "([\w.-]+\.cuh)"/gm)) if (fs.existsSync(path.join(CUDA_RUNTIME_DIR, 'kernels', m[1]))) visit(m[1]);
+  };
+  for (const k of kernels) visit(k);
+  return [...all].sort();
+}
+
 /** Lower a graph (after the pass pipeline) to a CUDA artifact. */
 export function emitCuda(g: Graph, opts: { prefix: string; cuda: CudaFacts }): CudaArtifact {
   const missing = [...new Set(g.nodes.filter((n) => !loweringOf(g, n)).map((n) => (isIntegerNode(g, n) ? `${n.op} (integer)` : n.op)))];
@@ -101,7 +114,7 @@ export function emitCuda(g: Graph, opts: { prefix: string; cuda: CudaFacts }): C
       ptr = `((const ${cType} *)(W + ${constOffset.get(r)}))`;
     } else if (io.has(r)) ptr = io.get(r)!;
     else ptr = `((${asConst ? 'const ' : ''}${cType} *)(A + @${r}@))`;
-    return { name, info: { dtype: t.dtype, shape: t.shape }, ptr, value: t.data ? { dtype: t.dtype, shape: t.shape, data: t.data } : undefined };
+    return { name, info: { dtype: t.dtype, shape: t.shape }, ptr, value: t.data ? { dtype: t.dtype, shape: t.shape, data: t.data } : undefined, quant: t.quant };
   };
   g.nodes.forEach((node, i) => {
     const lines: string[] = [];
@@ -194,7 +207,7 @@ export function emitCuda(g: Graph, opts: { prefix: string; cuda: CudaFacts }): C
   files.set('CMakeLists.txt', cmakeSource(P, opts.cuda.architectures));
   files.set('edgec_cuda.cuh', fs.readFileSync(path.join(CUDA_RUNTIME_DIR, 'edgec_cuda.cuh'), 'utf8'));
   files.set('edgec_cuda_main.cu', fs.readFileSync(path.join(CUDA_RUNTIME_DIR, 'edgec_cuda_main.cu'), 'utf8'));
-  for (const k of kernels) files.set(`kernels/${k}`, fs.readFileSync(path.join(CUDA_RUNTIME_DIR, 'kernels', k), 'utf8'));
+  for (const k of withIncludes(kernels)) files.set(`kernels/${k}`, fs.readFileSync(path.join(CUDA_RUNTIME_DIR, 'kernels', k), 'utf8'));
   const absorbed = [...absorption.entries()].flatMap(([i, a]) => a.nodes.map((n) => ({ layer: n.name, into: g.nodes[i].name })));
   return { files, weightsBytes: blob.bytes, workspaceBytes: plan.bytes, workspaceLowerBound: plan.liveLowerBound, kernels: [...kernels].sort(), launches, absorbed };
 }

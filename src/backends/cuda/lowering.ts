@@ -1,5 +1,5 @@
 /** The contract between the CUDA emitter and per-op CUDA lowerings (one table per op family in ./lower). */
-import type { Node, TensorInfo, Value } from '../../ir/types.js';
+import type { Node, QuantParams, TensorInfo, Value } from '../../ir/types.js';
 import type { CudaFacts } from '../../targets/targets.js';
 import { fusedActivation } from '../../ops/activation.js';
 import { cFloat, C_ACTIVATION_IDS } from '../c/lowering.js';
@@ -11,6 +11,8 @@ export interface CudaTensor {
   /** Device pointer expression of the element type, valid inside the generated enqueue function. */
   ptr: string;
   value?: Value;
+  /** Quantization parameters of an integer tensor. */
+  quant?: QuantParams;
 }
 
 /** Consumers absorbed into a producer's store: scalar affine then a residual add (see absorb.ts). */

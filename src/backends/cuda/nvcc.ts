@@ -61,7 +61,12 @@ async function demangle(names: string[]): Promise<string[]> {
   return names.map((n, i) => (lines[i] ?? n).replace(/^void /, '').replace(/\(.*\)$/, ''));
 }
 
-const norm = (s: string) => s.replace(/\s+/g, '');
+/** How nvcc's demangler spells the fixed-width types the emitter writes. */
+const DEMANGLED: Record<string, string> = {
+  int8_t: 'signed char', uint8_t: 'unsigned char', int16_t: 'short', uint16_t: 'unsigned short',
+  int32_t: 'int', uint32_t: 'unsigned int', int64_t: 'long', uint64_t: 'unsigned long',
+};
+const norm = (s: string) => s.replace(/\b(u?int(?:8|16|32|64)_t)\b/g, (t) => DEMANGLED[t]).replace(/\s+/g, '');
 
 /** Compile model.cu once for all architectures with ptxas verbose output; kernels with their usage and layers. */
 export async function resourceUsage(dir: string, prefix: string, architectures: string[], launches: CudaLaunch[]): Promise<KernelReport[]> {

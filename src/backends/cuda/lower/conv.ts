@@ -82,7 +82,7 @@ function lowerConv(ctx: CudaLowerCtx): void {
     const wd = c.w.value.data;
     const { bytes, kpad } = packHalfA(M, k, tile.bm, (i, p) => wd[i * k + p]);
     const a = ctx.constBytes('conv_w16', bytes, '__half');
-    const problem = `edgec::ConvProblem<${[B, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL].join(', ')}>`;
+    const problem = `edgec::ConvProblem<float, ${[B, C, H, W, M, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL].join(', ')}>`;
     launchMma(ctx, problem, M, n, tile, kpad, a, c.x.ptr, c.y.ptr, c.bias);
     return;
   }

@@ -20,7 +20,7 @@ function rowsOnTensorCores(ctx: CudaLowerCtx, x: CudaTensor, y: CudaTensor, rows
   const tile = mmaTile(n);
   const { bytes, kpad } = packHalfA(n, k, tile.bm, (j, p) => wAt(p, j));
   const a = ctx.constBytes('gemm_w16', bytes, '__half');
-  launchMma(ctx, `edgec::RowsProblem<${n}, ${rows}, ${k}, ${k}, ${n}>`, n, rows, tile, kpad, a, x.ptr, y.ptr, bias);
+  launchMma(ctx, `edgec::RowsProblem<float, ${n}, ${rows}, ${k}, ${k}, ${n}>`, n, rows, tile, kpad, a, x.ptr, y.ptr, bias);
   return true;
 }
 

@@ -7,6 +7,7 @@ import { elementwiseCudaLowerings } from './elementwise.js';
 import { layoutCudaLowerings } from './layout.js';
 import { poolNormCudaLowerings } from './pool-norm.js';
 import { qCudaLowerings } from './qconv.js';
+import { qOpsCudaLowerings } from './qops.js';
 
 /** IR op → CUDA lowering of its float form; an op missing here cannot be compiled for a CUDA target. */
 export const CUDA_LOWERINGS: Record<string, CudaLowering> = {
@@ -32,6 +33,7 @@ function sameQuant(l: CudaLowering): CudaLowering {
 /** IR op → CUDA lowering of its integer form (nodes with quantized tensors). */
 export const CUDA_INT_LOWERINGS: Record<string, CudaLowering> = {
   ...qCudaLowerings,
+  ...qOpsCudaLowerings,
   // Pure data movement keeps its input's parameters (the 'same' quantization policy): the float lowerings move bytes.
   ...Object.fromEntries(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose', 'Slice', 'Gather', 'Expand', 'Tile', 'DepthToSpace', 'SpaceToDepth'].map((op) => [op, sameQuant(layoutCudaLowerings[op])])),
 };

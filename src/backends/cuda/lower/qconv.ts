@@ -23,7 +23,7 @@ function need(ctx: CudaLowerCtx, i: number): CudaTensor {
 }
 
 /** The int8 weight matrix w'[m][k] = w - z_w[m] with rows for `m` channels; an error when it leaves int8. */
-function centeredWeights(ctx: CudaLowerCtx, m: number, k: number, get: (i: number, p: number) => number, zw: (i: number) => number): Int8Array {
+export function centeredWeights(ctx: CudaLowerCtx, m: number, k: number, get: (i: number, p: number) => number, zw: (i: number) => number): Int8Array {
   const out = new Int8Array(m * k);
   for (let i = 0; i < m; i++)
     for (let p = 0; p < k; p++) {
@@ -35,7 +35,7 @@ function centeredWeights(ctx: CudaLowerCtx, m: number, k: number, get: (i: numbe
 }
 
 /** Upload the QEpilogue arrays (folded bias, multipliers, shifts per output channel) and return its initializer. */
-function qEpilogue(ctx: CudaLowerCtx, r: QRequant, w: Int8Array, m: number, k: number, zx: number, bias: ArrayLike<number> | undefined): string {
+export function qEpilogue(ctx: CudaLowerCtx, r: QRequant, w: Int8Array, m: number, k: number, zx: number, bias: ArrayLike<number> | undefined): string {
   const b = new Int32Array(m);
   const mult = new Int32Array(m);
   const shift = new Int32Array(m);
@@ -123,7 +123,8 @@ function lowerQGemm(ctx: CudaLowerCtx): void {
   qRows(ctx, a, y, g.m, g.k, g.n, (q, j) => bd[g.transB ? j * g.k + q : q * g.n + j], (j) => zpAt(p.b, j), p.r, p.a.zeroPoint[0], bias);
 }
 
-function lowerQMatMul(ctx: CudaLowerCtx): void {
+/** Integer MatMul with a constant 2-D B on integer tensor cores. */
+export function lowerQMatMulConst(ctx: CudaLowerCtx): void {
   const [a, b] = [need(ctx, 0), need(ctx, 1)];
   const y = ctx.output(0);
   const p = qmatmulParams(ctx.node, [qop(a), qop(b)], qop(y));
@@ -138,11 +139,10 @@ function perTensor(ctx: CudaLowerCtx, q: QuantParams | undefined): { s: number; 
   return { s: q.scale[0], z: q.zeroPoint[0] };
 }
 
-/** Integer ops → CUDA lowering. */
+/** Integer Conv, Gemm, Quantize, Dequantize, LookupTable → CUDA lowering. */
 export const qCudaLowerings: Record<string, CudaLowering> = {
   Conv: { lower: lowerQConv },
   Gemm: { lower: lowerQGemm },
-  MatMul: { lower: lowerQMatMul },
   Quantize: {
     lower(ctx) {
       const x = need(ctx, 0);

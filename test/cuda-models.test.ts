@@ -2,6 +2,10 @@
  * kernel's registers and shared memory; on a GPU (skipped with the reason otherwise) the outputs match the reference. */
 import test from 'ava';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeNpy } from '../src/util/npy.js';
+import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
 import '../src/ops/index.js';
 import { compileGraph } from '../src/build.js';
 import { runReference } from '../src/interp/reference.js';
@@ -84,3 +88,37 @@ for (const m of REAL_MODELS) {
     });
   }
 }
+
+test('int8 ppocr-cls: whole model on CUDA (Softmax kept float) compiles; on a GPU its integer part equals the integer reference', async (t) => {
+  const m = REAL_MODELS.find((r) => r.name === 'ppocr-cls')!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-cuda-calib-'));
+  const samples = haveOcrLines() ? [0, 1, 2, 3].map((i) => recInput(16 + i, 192)) : [1, 2, 3, 4].map((s) => randomInputs(compileGraph(m.file, cudaTarget('jetson-orin'), { inputShapes: { [m.input]: m.shape } }).reference, s)[0]);
+  samples.forEach((v, i) => writeNpy(path.join(dir, `${i}.npy`), v));
+  const target = cudaTarget('jetson-orin', ['87']);
+  const { graph } = compileGraph(m.file, target, { inputShapes: { [m.input]: m.shape }, quantize: 'int8', calib: dir, keepFloat: ['Softmax'] });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const gpu = await gpuMissing();
+  if (gpu) {
+    const why = await nvccMissing();
+    if (why) {
+      t.log(`skipped: ${why}`);
+      t.pass();
+      return;
+    }
+    const art = await emitCudaArtifact(graph, target);
+    fs.rmSync(art.dir, { recursive: true, force: true });
+    const kernels = art.facts.kernels as KernelReport[];
+    t.true(kernels.some((k) => k.kernel.startsWith('edgec::qconv_mma')), 'int8 convolutions on integer tensor cores');
+    t.true(kernels.every((k) => k.usage.sm_87 && k.usage.sm_87.spill_bytes === 0));
+    t.log(`int8 cls: ${art.facts.launches} launches, ${kernels.length} kernels; GPU run skipped: needs ${gpu}`);
+    return;
+  }
+  const x = samples[0];
+  const got = await runCuda(graph, { [m.input]: x }, target);
+  const ref = runReference(graph, { [m.input]: x });
+  for (const o of graph.outputs) {
+    // Integer outputs must match exactly; the float Softmax after the last Dequantize reads bit-exact codes.
+    if (got[o].dtype === 'int8') t.deepEqual(Array.from(got[o].data), Array.from(ref[o].data), `${o}: GPU vs integer reference`);
+    else t.true(compareValues(o, got[o], ref[o]).rel_l2_err <= 1e-6, `${o}: float output after the integer part`);
+  }
+});

@@ -15,7 +15,9 @@ import { cudaRunner } from '../src/runners/cuda.js';
 import { randomInputs } from '../src/verify/verify.js';
 import { runReference } from '../src/interp/reference.js';
 import { compareValues } from '../src/verify/metrics.js';
-import { graphMacs } from '../src/inspect.js';
+import { graphMacs, layerTable } from '../src/inspect.js';
+import { byteSize } from '../src/ir/dtype.js';
+import { valueToBytes } from '../src/runners/native.js';
 import { run } from '../src/util/exec.js';
 import { REAL_MODELS } from '../test/helpers/models.js';
 
@@ -51,6 +53,22 @@ const base = JSON.parse(py.stdout.trim().split('\n').pop()!) as {
 
 interface Row { name: string; macs: number; edgecMs: number; relL2: number; eager?: number | null; compiled?: number | null; ort?: number }
 const rows: Row[] = [];
+/** The largest convolutions of each model, timed one by one (runner --profile): achieved fraction of the peaks. */
+interface LayerRow { model: string; layer: string; op: string; macs: number; us: number; bytes: number }
+const layers: LayerRow[] = [];
+
+/** Per-layer times of an artifact's runner (eager run with events). */
+async function profile(program: string, x: Uint8Array[], outBytes: number[]): Promise<Map<string, number>> {
+  const files = x.map((b, i) => {
+    const f = path.join(work, `in${i}.bin`);
+    fs.writeFileSync(f, b);
+    return f;
+  });
+  const outs = outBytes.map((_, i) => path.join(work, `out${i}.bin`));
+  const r = await run(program, ['--profile', ...files, ...outs]);
+  if (r.code !== 0) throw new Error(`profiling ${program} failed: ${r.stderr}`);
+  return new Map([...r.stdout.matchAll(/^layer \d+ ([\d.]+) (.*)$/gm)].map((m) => [m[2], Number(m[1])]));
+}
 const cases = [
   ...Object.entries(base.models).map(([name, m]) => ({ name, file: m.onnx, input: m.input, shape: m.shape })),
   ...ppocr.map((m) => ({ name: m.name, file: m.file, input: m.input, shape: m.shape })),
@@ -66,6 +84,13 @@ for (const c of cases) {
   const x = randomInputs(reference, 1);
   const res = await cudaRunner.run(program, x, graph.outputs.map((n) => graph.tensors.get(n)!), { repeat: argv.repeat });
   const ref = runReference(reference, { [c.input]: x[0] });
+  const times = await profile(program, x.map(valueToBytes), graph.outputs.map((n) => byteSize(graph.tensors.get(n)!.dtype, graph.tensors.get(n)!.shape)));
+  const nodeBytes = (name: string) => {
+    const n = graph.nodes.find((v) => v.name === name)!;
+    return [...n.inputs, ...n.outputs].reduce((acc, t) => acc + (t ? byteSize(graph.tensors.get(t)!.dtype, graph.tensors.get(t)!.shape) : 0), 0);
+  };
+  for (const l of layerTable(graph).filter((r) => r.op.startsWith('Conv')).sort((a, b) => b.macs - a.macs).slice(0, 3))
+    if (times.has(l.name)) layers.push({ model: c.name, layer: l.name, op: l.op, macs: l.macs, us: times.get(l.name)!, bytes: nodeBytes(l.name) });
   const o = graph.outputs[0];
   const b = base.models[c.name];
   rows.push({
@@ -88,6 +113,16 @@ const lines = [
   ...rows.map((r) => {
     const tflops = (2 * r.macs) / (r.edgecMs / 1000);
     return `| ${r.name} | ${(r.macs / 1e6).toFixed(1)} | ${f3(r.edgecMs)} | ${f3(r.eager)} | ${f3(r.compiled)} | ${f3(r.ort)} | ${ratio(r.edgecMs, r.eager)} | ${ratio(r.edgecMs, r.compiled)} | ${(tflops / 1e12).toFixed(2)} (${((100 * tflops) / peak).toFixed(2)}%) | ${r.relL2.toExponential(1)} |`;
+  }),
+  '',
+  'Largest convolutions, each timed alone (eager run with events): achieved fraction of the fp16 tensor-core peak and of the memory bandwidth (bytes = input + weights + output).',
+  '',
+  '| model | layer | op | MMACs | us | TFLOPS (% peak) | GB/s (% peak) |',
+  '|---|---|---|---:|---:|---:|---:|',
+  ...layers.map((l) => {
+    const tf = (2 * l.macs) / (l.us * 1e-6);
+    const bw = l.bytes / (l.us * 1e-6);
+    return `| ${l.model} | ${l.layer} | ${l.op} | ${(l.macs / 1e6).toFixed(1)} | ${l.us.toFixed(1)} | ${(tf / 1e12).toFixed(2)} (${((100 * tf) / peak).toFixed(1)}%) | ${(bw / 1e9).toFixed(0)} (${((100 * bw) / (target.cuda!.bandwidthGBs * 1e9)).toFixed(1)}%) |`;
   }),
   '',
 ];

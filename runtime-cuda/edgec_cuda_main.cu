@@ -1,7 +1,8 @@
 /* Generic runner of an edgec CUDA artifact: reads raw inputs, uploads them, runs the model's CUDA graph on a stream,
  * downloads and writes raw outputs; with --repeat N it times N replays after one warm-up (CUDA events) and prints
- * "median_us <t>" and "min_us <t>". Build with -DEDGEC_MODEL_HEADER='"model.h"' -DEDGEC_MODEL_INFO=model_info.
- * Usage: prog [--repeat N] in_0.bin ... in_k.bin out_0.bin ... out_m.bin */
+ * "median_us <t>" and "min_us <t>"; with --profile it also prints "layer <index> <us> <name>" per layer (one eager run
+ * with events after a warm-up). Build with -DEDGEC_MODEL_HEADER='"model.h"' -DEDGEC_MODEL_INFO=model_info.
+ * Usage: prog [--profile] [--repeat N] in_0.bin ... in_k.bin out_0.bin ... out_m.bin */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,14 @@ static bool read_file(const char *path, void *p, size_t bytes) {
 int main(int argc, char **argv) {
   const edgec_cuda_model *m = &EDGEC_MODEL_INFO;
   int repeat = 0, a = 1;
-  if (argc > 2 && strcmp(argv[1], "--repeat") == 0) {
-    repeat = atoi(argv[2]);
-    a = 3;
+  bool profile = false;
+  if (argc > 1 && strcmp(argv[1], "--profile") == 0) {
+    profile = true;
+    a = 2;
+  }
+  if (argc > a + 1 && strcmp(argv[a], "--repeat") == 0) {
+    repeat = atoi(argv[a + 1]);
+    a += 2;
   }
   int nio = m->num_inputs + m->num_outputs;
   if (argc - a != nio) {
@@ -70,6 +76,12 @@ int main(int argc, char **argv) {
     }
     std::sort(t.begin(), t.end());
     printf("median_us %.3f\nmin_us %.3f\n", t[repeat / 2] * 1000.0, t[0] * 1000.0);
+  }
+  if (profile) {
+    std::vector<float> ms(m->num_layers > 0 ? m->num_layers : 1);
+    CHECK(m->profile(ctx, (const void *const *)dev.data(), dev.data() + m->num_inputs, ms.data()));
+    CHECK(m->profile(ctx, (const void *const *)dev.data(), dev.data() + m->num_inputs, ms.data()));
+    for (int i = 0; i < m->num_layers; i++) printf("layer %d %.3f %s\n", i, ms[i] * 1000.0, m->layer_names[i]);
   }
   for (int i = 0; i < m->num_outputs; i++) {
     size_t bytes = m->output_bytes[i];

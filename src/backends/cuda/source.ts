@@ -12,7 +12,7 @@ function ioParams(g: Graph): string[] {
 }
 
 /** model.h: the C API (create on a stream, run on device pointers, destroy) and I/O macros. */
-export function headerSource(g: Graph, P: string, weightsBytes: number, workspaceBytes: number): string {
+export function headerSource(g: Graph, P: string, weightsBytes: number, workspaceBytes: number, numLayers: number): string {
   const U = P.toUpperCase();
   const io: string[] = [];
   const both = [...g.inputs.map((n, i) => ['INPUT', i, n] as const), ...g.outputs.map((n, i) => ['OUTPUT', i, n] as const)];
@@ -35,6 +35,7 @@ export function headerSource(g: Graph, P: string, weightsBytes: number, workspac
     `#define ${U}_WORKSPACE_BYTES ${workspaceBytes}`,
     `#define ${U}_NUM_INPUTS ${g.inputs.length}`,
     `#define ${U}_NUM_OUTPUTS ${g.outputs.length}`,
+    `#define ${U}_NUM_LAYERS ${numLayers}`,
     ...io,
     '',
     '#ifdef __cplusplus',
@@ -50,6 +51,8 @@ export function headerSource(g: Graph, P: string, weightsBytes: number, workspac
     `cudaError_t ${P}_run(${P}_ctx *ctx, ${ioParams(g).join(', ')});`,
     `/* Free everything ${P}_create allocated. */`,
     `void ${P}_destroy(${P}_ctx *ctx);`,
+    `/* Run once without the graph, timing every layer with events: ms[i] for layer i of ${U}_NUM_LAYERS (synchronizes). */`,
+    `cudaError_t ${P}_profile(${P}_ctx *ctx, ${ioParams(g).join(', ')}, float *ms);`,
     '',
     '#ifndef EDGEC_CUDA_MODEL_DEFINED',
     '#define EDGEC_CUDA_MODEL_DEFINED',
@@ -61,6 +64,9 @@ export function headerSource(g: Graph, P: string, weightsBytes: number, workspac
     '  cudaError_t (*create)(void **ctx, cudaStream_t stream);',
     '  cudaError_t (*run)(void *ctx, const void *const *inputs, void *const *outputs);',
     '  void (*destroy)(void *ctx);',
+    '  int num_layers;',
+    '  const char *const *layer_names;',
+    '  cudaError_t (*profile)(void *ctx, const void *const *inputs, void *const *outputs, float *ms);',
     '} edgec_cuda_model;',
     '#endif',
     `extern const edgec_cuda_model ${P}_info;`,
@@ -74,7 +80,7 @@ export function headerSource(g: Graph, P: string, weightsBytes: number, workspac
 }
 
 /** The model.cu functions around the enqueue body: context, create (weights upload), run (graph capture/replay), destroy, info. */
-export function apiSource(g: Graph, P: string): string {
+export function apiSource(g: Graph, P: string, layers: string[]): string {
   const ni = g.inputs.length;
   const no = g.outputs.length;
   const args = [...g.inputs.map((_, i) => `in${i}`), ...g.outputs.map((_, i) => `out${i}`)];
@@ -113,7 +119,7 @@ extern "C" cudaError_t ${P}_run(${P}_ctx *c, ${ioParams(g).join(', ')}) {
   if (!c->exec || !(${same.join(' && ')})) {
     cudaGraph_t graph = nullptr;
     EDGEC_CUDA_TRY(cudaStreamBeginCapture(c->s, cudaStreamCaptureModeThreadLocal));
-    cudaError_t e = ${P}_enqueue(c->s, c->W, c->A, ${args.join(', ')});
+    cudaError_t e = ${P}_enqueue(c->s, c->W, c->A, ${args.join(', ')}, nullptr);
     cudaError_t e2 = cudaStreamEndCapture(c->s, &graph);
     if (e == cudaSuccess) e = e2;
     if (e != cudaSuccess) {
@@ -149,9 +155,27 @@ static cudaError_t ${P}_run_v(void *c, const void *const *in, void *const *out) 
   return ${P}_run((${P}_ctx *)c, ${casts.join(', ')});
 }
 static void ${P}_destroy_v(void *c) { ${P}_destroy((${P}_ctx *)c); }
+
+extern "C" cudaError_t ${P}_profile(${P}_ctx *c, ${ioParams(g).join(', ')}, float *ms) {
+  cudaEvent_t ev[${layers.length + 1}];
+  int made = 0;
+  cudaError_t e = cudaSuccess;
+  for (; made < ${layers.length + 1} && e == cudaSuccess; made++) e = cudaEventCreate(&ev[made]);
+  if (e == cudaSuccess) e = cudaEventRecord(ev[0], c->s);
+  if (e == cudaSuccess) e = ${P}_enqueue(c->s, c->W, c->A, ${args.join(', ')}, ev);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(c->s);
+  for (int i = 0; i < ${layers.length} && e == cudaSuccess; i++) e = cudaEventElapsedTime(&ms[i], ev[i], ev[i + 1]);
+  for (int i = 0; i < made; i++) cudaEventDestroy(ev[i]);
+  return e;
+}
+static cudaError_t ${P}_profile_v(void *c, const void *const *in, void *const *out, float *ms) {
+  (void)in; (void)out;
+  return ${P}_profile((${P}_ctx *)c, ${casts.join(', ')}, ms);
+}
+static const char *const ${P}_layer_names[${Math.max(layers.length, 1)}] = {${layers.map((l) => JSON.stringify(l)).join(', ') || '""'}};
 static const size_t ${P}_in_bytes[${Math.max(ni, 1)}] = {${bytes(g.inputs) || '0'}};
 static const size_t ${P}_out_bytes[${Math.max(no, 1)}] = {${bytes(g.outputs) || '0'}};
-extern "C" const edgec_cuda_model ${P}_info = {"${P}", ${ni}, ${no}, ${P}_in_bytes, ${P}_out_bytes, ${P}_create_v, ${P}_run_v, ${P}_destroy_v};
+extern "C" const edgec_cuda_model ${P}_info = {"${P}", ${ni}, ${no}, ${P}_in_bytes, ${P}_out_bytes, ${P}_create_v, ${P}_run_v, ${P}_destroy_v, ${layers.length}, ${P}_layer_names, ${P}_profile_v};
 `;
 }
 

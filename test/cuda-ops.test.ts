@@ -72,7 +72,7 @@ test('scalar Mul/Add and a residual Add are absorbed into the convolution epilog
   const cu = out.files.get('model.cu')!;
   const launches = cu.split('\n').filter((l) => l.includes('<<<'));
   t.is(launches.length, 1, launches.join('\n'));
-  t.regex(launches[0], /edgec::conv_mma<edgec::ConvProblem<1, 8, 12, 12, 8, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1>, 16, 128, 1, 4, 96, 4>/);
+  t.regex(launches[0], /edgec::conv_mma<edgec::ConvProblem<float, 1, 8, 12, 12, 8, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1>, 16, 128, 1, 4, 96, 4>/);
   t.regex(launches[0], /edgec::Epilogue\{\(\(const float \*\)\(W \+ \d+\)\), in0, 0\.0+f, 0\.0+f, 0\.500000000f, 0\.250000000f\}/);
 });
 

@@ -74,7 +74,13 @@ function lowerMatMul(ctx: CudaLowerCtx): void {
     tiled(ctx, a.ptr, b.ptr, 'nullptr', y.ptr, g.m, g.n, g.k, nb, { ...st, ab: nb > 1 ? g.aOffsets[1] : 0, bb: nb > 1 ? g.bOffsets[1] : 0 }, 1, 0);
     return;
   }
-  for (let i = 0; i < nb; i++) tiled(ctx, `${a.ptr} + ${g.aOffsets[i]}`, `${b.ptr} + ${g.bOffsets[i]}`, 'nullptr', `${y.ptr} + ${i * g.m * g.n}`, g.m, g.n, g.k, 1, st, 1, 0);
+  // Irregular batch broadcast: one launch per entry, the absorbed residual offset like the output.
+  const residual = ctx.absorbed.residual;
+  for (let i = 0; i < nb; i++) {
+    if (residual) ctx.absorbed.residual = `${residual} + ${i * g.m * g.n}`;
+    tiled(ctx, `${a.ptr} + ${g.aOffsets[i]}`, `${b.ptr} + ${g.bOffsets[i]}`, 'nullptr', `${y.ptr} + ${i * g.m * g.n}`, g.m, g.n, g.k, 1, st, 1, 0);
+  }
+  ctx.absorbed.residual = residual;
 }
 
 /** Gemm and MatMul → CUDA lowering (both apply absorbed epilogues). */

@@ -177,6 +177,16 @@ const OP_CASES: Record<string, ModelIn> = {
     ],
     outputs: ['y'],
   },
+  'generic reductions over several axes, variadic Sum and Mean': {
+    inputs: [{ name: 'x', dims: [2, 3, 4, 5] }, { name: 'z', dims: [2, 3, 4, 5] }],
+    nodes: [
+      { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: [1, 3], keepdims: 1 } },
+      { op: 'Sum', inputs: ['x', 'm', 'z'], outputs: ['s'] },
+      { op: 'Mean', inputs: ['s', 'x'], outputs: ['y'] },
+      { op: 'ReduceLogSumExp', inputs: ['y'], outputs: ['l'], attrs: { axes: [0, 2], keepdims: 0 } },
+    ],
+    outputs: ['y', 'l'],
+  },
 };
 
 for (const [name, m] of Object.entries(OP_CASES)) {

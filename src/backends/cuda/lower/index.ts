@@ -7,6 +7,7 @@ import { elementwiseCudaLowerings } from './elementwise.js';
 import { layoutCudaLowerings } from './layout.js';
 import { poolNormCudaLowerings } from './pool-norm.js';
 import { qCudaLowerings } from './qconv.js';
+import { reduceCudaLowerings } from './reduce.js';
 import { qOpsCudaLowerings } from './qops.js';
 
 /** IR op → CUDA lowering of its float form; an op missing here cannot be compiled for a CUDA target. */
@@ -16,6 +17,7 @@ export const CUDA_LOWERINGS: Record<string, CudaLowering> = {
   ...elementwiseCudaLowerings,
   ...layoutCudaLowerings,
   ...poolNormCudaLowerings,
+  ...reduceCudaLowerings,
 };
 
 /** A data-movement lowering for integer tensors whose output keeps the input's scale and zero point. */

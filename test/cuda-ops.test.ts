@@ -78,11 +78,11 @@ test('scalar Mul/Add and a residual Add are absorbed into the convolution epilog
 });
 
 test('an op without a CUDA kernel is one clear error naming it', (t) => {
-  const m: ModelIn = { inputs: [{ name: 'x', dims: [2, 3] }], nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['y'], attrs: { axes: [1] } }], outputs: ['y'] };
+  const m: ModelIn = { inputs: [{ name: 'x', dims: [1, 4, 5, 5] }], nodes: [{ op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: 3 } }], outputs: ['y'] };
   const target = cudaTarget('jetson-orin');
-  const { graph } = compileGraph(modelFile('reduce', m), target, {});
+  const { graph } = compileGraph(modelFile('lrn', m), target, {});
   const e = t.throws(() => backendFor(target).emit(graph, target, 'model'));
-  t.regex(e!.message, /no CUDA kernel for op\(s\) ReduceMean; build for target 'c'/);
+  t.regex(e!.message, /no CUDA kernel for op\(s\) LRN; build for target 'c'/);
 });
 
 test('edgec targets lists the CUDA targets; build --verify for jetson-orin needs a GPU (verifies on one)', async (t) => {

@@ -16,6 +16,7 @@ import { EdgecError } from './util/errors.js';
 import { silentProgress, type Progress } from './util/progress.js';
 import { graphMacs, layerTable } from './inspect.js';
 import { verifyArtifact, type VerifyResult } from './verify/verify.js';
+import { sectionSizes, type SectionSizes } from './verify/section-sizes.js';
 import { verifyGraph } from './ir/verify.js';
 import type { CalibMethod } from './quant/calibrate.js';
 import { loadCalibration } from './quant/calib-data.js';
@@ -71,7 +72,7 @@ export interface BuildReport {
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
-  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string };
   kernels: string[];
   /** Backend facts (CUDA: per-kernel registers and shared memory from ptxas, workspace, absorbed layers). */
   cuda?: Record<string, unknown>;
@@ -80,6 +81,8 @@ export interface BuildReport {
   verification?: VerifyResult;
   ok: boolean;
 }
+
+export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
 export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method'>) {
@@ -171,6 +174,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       w4,
       ok: true,
     };
+    const sections = await sectionSizes(tmp, prefix, target, art.arenaBytes);
+    if (typeof sections === 'string') report.sizes.sections_unavailable = sections;
+    else if (sections) report.sizes.sections = sections;
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {

@@ -1,7 +1,7 @@
 /** Code generators by name: the table `--target` reaches through a target file's `backend` field. */
 import type { Graph } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
-import { emitC } from './c/emit.js';
+import { emitC, type CTargetFacts } from './c/emit.js';
 import { emitCuda } from './cuda/emit.js';
 import { resourceUsage } from './cuda/nvcc.js';
 import { hasTool } from '../util/exec.js';
@@ -24,9 +24,14 @@ export interface Backend {
   emit(g: Graph, target: Target, prefix: string): BackendOutput;
 }
 
+/** What the C emitter needs to know of a target. */
+export function cTargetFacts(target: Target): CTargetFacts {
+  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile };
+}
+
 const cBackend: Backend = {
   emit(g, target, prefix) {
-    const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    const art = emitC(g, { prefix, target: cTargetFacts(target) });
     return { files: art.files, weightsBytes: art.weightsBytes, arenaBytes: art.arenaBytes, arenaLowerBound: art.arenaLowerBound, kernels: art.kernels };
   },
 };

@@ -3,6 +3,7 @@ import type { TensorInfo, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
 import { nativeRunner } from './native.js';
 import { cudaRunner } from './cuda.js';
+import { cortexMRunner } from './cortex-m.js';
 
 /** Options for building the runnable program. */
 export interface RunnerBuildOptions {
@@ -21,7 +22,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner, cuda: cudaRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, 'qemu-cortex-m': cortexMRunner, cuda: cudaRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

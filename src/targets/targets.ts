@@ -8,7 +8,7 @@ import { EdgecError } from '../util/errors.js';
 export interface Target {
   name: string;
   description: string;
-  /** Code generator: 'c' today. */
+  /** Code generator: a key of BACKENDS (src/backends/backends.ts): 'c' or 'cuda'. */
   backend: string;
   /** How --verify and `edgec run` execute the artifact: 'native' today. */
   runner: string;
@@ -16,11 +16,22 @@ export interface Target {
   features: string[];
   memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
-  toolchain: { cc: string; cflags: string[]; ldflags: string[] };
+  /** What the kernels optimise for: 'speed' (default; blocked kernels with arena scratch) or 'size' (microcontrollers). */
+  kernelProfile?: 'speed' | 'size';
+  /** `size`: the binutils size tool whose section sizes the report gives (code, rodata, arena). */
+  toolchain: { cc: string; cflags: string[]; ldflags: string[]; size?: string };
+  /** Bare-metal boards: the emulated machine verification runs on and its memory map (origins as hex strings). */
+  board?: { qemuMachine: string; flash: MemoryRegion; ram: MemoryRegion };
   /** GPU facts of CUDA targets: the architectures to build for and the sizes the kernel generator tunes for. */
   cuda?: CudaFacts;
   /** Default --verify tolerance (rel-L2) when the target's arithmetic is not exact fp32 (fp16 tensor cores). */
   verifyTolerance?: number;
+}
+
+/** A memory region of a board: start address (hex string) and length in bytes. */
+export interface MemoryRegion {
+  origin: string;
+  length: number;
 }
 
 /** What a CUDA target file says about its GPU. */

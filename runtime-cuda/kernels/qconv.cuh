@@ -46,6 +46,12 @@ __device__ __forceinline__ int8_t requant(const QEpilogue &e, int32_t acc, int c
   return (int8_t)(v < e.lo ? e.lo : v > e.hi ? e.hi : v);
 }
 
+/* Store one accumulator: requantized int8, or the raw int32 accumulator (plus the folded bias) for int32 outputs. */
+__device__ __forceinline__ void qstore(int8_t *y, const QEpilogue &e, int32_t acc, int ch) { *y = requant(e, acc, ch); }
+__device__ __forceinline__ void qstore(int32_t *y, const QEpilogue &e, int32_t acc, int ch) {
+  *y = (int32_t)((uint32_t)acc + (uint32_t)__ldg(e.bias + ch));
+}
+
 __device__ __forceinline__ void mma_16832_s8(int32_t *c, const uint32_t *a, const uint32_t *b) {
   asm volatile(
       "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
@@ -53,10 +59,11 @@ __device__ __forceinline__ void mma_16832_s8(int32_t *c, const uint32_t *a, cons
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-/* int8 implicit GEMM: A = w' packed int8 [Mpad][Kpad], B gathered from int8 x; tiles as in conv_mma. */
-template <class P, int BM, int BN, int WM, int WN, int KPAD>
+/* int8 implicit GEMM: A = w' packed int8 [Mpad][Kpad], B gathered from int8 x; tiles as in conv_mma; TY int8_t
+ * (requantized) or int32_t (accumulators of a classifier head). */
+template <class P, int BM, int BN, int WM, int WN, int KPAD, typename TY>
 __global__ void __launch_bounds__(WM * WN * 32)
-qconv_mma(const int8_t *__restrict__ x, const int8_t *__restrict__ a, int8_t *__restrict__ y, int8_t zx, QEpilogue e) {
+qconv_mma(const int8_t *__restrict__ x, const int8_t *__restrict__ a, TY *__restrict__ y, int8_t zx, QEpilogue e) {
   constexpr int NT = WM * WN * 32;
   constexpr int WTM = BM / WM, WTN = BN / WN;
   constexpr int MI = WTM / 16, NI = WTN / 8;
@@ -124,7 +131,7 @@ qconv_mma(const int8_t *__restrict__ x, const int8_t *__restrict__ a, int8_t *__
       for (int r = 0; r < 4; r++) {
         int m = m0 + wm * WTM + i * 16 + g + (r >= 2 ? 8 : 0);
         int n = n0 + wn * WTN + j * 8 + 2 * t + (r & 1);
-        if (m < P::M && n < P::N) y[P::out_index(m, n)] = requant(e, acc[i][j][r], m);
+        if (m < P::M && n < P::N) qstore(y + P::out_index(m, n), e, acc[i][j][r], m);
       }
 }
 
@@ -166,9 +173,13 @@ __global__ void quantize(const float *__restrict__ x, int8_t *__restrict__ y, lo
   }
 }
 
-/* Dequantize: y = (x - z) * s in float32. */
-__global__ void dequantize(const int8_t *__restrict__ x, float *__restrict__ y, long n, float s, int32_t z) {
-  for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) y[i] = __fmul_rn((float)((int32_t)x[i] - z), s);
+/* Dequantize: y = (float)(x - z[c]) * s[c] in float32, channel c = (i / INNER) % C (C = 1: per tensor). */
+template <typename T, int C, int INNER>
+__global__ void dequantize(const T *__restrict__ x, float *__restrict__ y, long n, const float *__restrict__ s, const int32_t *__restrict__ z) {
+  for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) {
+    int c = C == 1 ? 0 : (int)((i / INNER) % C);
+    y[i] = __fmul_rn((float)((int32_t)x[i] - __ldg(z + c)), __ldg(s + c));
+  }
 }
 
 /* 256-entry lookup: y = table[x + 128]. */

@@ -67,15 +67,16 @@ __global__ void qglobal_mean(const int8_t *__restrict__ x, int8_t *__restrict__ 
   if (lane == 0) y[plane] = clamp8(rounded_div(mbqm(acc, q.mult, q.shift), S) + q.zy, -128, 127);
 }
 
-/* int8 product of two activations: Y[b](m, n) = requant(sum (A - za)(B - zb)), per-tensor parameters. */
-template <int M, int N, int K>
-__global__ void qgemm_act(const int8_t *__restrict__ a, const int8_t *__restrict__ b, int8_t *__restrict__ y, long ab, long bb, int32_t za, int32_t zb, QRequant q) {
+/* int8 product of two activations: Y[b](m, n) = requant(sum (A - za)(B - zb)), per-tensor parameters (with ACC the
+ * int32 accumulator itself). */
+template <int M, int N, int K, bool ACC, typename TY>
+__global__ void qgemm_act(const int8_t *__restrict__ a, const int8_t *__restrict__ b, TY *__restrict__ y, long ab, long bb, int32_t za, int32_t zb, QRequant q) {
   int n = blockIdx.x * 16 + threadIdx.x, m = blockIdx.y * 16 + threadIdx.y;
   if (m >= M || n >= N) return;
   const int8_t *pa = a + ab * blockIdx.z + (long)m * K, *pb = b + bb * blockIdx.z + n;
   int32_t acc = 0;
   for (int k = 0; k < K; k++) acc += ((int32_t)pa[k] - za) * ((int32_t)pb[(long)k * N] - zb);
-  y[(long)blockIdx.z * M * N + (long)m * N + n] = clamp8(mbqm(acc, q.mult, q.shift) + q.zy, q.lo, q.hi);
+  y[(long)blockIdx.z * M * N + (long)m * N + n] = ACC ? (TY)acc : (TY)clamp8(mbqm(acc, q.mult, q.shift) + q.zy, q.lo, q.hi);
 }
 
 /* int8 ConvTranspose, one thread per output: acc = sum x * w' (taps that land on the output) + bias', requantized. */

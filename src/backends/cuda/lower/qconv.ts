@@ -34,8 +34,9 @@ export function centeredWeights(ctx: CudaLowerCtx, m: number, k: number, get: (i
   return out;
 }
 
-/** Upload the QEpilogue arrays (folded bias, multipliers, shifts per output channel) and return its initializer. */
-export function qEpilogue(ctx: CudaLowerCtx, r: QRequant, w: Int8Array, m: number, k: number, zx: number, bias: ArrayLike<number> | undefined): string {
+/** Upload the QEpilogue arrays (folded bias, multipliers, shifts per output channel) and return its initializer;
+ * without a requantization (int32 accumulator outputs) only the folded bias is used. */
+export function qEpilogue(ctx: CudaLowerCtx, r: QRequant | undefined, w: Int8Array, m: number, k: number, zx: number, bias: ArrayLike<number> | undefined): string {
   const b = new Int32Array(m);
   const mult = new Int32Array(m);
   const shift = new Int32Array(m);
@@ -43,12 +44,12 @@ export function qEpilogue(ctx: CudaLowerCtx, r: QRequant, w: Int8Array, m: numbe
     let sum = 0;
     for (let p = 0; p < k; p++) sum += w[i * k + p];
     b[i] = ((bias ? bias[i] : 0) - zx * sum) | 0;
-    const q = r.mults[i % r.mults.length];
-    mult[i] = q.multiplier;
-    shift[i] = q.shift;
+    const q = r?.mults[i % r.mults.length];
+    mult[i] = q?.multiplier ?? 0;
+    shift[i] = q?.shift ?? 0;
   }
   const arr = (stem: string, a: Int32Array) => ctx.constBytes(stem, bytesOf(a), 'int32_t');
-  return `edgec::QEpilogue{${arr('qbias', b)}, ${arr('qmult', mult)}, ${arr('qshift', shift)}, ${r.zy}, ${r.lo}, ${r.hi}}`;
+  return `edgec::QEpilogue{${arr('qbias', b)}, ${arr('qmult', mult)}, ${arr('qshift', shift)}, ${r?.zy ?? 0}, ${r?.lo ?? 0}, ${r?.hi ?? 0}}`;
 }
 
 /** int8 A packed [Mpad][Kpad] for the integer tensor-core kernel. */
@@ -63,7 +64,8 @@ function launchQMma(ctx: CudaLowerCtx, problem: string, m: number, n: number, w:
   const tile = mmaTile(m);
   const { bytes, kpad } = packInt8A(w, m, k, tile);
   ctx.useKernel('qconv.cuh');
-  const kernel = `edgec::qconv_mma<${problem}, ${tile.bm}, ${tile.bn}, ${tile.wm}, ${tile.wn}, ${kpad}>`;
+  const out = ctx.output(0).info.dtype === 'int32' ? 'int32_t' : 'int8_t';
+  const kernel = `edgec::qconv_mma<${problem}, ${tile.bm}, ${tile.bn}, ${tile.wm}, ${tile.wn}, ${kpad}, ${out}>`;
   ctx.launch(kernel, `dim3(${Math.ceil(n / tile.bn)}, ${Math.ceil(m / tile.bm)})`, String(tile.wm * tile.wn * 32), [x, ctx.constBytes('qconv_w', bytes, 'int8_t'), y, `(int8_t)${zx}`, epi]);
 }
 
@@ -102,8 +104,8 @@ function lowerQConv(ctx: CudaLowerCtx): void {
   ctx.launch(`edgec::qconv_direct<${dims.join(', ')}>`, gridFor(g.batch * g.outC * OH * OW), String(ELEMENT_THREADS), [x.ptr, wp, y.ptr, `(int8_t)${zx}`, epi]);
 }
 
-/** Y[rows][n] = requant(X[rows][k] B[k][n]) on integer tensor cores with B constant. */
-function qRows(ctx: CudaLowerCtx, x: CudaTensor, y: CudaTensor, rows: number, k: number, n: number, bAt: (p: number, j: number) => number, zb: (j: number) => number, r: QRequant, zx: number, bias: ArrayLike<number> | undefined): void {
+/** Y[rows][n] = requant(X[rows][k] B[k][n]) (or the int32 accumulators) on integer tensor cores with B constant. */
+function qRows(ctx: CudaLowerCtx, x: CudaTensor, y: CudaTensor, rows: number, k: number, n: number, bAt: (p: number, j: number) => number, zb: (j: number) => number, r: QRequant | undefined, zx: number, bias: ArrayLike<number> | undefined): void {
   const wc = centeredWeights(ctx, n, k, (j, p) => bAt(p, j), zb);
   const epi = qEpilogue(ctx, r, wc, n, k, zx, bias);
   launchQMma(ctx, `edgec::RowsProblem<int8_t, ${n}, ${rows}, ${k}, ${k}, ${n}>`, n, rows, wc, k, x.ptr, y.ptr, zx, epi);
@@ -158,11 +160,17 @@ export const qCudaLowerings: Record<string, CudaLowering> = {
   Dequantize: {
     lower(ctx) {
       const x = need(ctx, 0);
-      if (x.info.dtype !== 'int8') nodeError(ctx.node, `the CUDA Dequantize reads int8, got ${x.info.dtype}`);
-      const { s, z } = perTensor(ctx, x.quant);
+      const q = x.quant;
+      if ((x.info.dtype !== 'int8' && x.info.dtype !== 'int32') || !q) nodeError(ctx.node, `the CUDA Dequantize reads quantized int8 or int32, got ${x.info.dtype}`);
       const n = numel(x.info.shape);
+      const c = q.scale.length;
+      const axis = c === 1 ? 0 : (q.axis ?? 0) < 0 ? (q.axis ?? 0) + x.info.shape.length : (q.axis ?? 0);
+      const inner = c === 1 ? n : numel(x.info.shape.slice(axis + 1));
+      const s = ctx.constBytes('dq_scale', new Uint8Array(Float32Array.from(q.scale).buffer), 'float');
+      const z = ctx.constBytes('dq_zero', bytesOf(Int32Array.from(q.zeroPoint)), 'int32_t');
       ctx.useKernel('qconv.cuh');
-      ctx.launch('edgec::dequantize', gridFor(n), String(ELEMENT_THREADS), [x.ptr, ctx.output(0).ptr, String(n), cFloat(s), String(z)]);
+      const t = x.info.dtype === 'int8' ? 'int8_t' : 'int32_t';
+      ctx.launch(`edgec::dequantize<${t}, ${c}, ${inner}>`, gridFor(n), String(ELEMENT_THREADS), [x.ptr, ctx.output(0).ptr, String(n), s, z]);
     },
   },
   LookupTable: {

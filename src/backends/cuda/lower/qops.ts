@@ -177,7 +177,7 @@ const qConvTranspose: CudaLowering = {
   },
 };
 
-/** MatMul of two int8 activations (per-tensor parameters), batched by arithmetic offsets. */
+/** MatMul of two int8 activations (per-tensor parameters), batched by arithmetic offsets; int8 or int32 accumulator output. */
 function qMatMulAct(ctx: CudaLowerCtx): void {
   const [a, b] = [need(ctx, 0), need(ctx, 1)];
   const y = ctx.output(0);
@@ -187,10 +187,12 @@ function qMatMulAct(ctx: CudaLowerCtx): void {
   const nb = g.aOffsets.length;
   const step = (o: number[]) => (nb > 1 ? o[1] - o[0] : 0);
   if (![g.aOffsets, g.bOffsets].every((o) => o.every((v, i) => v === i * step(o)))) nodeError(ctx.node, 'irregular batch broadcast has no CUDA integer MatMul');
-  const m = p.r.mults[0];
-  const q = `edgec::QRequant{0, ${p.r.zy}, ${m.multiplier}, ${m.shift}, ${p.r.lo}, ${p.r.hi}}`;
+  const r = p.r;
+  const m = r?.mults[0];
+  const q = `edgec::QRequant{0, ${r?.zy ?? 0}, ${m?.multiplier ?? 0}, ${m?.shift ?? 0}, ${r?.lo ?? 0}, ${r?.hi ?? 0}}`;
   ctx.useKernel('qops.cuh');
-  ctx.launch(`edgec::qgemm_act<${g.m}, ${g.n}, ${g.k}>`, `dim3(${Math.ceil(g.n / 16)}, ${Math.ceil(g.m / 16)}, ${nb})`, 'dim3(16, 16)',
+  const acc = !r;
+  ctx.launch(`edgec::qgemm_act<${g.m}, ${g.n}, ${g.k}, ${acc}, ${acc ? 'int32_t' : 'int8_t'}>`, `dim3(${Math.ceil(g.n / 16)}, ${Math.ceil(g.m / 16)}, ${nb})`, 'dim3(16, 16)',
     [a.ptr, b.ptr, y.ptr, String(step(g.aOffsets)), String(step(g.bOffsets)), String(p.a.zeroPoint[0]), String(p.b.zeroPoint[0]), q]);
 }
 

@@ -108,13 +108,20 @@ export function emitCuda(g: Graph, opts: { prefix: string; cuda: CudaFacts }): C
     const r = rootOf(name);
     const rt = g.tensors.get(r) as Tensor;
     const cType = DTYPES[t.dtype].cType;
-    let ptr: string;
-    if (rt.data) {
-      if (!constOffset.has(r)) constOffset.set(r, blob.add(valueBytes({ dtype: rt.dtype, shape: rt.shape, data: rt.data })));
-      ptr = `((const ${cType} *)(W + ${constOffset.get(r)}))`;
-    } else if (io.has(r)) ptr = io.get(r)!;
-    else ptr = `((${asConst ? 'const ' : ''}${cType} *)(A + @${r}@))`;
-    return { name, info: { dtype: t.dtype, shape: t.shape }, ptr, value: t.data ? { dtype: t.dtype, shape: t.shape, data: t.data } : undefined, quant: t.quant };
+    // Lazy: a constant joins the weights blob only when a lowering reads its pointer (repacked weights do not).
+    const ptr = (): string => {
+      if (rt.data) {
+        if (!constOffset.has(r)) constOffset.set(r, blob.add(valueBytes({ dtype: rt.dtype, shape: rt.shape, data: rt.data })));
+        return `((const ${cType} *)(W + ${constOffset.get(r)}))`;
+      }
+      return io.get(r) ?? `((${asConst ? 'const ' : ''}${cType} *)(A + @${r}@))`;
+    };
+    return {
+      name, info: { dtype: t.dtype, shape: t.shape }, value: t.data ? { dtype: t.dtype, shape: t.shape, data: t.data } : undefined, quant: t.quant,
+      get ptr() {
+        return ptr();
+      },
+    };
   };
   g.nodes.forEach((node, i) => {
     const lines: string[] = [];
@@ -128,7 +135,10 @@ export function emitCuda(g: Graph, opts: { prefix: string; cuda: CudaFacts }): C
     const ctx: CudaLowerCtx = {
       node,
       input: (k) => (node.inputs[k] ? tensorRef(node.inputs[k], true) : undefined),
-      output: (k) => ({ ...tensorRef(outs[k], false), info: { ...tensorRef(node.outputs[k], false).info } }),
+      output: (k) => {
+        const t = tensorRef(outs[k], false);
+        return { name: t.name, info: { ...tensorRef(node.outputs[k], false).info }, value: t.value, quant: t.quant, ptr: t.ptr };
+      },
       useKernel: (f) => kernels.add(f),
       constBytes: (stem, bytes, cType) => `((const ${cType} *)(W + ${blob.add(bytes)}))`,
       functor: (body) => {

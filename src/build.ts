@@ -9,7 +9,7 @@ import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
 import { foldConstants } from './passes/fold-constants.js';
-import { BACKENDS, type Backend } from './backends/backends.js';
+import { backendFor } from './backends/backends.js';
 import type { HlsReport } from './backends/hls/emit.js';
 import type { ReuseSpec } from './backends/hls/estimate.js';
 import type { CArtifact } from './backends/c/emit.js';
@@ -90,6 +90,8 @@ export interface BuildReport {
   params: number;
   sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string; packed?: CArtifact['packed'] };
   kernels: string[];
+  /** Backend facts (CUDA: per-kernel registers and shared memory from ptxas, workspace, absorbed layers). */
+  cuda?: Record<string, unknown>;
   quantization?: QuantReport;
   w4?: W4Report;
   /** FPGA targets: per-layer resources and latency against the device. */
@@ -192,17 +194,10 @@ function prepareOutDir(outDir: string): string {
   return fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
 }
 
-/** The code generator a target names. */
-function backendOf(target: Target): Backend {
-  const b = BACKENDS[target.backend];
-  if (!b) throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have (known: ${Object.keys(BACKENDS).join(', ')})`);
-  return b;
-}
-
 /** Run a whole build; the output folder appears complete or not at all. */
 export async function build(opts: BuildOptions): Promise<BuildReport> {
   const target = getTarget(opts.target);
-  const backend = backendOf(target);
+  const backend = backendFor(target);
   const prefix = opts.name ?? 'model';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new EdgecError(`--name '${prefix}' is not a C identifier`);
   const tmp = prepareOutDir(opts.outDir);
@@ -211,6 +206,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const sample = opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : randomInputs(graph, opts.seed ?? 1));
     const art = backend.emit(graph, { prefix, target, reuse: opts.reuse, sample, pack: opts.pack });
     writeFiles(tmp, art.files);
+    const backendFacts = art.inspect ? { [target.backend]: await art.inspect(tmp) } : {};
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const report: BuildReport = {
       model: opts.model,
@@ -223,6 +219,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound, packed: art.packed },
       kernels: art.kernels,
+      ...backendFacts,
       quantization,
       w4,
       hls: art.hls,
@@ -236,7 +233,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
         quantized: !!opts.quantize || !!sparsity,
-        inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+        inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? target.verifyTolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
       report.ok = report.verification.passed;
@@ -253,7 +250,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false, pack?: 'lossless'): Promise<string> {
-  const art = backendOf(target).emit(g, { prefix, target, pack });
+  const art = backendFor(target).emit(g, { prefix, target, pack });
   writeFiles(dir, art.files);
   return runnerFor(target).build(dir, prefix, target, { sanitize });
 }

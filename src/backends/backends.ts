@@ -4,6 +4,10 @@ import type { Target } from '../targets/targets.js';
 import { emitC, type CArtifact, type CTargetFacts } from './c/emit.js';
 import { emitHls, type HlsReport } from './hls/emit.js';
 import type { ReuseSpec } from './hls/estimate.js';
+import { emitCuda } from './cuda/emit.js';
+import { resourceUsage } from './cuda/nvcc.js';
+import { hasTool } from '../util/exec.js';
+import { EdgecError } from '../util/errors.js';
 import { runReference } from '../interp/reference.js';
 import { valueToBytes } from '../runners/native.js';
 
@@ -30,6 +34,8 @@ export interface BackendArtifact {
   hls?: HlsReport;
   /** C with --pack lossless: packed against raw bytes. */
   packed?: CArtifact['packed'];
+  /** Facts gathered after the files are written (toolchain resource usage), stored in report.json under the backend's name. */
+  inspect?(dir: string): Promise<Record<string, unknown>>;
 }
 
 /** A code generator. */
@@ -63,5 +69,31 @@ const hlsBackend: Backend = {
   },
 };
 
+
+const cudaBackend: Backend = {
+  emit(g, { prefix, target }) {
+    const cuda = target.cuda!;
+    const art = emitCuda(g, { prefix, cuda });
+    return {
+      files: art.files, weightsBytes: art.weightsBytes, arenaBytes: art.workspaceBytes, arenaLowerBound: art.workspaceLowerBound, kernels: art.kernels,
+      async inspect(dir) {
+        const base = {
+          architectures: cuda.architectures.map((a) => `sm_${a}`), precision: cuda.precision, weights_bytes: art.weightsBytes, workspace_bytes: art.workspaceBytes,
+          launches: art.launches.length, cuda_graph: true, absorbed_into_epilogues: art.absorbed,
+        };
+        if (!(await hasTool('nvcc'))) return { ...base, resource_usage: 'not measured: nvcc not found on PATH', kernels: art.launches };
+        return { ...base, resource_usage: 'ptxas -v', kernels: await resourceUsage(dir, prefix, cuda.architectures, art.launches) };
+      },
+    };
+  },
+};
+
 /** Backend name → code generator; a target naming another backend is refused by build. */
-export const BACKENDS: Record<string, Backend> = { c: cBackend, hls: hlsBackend };
+export const BACKENDS: Record<string, Backend> = { c: cBackend, hls: hlsBackend, cuda: cudaBackend };
+
+/** The backend of a target, or an error naming the target file's mistake. */
+export function backendFor(target: Target): Backend {
+  const b = BACKENDS[target.backend];
+  if (!b) throw new EdgecError(`target '${target.name}' uses backend '${target.backend}', which this edgec does not have (known: ${Object.keys(BACKENDS).join(', ')})`);
+  return b;
+}

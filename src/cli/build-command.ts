@@ -73,7 +73,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('verify', { type: 'boolean', default: false, describe: 'compile with the target toolchain, run, and compare with the float reference' })
         .option('verify-input', { type: 'string', array: true, describe: '.npy input(s) for --verify, in graph-input order (default: seeded random)' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random verification inputs' })
-        .option('tolerance', { type: 'number', default: 1e-4, describe: 'max rel_l2_err per output for --verify to pass' })
+        .option('tolerance', { type: 'number', describe: "max rel_l2_err per output for --verify to pass (default: the target's verifyTolerance, else 1e-4)" })
         .option('quantize', { type: 'string', choices: ['int8', 'w4'], describe: 'post-training quantization: int8 (TFLite scheme) or w4 (group-wise int4 MatMul/Gemm weights)' })
         .option('w4-group', { type: 'number', default: 64, choices: [32, 64, 128], describe: 'w4: weights per scale group' })
         .option('w4-method', { type: 'string', default: 'gptq', choices: ['gptq', 'rtn'], describe: 'w4: GPTQ error compensation or round-to-nearest' })
@@ -102,7 +102,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         verify: argv.verify as boolean,
         verifyInputs: (argv['verify-input'] as string[] | undefined)?.map(readNpy),
         seed: argv.seed as number,
-        tolerance: argv.tolerance as number,
+        tolerance: argv.tolerance as number | undefined,
         sanitize: argv.sanitize as boolean,
         quantize: argv.quantize as 'int8' | 'w4' | undefined,
         w4Group: argv['w4-group'] as number,
@@ -122,7 +122,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
       });
       process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);
       if (!report.ok) {
-        const why = report.verification?.integer ? 'the artifact differs from its integer reference' : `an output's rel_l2_err exceeds ${argv.tolerance}`;
+        const why = report.verification?.integer ? 'the artifact differs from its integer reference' : `an output's rel_l2_err exceeds ${report.verification?.tolerance}`;
         process.stderr.write(`edgec: error: verification failed: ${why} (see ${argv.output}/report.json)\n`);
         setCode(1);
       }

@@ -1,9 +1,10 @@
-/** Runners execute a built artifact on inputs: natively, and later under qemu, WebAssembly or C simulation. */
+/** Runners execute a built artifact on inputs: natively, on a CUDA GPU, and later under qemu, WebAssembly or C simulation. */
 import type { TensorInfo, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
 import { nativeRunner } from './native.js';
 import { hlsCsimRunner } from './hls-csim.js';
 import { qemuRunner } from './qemu.js';
+import { cudaRunner } from './cuda.js';
 import { cortexMRunner } from './cortex-m.js';
 
 /** Options for building the runnable program. */
@@ -23,7 +24,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, 'hls-csim': hlsCsimRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, 'hls-csim': hlsCsimRunner, cuda: cudaRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

@@ -9,7 +9,7 @@ import { isSimdIsa, VECTOR_VOCABS, type SimdIsa } from '../backends/c/vector-voc
 export interface Target {
   name: string;
   description: string;
-  /** Code generator: 'c' today. */
+  /** Code generator: a key of BACKENDS (src/backends/backends.ts): 'c' or 'cuda'. */
   backend: string;
   /** How --verify and `edgec run` execute the artifact (a key of RUNNERS in src/runners/runner.ts). */
   runner: string;
@@ -31,6 +31,10 @@ export interface Target {
   board?: { qemuMachine: string; flash: MemoryRegion; ram: MemoryRegion };
   /** FPGA targets: the device's resources and the design clock. */
   fpga?: FpgaResources;
+  /** GPU facts of CUDA targets: the architectures to build for and the sizes the kernel generator tunes for. */
+  cuda?: CudaFacts;
+  /** Default --verify tolerance (rel-L2) when the target's arithmetic is not exact fp32 (fp16 tensor cores). */
+  verifyTolerance?: number;
 }
 
 /** A memory region of a board: start address (hex string) and length in bytes. */
@@ -50,6 +54,20 @@ export interface FpgaResources {
   clockMHz: number;
 }
 
+/** What a CUDA target file says about its GPU. */
+export interface CudaFacts {
+  /** CMAKE_CUDA_ARCHITECTURES / nvcc sm_XX numbers, e.g. ["87"]. */
+  architectures: string[];
+  sms: number;
+  smemPerSmBytes: number;
+  smemPerBlockBytes: number;
+  bandwidthGBs: number;
+  peakFp16Tflops: number;
+  peakInt8Tops: number;
+  /** 'fp16': convolutions and GEMMs on fp16 tensor cores (fp32 accumulate); 'fp32': exact CUDA-core kernels. */
+  precision: 'fp16' | 'fp32';
+}
+
 /** The folder holding the target files. */
 export const TARGETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../targets');
 
@@ -61,6 +79,7 @@ function checkTarget(t: Partial<Target>, file: string): Target {
     throw new EdgecError(`${file}: 'simd' is '${t.simd}', not one of ${Object.keys(VECTOR_VOCABS).join(', ')}`);
   if (t.runner === 'qemu' && !(t.qemu?.binary && t.qemu.cpu && t.qemu.sysroot))
     throw new EdgecError(`${file}: runner 'qemu' needs "qemu": {"binary", "cpu", "sysroot"} (the emulator, its -cpu and -L)`);
+  if (t.backend === 'cuda' && !t.cuda?.architectures?.length) throw new EdgecError(`${file}: CUDA target needs 'cuda.architectures' (e.g. ["87"])`);
   return t as Target;
 }
 

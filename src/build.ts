@@ -22,6 +22,7 @@ import { loadCalibration } from './quant/calib-data.js';
 import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
 import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
+import { bundlerFor } from './backends/bundles.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -76,6 +77,8 @@ export interface BuildReport {
   quantization?: QuantReport;
   w4?: W4Report;
   verification?: VerifyResult;
+  /** Bundled targets: the compiled binary (e.g. model.wasm) and its size. */
+  bundle?: { file: string; bytes: number; files: string[] };
   ok: boolean;
 }
 
@@ -152,6 +155,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
+    const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress);
     const report: BuildReport = {
       model: opts.model,
       target: target.name,
@@ -163,6 +167,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       params: [...graph.tensors.values()].reduce((n, t) => n + (t.data ? t.data.length : 0), 0),
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound },
       kernels: art.kernels,
+      bundle: bundle?.info,
       quantization,
       w4,
       ok: true,
@@ -172,10 +177,12 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
         quantized: !!opts.quantize,
         inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+        program: bundle?.program,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
       report.ok = report.verification.passed;
     }
+    report.sizes.code_bytes ??= bundle?.codeBytes;
     fs.writeFileSync(path.join(tmp, 'report.json'), JSON.stringify({ ...report, layers: layerTable(graph) }, null, 2));
     fs.rmSync(opts.outDir, { recursive: true, force: true });
     fs.renameSync(tmp, opts.outDir);
@@ -186,9 +193,25 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
 }
 
+/** Bundled targets: write the bundle's files and compile its binary into `dir` (part of the artifact, verified or not). */
+async function writeBundle(dir: string, g: Graph, prefix: string, target: Target, model: string, progress = silentProgress) {
+  const bundler = bundlerFor(target);
+  if (!bundler) return undefined;
+  const io = (names: string[]) => names.map((n) => ({ name: n, dtype: g.tensors.get(n)!.dtype, shape: g.tensors.get(n)!.shape }));
+  const files = bundler.files({ prefix, inputs: io(g.inputs), outputs: io(g.outputs) }, model);
+  writeFiles(dir, files);
+  progress.start('compile', 1);
+  const program = await runnerFor(target).build(dir, prefix, target);
+  progress.update(1, bundler.binary(prefix));
+  progress.stop();
+  const bin = fs.readFileSync(path.join(dir, bundler.binary(prefix)));
+  return { program, codeBytes: bundler.codeBytes(bin), info: { file: bundler.binary(prefix), bytes: bin.byteLength, files: [bundler.binary(prefix), ...files.keys()] } };
+}
+
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
   const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
   writeFiles(dir, art.files);
-  return runnerFor(target).build(dir, prefix, target, { sanitize });
+  const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source));
+  return bundle && !sanitize ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -14,6 +14,7 @@ export function formatReport(r: BuildReport): string {
   const kb = (n: number | undefined) => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
   lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
   lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
+  if (r.bundle) lines.push(`${r.bundle.file} ${kb(r.bundle.bytes)} with ${r.bundle.files.filter((f) => f !== r.bundle!.file).join(', ')}`);
   if (r.quantization) lines.push('', formatQuantReport(r.quantization, 10));
   if (r.w4) lines.push('', formatW4Table(r.w4));
   if (r.verification?.against_float) lines.push('', `against the float model: ${r.verification.against_float.map((o) => `${o.name} SQNR ${o.sqnr_db} dB`).join(', ')}`);

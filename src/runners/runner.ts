@@ -2,6 +2,7 @@
 import type { TensorInfo, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
 import { nativeRunner } from './native.js';
+import { wasmRunner } from './wasm.js';
 
 /** Options for building the runnable program. */
 export interface RunnerBuildOptions {
@@ -20,7 +21,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, wasm: wasmRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

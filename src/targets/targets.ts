@@ -10,8 +10,10 @@ export interface Target {
   description: string;
   /** Code generator: 'c' today. */
   backend: string;
-  /** How --verify and `edgec run` execute the artifact: 'native' today. */
+  /** How --verify and `edgec run` execute the artifact: 'native' or 'wasm'. */
   runner: string;
+  /** Targets shipping a compiled binary with glue name their bundler (src/backends/bundles.ts): 'wasm'. */
+  bundle?: string;
   isa: string;
   features: string[];
   memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };

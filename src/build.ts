@@ -9,7 +9,7 @@ import { runPipeline, type Pass } from './passes/pass.js';
 import { passesFor } from './passes/pipeline.js';
 import { inferShapes } from './passes/infer-shapes.js';
 import { foldConstants } from './passes/fold-constants.js';
-import { emitC } from './backends/c/emit.js';
+import { emitC, type CTargetFacts } from './backends/c/emit.js';
 import { getTarget, type Target } from './targets/targets.js';
 import { runnerFor } from './runners/runner.js';
 import { EdgecError } from './util/errors.js';
@@ -122,6 +122,11 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
 }
 
+/** The facts of a target the C emitter and lowerings specialise on. */
+export function targetFacts(target: Target): CTargetFacts {
+  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, simd: target.simd };
+}
+
 function writeFiles(dir: string, files: Map<string, string>): void {
   for (const [name, text] of files) {
     const f = path.join(dir, name);
@@ -152,7 +157,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const tmp = prepareOutDir(opts.outDir);
   try {
     const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
-    const art = emitC(graph, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+    const art = emitC(graph, { prefix, target: targetFacts(target) });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress);
@@ -210,7 +215,7 @@ async function writeBundle(dir: string, g: Graph, prefix: string, target: Target
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = emitC(g, { prefix, target: { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes } });
+  const art = emitC(g, { prefix, target: targetFacts(target) });
   writeFiles(dir, art.files);
   const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source));
   return bundle && !sanitize ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });

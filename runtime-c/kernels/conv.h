@@ -110,17 +110,40 @@ EDGEC_INLINE void edgec_conv2d(const float *x, const float *ap, const float *bia
   }
 }
 
-#if defined(EDGEC_HAVE_V8)
-/* NV (1-4) vectors of depthwise outputs at column ow for ROWS (1 or 2) output rows that are SH plane rows apart.
- * Each plane row vector is loaded once and feeds every output row it is a tap row of (fewer loads per FMA for two
- * rows of a tall kernel). Only the first `valid` outputs of each row are stored. */
+/* The depthwise kernel's vector: the vocabulary's (runtime-c/simd) when one is selected, else the GNU 8-float vector. */
+#if defined(EDGEC_SIMD)
+#define EDGEC_DW_VEC 1
+#define EDGEC_DW_L EDGEC_VF32_LANES
+typedef edgec_vf32 edgec_dwv;
+#define EDGEC_DW_LOAD(p) edgec_vf32_load(p)
+#define EDGEC_DW_STORE(p, v) edgec_vf32_store((p), (v))
+#define EDGEC_DW_SPLAT(x) edgec_vf32_splat(x)
+#define EDGEC_DW_FMA(acc, w, x) edgec_vf32_fma((acc), (w), (x))
+#define EDGEC_DW_ACT(x, act, va, vb) edgec_vf32_act((x), (act), (va), (vb))
+#elif defined(EDGEC_HAVE_V8)
+#define EDGEC_DW_VEC 1
+#define EDGEC_DW_L 8
+typedef edgec_vec8 edgec_dwv;
+#define EDGEC_DW_LOAD(p) EDGEC_V8_LOAD(p)
+#define EDGEC_DW_STORE(p, v) EDGEC_V8_STORE((p), (v))
+#define EDGEC_DW_SPLAT(x) EDGEC_V8_SET1(x)
+#define EDGEC_DW_FMA(acc, w, x) ((acc) + (w) * (x))
+#define EDGEC_DW_ACT(x, act, va, vb) edgec_v8_act((x), (act), (va), (vb))
+#endif
+/* Vectors per 32-column chunk. */
+#define EDGEC_DW_NV (32 / EDGEC_DW_L)
+
+#if defined(EDGEC_DW_VEC)
+/* NV (1 to EDGEC_DW_NV) vectors of depthwise outputs at column ow for ROWS (1 or 2) output rows that are SH plane rows
+ * apart. Each plane row vector is loaded once and feeds every output row it is a tap row of (fewer loads per FMA for
+ * two rows of a tall kernel). Only the first `valid` outputs of each row are stored. */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT xp, ptrdiff_t ws, ptrdiff_t pw,
-                                                    const float *EDGEC_RESTRICT wk, edgec_vec8 vbias,
+                                                    const float *EDGEC_RESTRICT wk, edgec_dwv vbias,
                                                     float *EDGEC_RESTRICT yr, ptrdiff_t yrs, int ow, int valid,
                                                     const int NV, const int ROWS, const int KH, const int KW,
                                                     const int SH, const int SW, const int DH, const int DW, int vact,
-                                                    edgec_vec8 va, edgec_vec8 vb) {
-  edgec_vec8 acc[2][4], xv[4];
+                                                    edgec_dwv va, edgec_dwv vb) {
+  edgec_dwv acc[2][EDGEC_DW_NV], xv[EDGEC_DW_NV];
   const int span = (ROWS - 1) * SH + (KH - 1) * DH + 1;
   int r, q, kw, v;
   for (q = 0; q < ROWS; q++)
@@ -128,12 +151,12 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT 
   for (r = 0; r < span; r++) {
     for (kw = 0; kw < KW; kw++) {
       const float *p = xp + (ptrdiff_t)r * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW + ow;
-      for (v = 0; v < NV; v++) xv[v] = EDGEC_V8_LOAD(p + 8 * v);
+      for (v = 0; v < NV; v++) xv[v] = EDGEC_DW_LOAD(p + EDGEC_DW_L * v);
       for (q = 0; q < ROWS; q++) {
         const int d = r - q * SH;
         if (d >= 0 && d % DH == 0 && d / DH < KH) {
-          const edgec_vec8 wv = EDGEC_V8_SET1(wk[d / DH * KW + kw]);
-          for (v = 0; v < NV; v++) acc[q][v] += wv * xv[v];
+          const edgec_dwv wv = EDGEC_DW_SPLAT(wk[d / DH * KW + kw]);
+          for (v = 0; v < NV; v++) acc[q][v] = EDGEC_DW_FMA(acc[q][v], wv, xv[v]);
         }
       }
     }
@@ -141,15 +164,15 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT 
   for (q = 0; q < ROWS; q++) {
     float *yq = yr + q * yrs + ow;
     for (v = 0; v < NV; v++) {
-      edgec_vec8 o = vact != EDGEC_ACT_NONE ? edgec_v8_act(acc[q][v], vact, va, vb) : acc[q][v];
-      if (8 * v + 8 <= valid) {
-        EDGEC_V8_STORE(yq + 8 * v, o);
+      edgec_dwv o = vact != EDGEC_ACT_NONE ? EDGEC_DW_ACT(acc[q][v], vact, va, vb) : acc[q][v];
+      if (EDGEC_DW_L * v + EDGEC_DW_L <= valid) {
+        EDGEC_DW_STORE(yq + EDGEC_DW_L * v, o);
       } else {
-        float t[8];
-        const int rest = valid - 8 * v < 8 ? valid - 8 * v : 8;
+        float t[EDGEC_DW_L];
+        const int rest = valid - EDGEC_DW_L * v < EDGEC_DW_L ? valid - EDGEC_DW_L * v : EDGEC_DW_L;
         int j;
-        EDGEC_V8_STORE(t, o);
-        for (j = 0; j < rest; j++) yq[8 * v + j] = t[j];
+        EDGEC_DW_STORE(t, o);
+        for (j = 0; j < rest; j++) yq[EDGEC_DW_L * v + j] = t[j];
       }
     }
   }
@@ -159,17 +182,17 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT 
 /* Output rows of one depthwise channel over a zero-padded, phase-split plane (see edgec_conv2d_dw): plane row
  * oh * SH (row stride ws, SW phases of pw floats each) starts tap row 0 of output row oh; wk holds the KHxKW taps.
  * Column tap c = kw*DW lives in phase c % SW at offset c / SW, so every load is contiguous; rows hold slack for whole
- * 8-wide vectors. Rows go two at a time for tall kernels; columns 32 at a time, then one chunk of TAIL (0-4, a
- * constant) vectors. */
+ * vectors. Rows go two at a time for tall kernels; columns 32 at a time, then one chunk of TAIL (0-4, a constant)
+ * 8-column groups. */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT plane, ptrdiff_t ws, ptrdiff_t pw,
                                                    const float *EDGEC_RESTRICT wk, float bias, float *EDGEC_RESTRICT yc,
                                                    int OH, int OW, const int SH, const int TAIL, const int KH,
                                                    const int KW, const int SW, const int DH, const int DW, int act,
                                                    float aa, float ab) {
   int oh;
-#if defined(EDGEC_HAVE_V8)
+#if defined(EDGEC_DW_VEC)
   const int vact = edgec_act_in_registers(act) ? act : EDGEC_ACT_NONE;
-  const edgec_vec8 va = EDGEC_V8_SET1(aa), vb = EDGEC_V8_SET1(ab), vbias = EDGEC_V8_SET1(bias);
+  const edgec_dwv va = EDGEC_DW_SPLAT(aa), vb = EDGEC_DW_SPLAT(ab), vbias = EDGEC_DW_SPLAT(bias);
   const int body = OW / 32 * 32, pair = KH >= 4; /* two rows share enough plane rows to pay off from 4 taps up */
   for (oh = 0; oh < OH; oh += 1 + pair) {
     const float *xp = plane + (ptrdiff_t)oh * SH * ws;
@@ -177,15 +200,15 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT p
     int ow;
     if (pair && oh + 1 < OH) {
       for (ow = 0; ow < body; ow += 32)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, 4, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, EDGEC_DW_NV, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (TAIL > 0)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL * 8 / EDGEC_DW_L, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (vact != act) edgec_act_run(yr, 2 * (ptrdiff_t)OW, act, aa, ab);
     } else {
       for (ow = 0; ow < body; ow += 32)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, 4, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, EDGEC_DW_NV, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (TAIL > 0)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL * 8 / EDGEC_DW_L, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (vact != act) edgec_act_run(yr, OW, act, aa, ab);
     }
   }

@@ -96,6 +96,10 @@ static EDGEC_UNUSED void edgec_sgemm_store_tile(const float *EDGEC_RESTRICT t, f
   }
 }
 
+#if defined(EDGEC_SIMD)
+#include "vsgemm.h"
+#endif
+
 /* Micro-kernel: tile = sum_k A[k][0..MR) x B[k][0..NR) (A panel stride MR per k, B row stride ldb),
  * plus rb[i] (row bias) and cb[j] (column bias) when given, plus the old C when acc_c; then `act`.
  * Only the top-left mr x nr part of the tile is written to C. */
@@ -104,6 +108,9 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
                                                             float *EDGEC_RESTRICT c, ptrdiff_t ldc, int mr, int nr,
                                                             int acc_c, const float *rb, const float *cb, int act,
                                                             float aa, float ab) {
+#if defined(EDGEC_SIMD)
+  edgec_sgemm_ukr_simd(K, a, b, ldb, c, ldc, mr, nr, acc_c, rb, cb, act, aa, ab);
+#else
   float t[EDGEC_GEMM_MR * EDGEC_GEMM_NR];
   ptrdiff_t k;
 #if defined(EDGEC_HAVE_V8)
@@ -204,6 +211,7 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_sgemm_ukr(ptrdiff_t K, const f
   }
 #endif
   edgec_sgemm_store_tile(t, c, ldc, mr, nr, acc_c, act, aa, ab);
+#endif
 }
 
 /* Pack rows [0, m) x cols [0, kc) of a strided matrix (element (i,k) at a[i*rs + k*cs]) into A panels

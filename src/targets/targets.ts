@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EdgecError } from '../util/errors.js';
+import { isSimdIsa, VECTOR_VOCABS, type SimdIsa } from '../backends/c/vector-vocab.js';
 
 /** A target board or platform as described by targets/<name>.json. */
 export interface Target {
@@ -10,13 +11,19 @@ export interface Target {
   description: string;
   /** Code generator: 'c' today. */
   backend: string;
-  /** How --verify and `edgec run` execute the artifact: 'native' or 'wasm'. */
+  /** How --verify and `edgec run` execute the artifact (a key of RUNNERS in src/runners/runner.ts). */
   runner: string;
   /** Targets shipping a compiled binary with glue name their bundler (src/backends/bundles.ts): 'wasm'. */
   bundle?: string;
   isa: string;
+  /** ISA extensions the board has (e.g. neon, dotprod, fp16). */
   features: string[];
-  memory: { l1Bytes: number; l2Bytes: number; flashBytes?: number; ramBytes?: number };
+  /** Vector vocabulary the kernels use (a row of VECTOR_VOCABS); absent: the portable kernels with host vector code. */
+  simd?: SimdIsa;
+  /** Runner 'qemu': the user-mode emulator, the CPU model it emulates (so an instruction the board lacks traps) and the
+   * target libraries' root (qemu's -L). */
+  qemu?: { binary: string; cpu: string; sysroot: string };
+  memory: { l1Bytes: number; l2Bytes: number; l3Bytes?: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
   toolchain: { cc: string; cflags: string[]; ldflags: string[] };
 }
@@ -27,6 +34,10 @@ export const TARGETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 function checkTarget(t: Partial<Target>, file: string): Target {
   const need: (keyof Target)[] = ['name', 'description', 'backend', 'runner', 'isa', 'features', 'memory', 'vectorFloats', 'toolchain'];
   for (const k of need) if (t[k] === undefined) throw new EdgecError(`${file}: target is missing '${k}'`);
+  if (t.simd !== undefined && !isSimdIsa(t.simd))
+    throw new EdgecError(`${file}: 'simd' is '${t.simd}', not one of ${Object.keys(VECTOR_VOCABS).join(', ')}`);
+  if (t.runner === 'qemu' && !(t.qemu?.binary && t.qemu.cpu && t.qemu.sysroot))
+    throw new EdgecError(`${file}: runner 'qemu' needs "qemu": {"binary", "cpu", "sysroot"} (the emulator, its -cpu and -L)`);
   return t as Target;
 }
 

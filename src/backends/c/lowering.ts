@@ -1,5 +1,6 @@
 /** The contract between the shared C emitter and per-op lowerings (one table per op family in ./lower). */
 import type { Node, QuantParams, TensorInfo, Value } from '../../ir/types.js';
+import type { CTargetFacts } from './emit.js';
 
 /** A tensor as a lowering sees it: its type, the C expression of its buffer, and its value if constant. */
 export interface CTensor {
@@ -27,8 +28,8 @@ export interface CLowerCtx {
   constArray(stem: string, value: Value): string;
   /** Append one line of C to the node's body. */
   line(code: string): void;
-  /** Target facts the kernel may specialise on (vector width in floats, cache sizes). */
-  target: { vectorFloats: number; l1Bytes: number; l2Bytes: number };
+  /** Target facts the kernel may specialise on (vector width in floats, cache sizes, vector vocabulary). */
+  target: CTargetFacts;
 }
 
 /** Emits the C statements for one node. */

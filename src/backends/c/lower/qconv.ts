@@ -4,6 +4,7 @@ import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '..
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import { isConv16, lowerConv16 } from './qconv16.js';
+import { foldZeroPoint, lowerQConvDot, qdotTile } from './qdot.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
@@ -22,8 +23,9 @@ interface QConvIO {
   wc: (i: number, c: number) => number;
 }
 
-/** Inputs, output and parameters of an integer Conv/ConvTranspose, with the epilogue emitted. */
-function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
+/** Inputs, output and parameters of an integer Conv/ConvTranspose, with the epilogue emitted (its bias holding
+ * -zx * sum(w) too when `foldZx`, for kernels that multiply raw activations). */
+function qconvIO(ctx: CLowerCtx, transpose: boolean, foldZx = false): QConvIO {
   const x = ctx.input(0);
   const w = ctx.input(1);
   if (!x || !w) nodeError(ctx.node, 'inputs X and W are required');
@@ -42,7 +44,7 @@ function qconvIO(ctx: CLowerCtx, transpose: boolean): QConvIO {
   const xBound = Math.max(127 - zx, zx + 128);
   const bias = constBias(ctx, b, 'bias B');
   const accBound = taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i)));
-  emitQEpi(ctx, p.r, g.outC, false, bias, accBound);
+  emitQEpi(ctx, p.r, g.outC, false, foldZx ? foldZeroPoint(wd, g.outC, bias, zx) : bias, accBound);
   return { x, w, y, g, p, bias, accBound, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
 }
 
@@ -80,8 +82,13 @@ function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: numb
 const INT8_WINOGRAD = false;
 
 function lowerQConv(ctx: CLowerCtx): void {
-  const { x, y, g, p, wc } = qconvIO(ctx, false);
+  const tile = qdotTile(ctx);
+  const { x, y, g, p, wc } = qconvIO(ctx, false, tile !== undefined);
   const zx = p.x.zeroPoint[0];
+  if (tile) {
+    lowerQConvDot(ctx, g, tile, x.ptr, y.ptr, zx);
+    return;
+  }
   const cg = g.inC / g.group;
   const mg = g.outC / g.group;
   const kvol = g.kernel.reduce((s, v) => s * v, 1);

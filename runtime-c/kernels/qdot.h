@@ -1,0 +1,170 @@
+/* edgec int8 GEMM on 4-byte dot products, written against the vector vocabulary (runtime-c/simd): SDOT where the
+ * target has it, vmull_s8 + vpadalq_s16 on NEON without it, plain C in the portable vocabulary. Operands are raw int8
+ * in k-quad panels; the activation zero point is folded into the bias at compile time (sum (x - zx) w = sum x w -
+ * zx sum w), so A (weights, zero point 0) and B (activations) are multiplied as stored. The fused epilogue requantizes
+ * per row (output channel) exactly as edgec_q_out1: gemmlowp's doubling high multiply and rounding shift.
+ *
+ * Layouts (MR = EDGEC_QDOT_MR, NR = EDGEC_QDOT_NR = 16, K4 = ceil(K / 4), both from the vocabulary table):
+ *   packed A: [ceil(M/MR)][K4][MR][4]  element (i, k) at [i / MR][k / 4][i % MR][k % 4], zero padded, 16 bytes slack
+ *   packed B: [ceil(N/NR)][K4][NR][4]  element (k, j) at [j / NR][k / 4][j % NR][k % 4], zero padded */
+#ifndef EDGEC_KERNEL_QDOT_H
+#define EDGEC_KERNEL_QDOT_H
+
+#include "qconv.h"
+
+#if !defined(EDGEC_SIMD)
+#error "qdot.h needs a vector vocabulary (runtime-c/simd); the emitter includes one for targets that name it"
+#endif
+#if EDGEC_QDOT_NR != 16
+#error "qdot.h: the micro-kernel is written for 16-column panels (4 int32 vectors of 4 lanes)"
+#endif
+
+/* Bytes of packed B for K x n. */
+#define EDGEC_QDOT_BPACK(K, n) ((ptrdiff_t)(((n) + EDGEC_QDOT_NR - 1) / EDGEC_QDOT_NR) * EDGEC_QDOT_NR * (((K) + 3) / 4) * 4)
+
+/* Pack k-rows [0, K) x columns [0, n) of raw int8 (element (k, j) at b[k*rs + j]) into B panels; four rows of 16
+ * columns at a time interleave in registers (edgec_vi8_zip4). */
+static EDGEC_UNUSED void edgec_qdot_pack_b(int K, int n, const int8_t *EDGEC_RESTRICT b, ptrdiff_t rs,
+                                           int8_t *EDGEC_RESTRICT out) {
+  const int K4 = (K + 3) / 4;
+  int j0, k4, q, j;
+  for (j0 = 0; j0 < n; j0 += EDGEC_QDOT_NR) {
+    const int nr = n - j0 < EDGEC_QDOT_NR ? n - j0 : EDGEC_QDOT_NR;
+    for (k4 = 0; k4 < K4; k4++) {
+      int8_t *EDGEC_RESTRICT o = out + (ptrdiff_t)k4 * 4 * EDGEC_QDOT_NR;
+      if (nr == EDGEC_QDOT_NR) {
+        edgec_vi8 r[4], z[4];
+        for (q = 0; q < 4; q++) r[q] = 4 * k4 + q < K ? edgec_vi8_load(b + (ptrdiff_t)(4 * k4 + q) * rs + j0) : edgec_vi8_splat(0);
+        edgec_vi8_zip4(r[0], r[1], r[2], r[3], z);
+        for (q = 0; q < 4; q++) edgec_vi8_store(o + 16 * q, z[q]);
+      } else {
+        for (j = 0; j < EDGEC_QDOT_NR; j++)
+          for (q = 0; q < 4; q++) o[4 * j + q] = j < nr && 4 * k4 + q < K ? b[(ptrdiff_t)(4 * k4 + q) * rs + j0 + j] : 0;
+      }
+    }
+    out += (ptrdiff_t)K4 * 4 * EDGEC_QDOT_NR;
+  }
+}
+
+/* The tile's accumulators as named variables, row r vector v: c<r><v>. */
+#if EDGEC_QDOT_MR == 4
+#define EDGEC_QDOT_EACH(X) X(0, 0) X(0, 1) X(0, 2) X(0, 3) X(1, 0) X(1, 1) X(1, 2) X(1, 3) \
+  X(2, 0) X(2, 1) X(2, 2) X(2, 3) X(3, 0) X(3, 1) X(3, 2) X(3, 3)
+#define EDGEC_QDOT_ROWS(X) X(0) X(1) X(2) X(3)
+#elif EDGEC_QDOT_MR == 2
+#define EDGEC_QDOT_EACH(X) X(0, 0) X(0, 1) X(0, 2) X(0, 3) X(1, 0) X(1, 1) X(1, 2) X(1, 3)
+#define EDGEC_QDOT_ROWS(X) X(0) X(1)
+#else
+#error "qdot.h: EDGEC_QDOT_MR must be 2 or 4"
+#endif
+
+/* Requantize one row of 16 int32 (x0..x3) of channel ch and store its first nr bytes at y. */
+EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
+                                     int ch, int8_t *y, int nr) {
+  const edgec_vi32 vb = edgec_vi32_splat(e->bias ? e->bias[ch] : 0), vm = edgec_vi32_splat(e->mult[ch]);
+  const edgec_vi32 vr = edgec_vi32_splat(e->rsh[ch]);
+  edgec_vi8 o;
+  x0 = edgec_vi32_add(x0, vb); x1 = edgec_vi32_add(x1, vb); x2 = edgec_vi32_add(x2, vb); x3 = edgec_vi32_add(x3, vb);
+  if (e->lsh) {
+    const edgec_vi32 vl = edgec_vi32_splat(e->lsh[ch]);
+    x0 = edgec_vi32_shl(x0, vl); x1 = edgec_vi32_shl(x1, vl); x2 = edgec_vi32_shl(x2, vl); x3 = edgec_vi32_shl(x3, vl);
+  }
+  x0 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x0, vm), vr);
+  x1 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x1, vm), vr);
+  x2 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x2, vm), vr);
+  x3 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x3, vm), vr);
+  o = edgec_vi8_from_i32(x0, x1, x2, x3, e->zy);
+  o = edgec_vi8_min(edgec_vi8_max(o, edgec_vi8_splat((int8_t)e->lo)), edgec_vi8_splat((int8_t)e->hi));
+  if (nr == EDGEC_QDOT_NR) {
+    edgec_vi8_store(y, o);
+  } else {
+    int8_t t[16];
+    edgec_vi8_store(t, o);
+    memcpy(y, t, (size_t)nr);
+  }
+}
+
+/* Micro-kernel: the MR x NR tile of A panel a times B panel b over K4 k-quads, requantized into y (row stride ldy;
+ * the top-left mr x nr part), rows being channels row0.. of e. */
+static EDGEC_UNUSED void edgec_qdot_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
+                                        int8_t *y, ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int row0) {
+  int k;
+#define EDGEC_QDOT_INIT(r, v) edgec_vdot c##r##v = edgec_vdot_zero();
+  EDGEC_QDOT_EACH(EDGEC_QDOT_INIT)
+#undef EDGEC_QDOT_INIT
+  for (k = 0; k < K4; k++) {
+    const edgec_vi8 av = edgec_vi8_load(a); /* rows 0..MR-1, 4 bytes each (MR 2 reads the next quad too: slack) */
+    const edgec_vi8 b0 = edgec_vi8_load(b), b1 = edgec_vi8_load(b + 16), b2 = edgec_vi8_load(b + 32),
+                    b3 = edgec_vi8_load(b + 48);
+#define EDGEC_QDOT_ACC(r, v) c##r##v = edgec_vdot_acc_lane(c##r##v, b##v, av, r);
+    EDGEC_QDOT_EACH(EDGEC_QDOT_ACC)
+#undef EDGEC_QDOT_ACC
+    a += 4 * EDGEC_QDOT_MR;
+    b += 4 * EDGEC_QDOT_NR;
+  }
+#define EDGEC_QDOT_OUT(r)                                                                                              \
+  if (r < mr)                                                                                                          \
+    edgec_qdot_out_row(edgec_vdot_sum(c##r##0), edgec_vdot_sum(c##r##1), edgec_vdot_sum(c##r##2),                      \
+                       edgec_vdot_sum(c##r##3), e, row0 + r, y + r * ldy, nr);
+  EDGEC_QDOT_ROWS(EDGEC_QDOT_OUT)
+#undef EDGEC_QDOT_OUT
+}
+
+/* Y[M][N] (row stride ldy) = requantized A B: packed A panels (panel i at ap + i * aps) by packed B panels (panel j
+ * at bp + j * bps) over K4 k-quads; rows are channels row0.. of e. */
+static EDGEC_UNUSED void edgec_qdot_gemm(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
+                                         ptrdiff_t bps, int8_t *y, ptrdiff_t ldy, const edgec_qepi *e, int row0) {
+  int i, j;
+  for (j = 0; j < N; j += EDGEC_QDOT_NR) {
+    const int nr = N - j < EDGEC_QDOT_NR ? N - j : EDGEC_QDOT_NR;
+    const int8_t *b = bp + (ptrdiff_t)(j / EDGEC_QDOT_NR) * bps;
+    for (i = 0; i < M; i += EDGEC_QDOT_MR) {
+      const int mr = M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR;
+      edgec_qdot_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, b, y + (ptrdiff_t)i * ldy + j, ldy, mr, nr, e, row0 + i);
+    }
+  }
+}
+
+/* 2-D int8 convolution on the dot GEMM. ap: per-group packed weights (A panels over Kg = C/G*KH*KW, group g at
+ * ap + g * gstride bytes); e: per-output-channel epilogue whose bias includes -zx * sum(w). A 1x1 / stride 1 / no-pad
+ * conv packs X directly in blocks of `blk` pixels; any other conv runs im2col (padding zx) over blocks of `blk` output
+ * rows. scratch: the im2col block (EDGEC_QCOL_LD bytes per row, non-pointwise only), then the packed B block. */
+EDGEC_INLINE void edgec_qconv2d_dot(const int8_t *x, const int8_t *ap, ptrdiff_t gstride, const edgec_qepi *e, int8_t *y,
+                                    int N, int C, int H, int W, int M, int OH, int OW, int G, int KH, int KW, int SH,
+                                    int SW, int DH, int DW, int PT, int PL, int zx, void *scratch, int blk) {
+  const int cg = C / G, mg = M / G, kg = cg * KH * KW, k4 = (kg + 3) / 4;
+  const ptrdiff_t hw = (ptrdiff_t)H * W, ohw = (ptrdiff_t)OH * OW;
+  const ptrdiff_t aps = (ptrdiff_t)4 * EDGEC_QDOT_MR * k4, bps = (ptrdiff_t)4 * EDGEC_QDOT_NR * k4;
+  const int pointwise = KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0 && OH == H && OW == W;
+  const ptrdiff_t colbytes = pointwise ? 0 : (ptrdiff_t)kg * EDGEC_QCOL_LD(blk * OW);
+  int8_t *col = (int8_t *)scratch;
+  int8_t *bpack = (int8_t *)scratch + colbytes;
+  int n, g;
+  for (n = 0; n < N; n++) {
+    for (g = 0; g < G; g++) {
+      const int8_t *xg = x + ((ptrdiff_t)n * C + (ptrdiff_t)g * cg) * hw;
+      int8_t *yg = y + ((ptrdiff_t)n * M + (ptrdiff_t)g * mg) * ohw;
+      const int8_t *apg = ap + g * gstride;
+      if (pointwise) {
+        ptrdiff_t p0;
+        for (p0 = 0; p0 < hw; p0 += blk) {
+          const int ncols = hw - p0 < blk ? (int)(hw - p0) : blk;
+          edgec_qdot_pack_b(kg, ncols, xg + p0, hw, bpack);
+          edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + p0, ohw, e, g * mg);
+        }
+      } else {
+        int oh0;
+        for (oh0 = 0; oh0 < OH; oh0 += blk) {
+          const int oh1 = OH - oh0 < blk ? OH : oh0 + blk;
+          const int ncols = (oh1 - oh0) * OW;
+          const ptrdiff_t ldb = EDGEC_QCOL_LD(ncols);
+          edgec_qconv2d_im2col(xg, cg, H, W, OW, KH, KW, SH, SW, DH, DW, PT, PL, oh0, oh1, zx, col, ldb);
+          edgec_qdot_pack_b(kg, ncols, col, ldb, bpack);
+          edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + (ptrdiff_t)oh0 * OW, ohw, e, g * mg);
+        }
+      }
+    }
+  }
+}
+
+#endif

@@ -1,0 +1,128 @@
+/* edgec vector vocabulary on ARM NEON (aarch64, arm_neon.h): 128-bit vectors of 4 float / 4 int32 / 16 int8 lanes.
+ * Every ISA header in runtime-c/simd/ defines the same names (see edgec_simd_scalar.h for the reference semantics);
+ * kernels written against them serve every ISA. EDGEC_SIMD_DOTPROD=1 (set by the emitter from the vocabulary table)
+ * makes the int8 dot product one SDOT (vdotq_s32); otherwise it is vmull_s8 + vpadalq_s16 on a split accumulator. */
+#ifndef EDGEC_SIMD_H
+#define EDGEC_SIMD_H
+#include <arm_neon.h>
+#include <stdint.h>
+
+#define EDGEC_SIMD 1
+#define EDGEC_SIMD_ISA "neon"
+#define EDGEC_VF32_LANES 4
+#define EDGEC_VI32_LANES 4
+#define EDGEC_VI8_LANES 16
+
+#if !defined(EDGEC_SIMD_DOTPROD)
+#define EDGEC_SIMD_DOTPROD 0
+#endif
+#if EDGEC_SIMD_DOTPROD && !defined(__ARM_FEATURE_DOTPROD)
+#error "edgec: this artifact uses SDOT (vdotq_s32); compile with a -mcpu/-march that has the dotprod extension"
+#endif
+
+typedef float32x4_t edgec_vf32;
+typedef int32x4_t edgec_vi32;
+typedef int8x16_t edgec_vi8;
+
+/* ---- float32 lanes ---- */
+#define edgec_vf32_load(p) vld1q_f32(p)
+#define edgec_vf32_store(p, v) vst1q_f32((p), (v))
+#define edgec_vf32_splat(x) vdupq_n_f32(x)
+#define edgec_vf32_zero() vdupq_n_f32(0.0f)
+#define edgec_vf32_add(a, b) vaddq_f32((a), (b))
+#define edgec_vf32_sub(a, b) vsubq_f32((a), (b))
+#define edgec_vf32_mul(a, b) vmulq_f32((a), (b))
+/* acc + a * b, fused (one rounding). */
+#define edgec_vf32_fma(acc, a, b) vfmaq_f32((acc), (a), (b))
+/* acc + b * lane `lane` of a (lane a constant). */
+#define edgec_vf32_fma_lane(acc, b, a, lane) vfmaq_laneq_f32((acc), (b), (a), (lane))
+/* Lane-wise max/min with the other operand returned for a NaN x: max(lo, x) is lo > x ? lo : x. */
+#define edgec_vf32_max(a, b) vbslq_f32(vcgtq_f32((a), (b)), (a), (b))
+#define edgec_vf32_min(a, b) vbslq_f32(vcltq_f32((a), (b)), (a), (b))
+#define edgec_vf32_hsum(v) vaddvq_f32(v)
+/* Lanes of t where mask m (all ones) is set, else lanes of f; masks come from the comparisons. */
+typedef uint32x4_t edgec_vm32;
+#define edgec_vf32_gt(a, b) vcgtq_f32((a), (b))
+#define edgec_vf32_ge(a, b) vcgeq_f32((a), (b))
+#define edgec_vf32_select(m, t, f) vbslq_f32((m), (t), (f))
+
+/* ---- int32 lanes ---- */
+#define edgec_vi32_load(p) vld1q_s32(p)
+#define edgec_vi32_store(p, v) vst1q_s32((p), (v))
+#define edgec_vi32_splat(x) vdupq_n_s32(x)
+#define edgec_vi32_zero() vdupq_n_s32(0)
+#define edgec_vi32_add(a, b) vaddq_s32((a), (b))
+#define edgec_vi32_sub(a, b) vsubq_s32((a), (b))
+#define edgec_vi32_mul(a, b) vmulq_s32((a), (b))
+#define edgec_vi32_max(a, b) vmaxq_s32((a), (b))
+#define edgec_vi32_min(a, b) vminq_s32((a), (b))
+#define edgec_vi32_hsum(v) vaddvq_s32(v)
+/* Wrapping left shift by per-lane counts s in [0, 31]. */
+#define edgec_vi32_shl(x, s) vshlq_s32((x), (s))
+/* gemmlowp SaturatingRoundingDoublingHighMul per lane (bit-exact with edgec_srdhm). */
+#define edgec_vi32_srdhm(a, b) vqrdmulhq_s32((a), (b))
+/* gemmlowp RoundingDivideByPOT per lane, exponents e in [0, 31] (bit-exact with edgec_rdivpot). */
+static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
+  const int32x4_t neg = vnegq_s32(e);
+  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, neg), 31);
+  return vrshlq_s32(vqaddq_s32(x, fixup), neg);
+}
+
+/* ---- int8 lanes ---- */
+#define edgec_vi8_load(p) vld1q_s8(p)
+#define edgec_vi8_store(p, v) vst1q_s8((p), (v))
+#define edgec_vi8_splat(x) vdupq_n_s8(x)
+#define edgec_vi8_max(a, b) vmaxq_s8((a), (b))
+#define edgec_vi8_min(a, b) vminq_s8((a), (b))
+/* Four int32 vectors (16 lanes in order) to int8: saturate to int16, add zero point zp (saturating), saturate to int8:
+ * equal to clamp(v + zp, -128, 127) for every int32 v and |zp| <= 128. */
+static inline int8x16_t edgec_vi8_from_i32(int32x4_t v0, int32x4_t v1, int32x4_t v2, int32x4_t v3, int32_t zp) {
+  const int16x8_t z = vdupq_n_s16((int16_t)zp);
+  const int16x8_t lo = vqaddq_s16(vcombine_s16(vqmovn_s32(v0), vqmovn_s32(v1)), z);
+  const int16x8_t hi = vqaddq_s16(vcombine_s16(vqmovn_s32(v2), vqmovn_s32(v3)), z);
+  return vcombine_s8(vqmovn_s16(lo), vqmovn_s16(hi));
+}
+/* Interleave four rows of 16 bytes (k, k+1, k+2, k+3 of columns 0..15) into k-quads: out[q] holds columns 4q..4q+3,
+ * each as its 4 bytes (rows 0..3) in order: the B-panel layout of the int8 dot micro-kernel. */
+static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8x16_t r3, int8x16_t out[4]) {
+  const int16x8_t a = vreinterpretq_s16_s8(vzip1q_s8(r0, r1)), b = vreinterpretq_s16_s8(vzip2q_s8(r0, r1));
+  const int16x8_t c = vreinterpretq_s16_s8(vzip1q_s8(r2, r3)), d = vreinterpretq_s16_s8(vzip2q_s8(r2, r3));
+  out[0] = vreinterpretq_s8_s16(vzip1q_s16(a, c));
+  out[1] = vreinterpretq_s8_s16(vzip2q_s16(a, c));
+  out[2] = vreinterpretq_s8_s16(vzip1q_s16(b, d));
+  out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
+}
+
+/* ---- int8 dot products into int32 lanes ----
+ * edgec_vdot is an accumulator of 4 int32 lanes: after edgec_vdot_acc(acc, a, b) lane i has gained
+ * a[4i]*b[4i] + ... + a[4i+3]*b[4i+3] (SDOT semantics); edgec_vdot_sum reads the lanes out as an edgec_vi32. */
+#if EDGEC_SIMD_DOTPROD
+typedef int32x4_t edgec_vdot;
+#define edgec_vdot_zero() vdupq_n_s32(0)
+#define edgec_vdot_acc(acc, a, b) vdotq_s32((acc), (a), (b))
+/* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
+#define edgec_vdot_acc_lane(acc, b, a, lane) vdotq_laneq_s32((acc), (b), (a), (lane))
+#define edgec_vdot_sum(acc) (acc)
+#else
+/* Without dotprod: pair sums of the low and high 8 products, folded into quads by edgec_vdot_sum. */
+typedef struct {
+  int32x4_t lo, hi;
+} edgec_vdot;
+static inline edgec_vdot edgec_vdot_zero(void) {
+  edgec_vdot r;
+  r.lo = r.hi = vdupq_n_s32(0);
+  return r;
+}
+static inline edgec_vdot edgec_vdot_acc(edgec_vdot acc, int8x16_t a, int8x16_t b) {
+  acc.lo = vpadalq_s16(acc.lo, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+  acc.hi = vpadalq_s16(acc.hi, vmull_high_s8(a, b));
+  return acc;
+}
+#define edgec_vdot_acc_lane(acc, b, a, lane) \
+  edgec_vdot_acc((acc), (b), vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(a), (lane))))
+#define edgec_vdot_sum(acc) vpaddq_s32((acc).lo, (acc).hi)
+#endif
+/* acc + dot4(a, b) on int32 lanes (SDOT semantics). */
+#define edgec_vi32_dot4(acc, a, b) vaddq_s32((acc), edgec_vdot_sum(edgec_vdot_acc(edgec_vdot_zero(), (a), (b))))
+
+#endif

@@ -1,0 +1,135 @@
+/* edgec vector vocabulary in portable C99: the reference semantics of every name the ISA headers in runtime-c/simd/
+ * define, on 4-lane structs (the same lane counts as NEON and WASM SIMD, so micro-kernel shapes carry over).
+ * Kernels written against these names compile for any C compiler; the ISA headers make them single instructions. */
+#ifndef EDGEC_SIMD_H
+#define EDGEC_SIMD_H
+#include <stdint.h>
+#include <string.h>
+
+#define EDGEC_SIMD 1
+#define EDGEC_SIMD_ISA "scalar"
+#define EDGEC_VF32_LANES 4
+#define EDGEC_VI32_LANES 4
+#define EDGEC_VI8_LANES 16
+#if !defined(EDGEC_SIMD_DOTPROD)
+#define EDGEC_SIMD_DOTPROD 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define EDGEC_SIMD_FN static inline __attribute__((always_inline, unused))
+#else
+#define EDGEC_SIMD_FN static inline
+#endif
+
+typedef struct { float v[4]; } edgec_vf32;
+typedef struct { int32_t v[4]; } edgec_vi32;
+typedef struct { int8_t v[16]; } edgec_vi8;
+typedef struct { uint32_t v[4]; } edgec_vm32;
+
+#define EDGEC_SIMD_MAP4(T, expr) T r; int i; for (i = 0; i < 4; i++) r.v[i] = (expr); return r
+
+/* ---- float32 lanes ---- */
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_load(const float *p) { edgec_vf32 r; memcpy(r.v, p, sizeof r.v); return r; }
+EDGEC_SIMD_FN void edgec_vf32_store(float *p, edgec_vf32 v) { memcpy(p, v.v, sizeof v.v); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_splat(float x) { EDGEC_SIMD_MAP4(edgec_vf32, x); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_zero(void) { EDGEC_SIMD_MAP4(edgec_vf32, 0.0f); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_add(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vf32, a.v[i] + b.v[i]); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_sub(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vf32, a.v[i] - b.v[i]); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_mul(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vf32, a.v[i] * b.v[i]); }
+/* acc + a * b (fused where the C library's fmaf is). */
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_fma(edgec_vf32 acc, edgec_vf32 a, edgec_vf32 b) {
+  EDGEC_SIMD_MAP4(edgec_vf32, acc.v[i] + a.v[i] * b.v[i]);
+}
+/* acc + b * lane `lane` of a. */
+#define edgec_vf32_fma_lane(acc, b, a, lane) edgec_vf32_fma((acc), (b), edgec_vf32_splat((a).v[(lane)]))
+/* max(a, b) = a > b ? a : b, min(a, b) = a < b ? a : b (lane-wise; NaN handling as written). */
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_max(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vf32, a.v[i] > b.v[i] ? a.v[i] : b.v[i]); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_min(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vf32, a.v[i] < b.v[i] ? a.v[i] : b.v[i]); }
+EDGEC_SIMD_FN float edgec_vf32_hsum(edgec_vf32 v) { return (v.v[0] + v.v[1]) + (v.v[2] + v.v[3]); }
+EDGEC_SIMD_FN edgec_vm32 edgec_vf32_gt(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vm32, a.v[i] > b.v[i] ? 0xFFFFFFFFu : 0u); }
+EDGEC_SIMD_FN edgec_vm32 edgec_vf32_ge(edgec_vf32 a, edgec_vf32 b) { EDGEC_SIMD_MAP4(edgec_vm32, a.v[i] >= b.v[i] ? 0xFFFFFFFFu : 0u); }
+EDGEC_SIMD_FN edgec_vf32 edgec_vf32_select(edgec_vm32 m, edgec_vf32 t, edgec_vf32 f) { EDGEC_SIMD_MAP4(edgec_vf32, m.v[i] ? t.v[i] : f.v[i]); }
+
+/* ---- int32 lanes ---- */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_load(const int32_t *p) { edgec_vi32 r; memcpy(r.v, p, sizeof r.v); return r; }
+EDGEC_SIMD_FN void edgec_vi32_store(int32_t *p, edgec_vi32 v) { memcpy(p, v.v, sizeof v.v); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_splat(int32_t x) { EDGEC_SIMD_MAP4(edgec_vi32, x); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_zero(void) { EDGEC_SIMD_MAP4(edgec_vi32, 0); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_add(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)a.v[i] + (uint32_t)b.v[i])); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_sub(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)a.v[i] - (uint32_t)b.v[i])); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_mul(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)a.v[i] * (uint32_t)b.v[i])); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_max(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] > b.v[i] ? a.v[i] : b.v[i]); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_min(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] < b.v[i] ? a.v[i] : b.v[i]); }
+EDGEC_SIMD_FN int32_t edgec_vi32_hsum(edgec_vi32 v) { return (int32_t)((uint32_t)v.v[0] + (uint32_t)v.v[1] + (uint32_t)v.v[2] + (uint32_t)v.v[3]); }
+/* Wrapping left shift by per-lane counts in [0, 31]. */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_shl(edgec_vi32 x, edgec_vi32 s) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)x.v[i] << s.v[i])); }
+/* gemmlowp SaturatingRoundingDoublingHighMul per lane. */
+EDGEC_SIMD_FN int32_t edgec_simd_srdhm1(int32_t a, int32_t b) {
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_srdhm(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, edgec_simd_srdhm1(a.v[i], b.v[i])); }
+/* gemmlowp RoundingDivideByPOT per lane (ties away from zero), exponents in [0, 31]. */
+EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
+  const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + ((x & mask) > threshold ? 1 : 0);
+}
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_rdivpot(edgec_vi32 x, edgec_vi32 e) { EDGEC_SIMD_MAP4(edgec_vi32, edgec_simd_rdivpot1(x.v[i], e.v[i])); }
+
+/* ---- int8 lanes ---- */
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load(const int8_t *p) { edgec_vi8 r; memcpy(r.v, p, sizeof r.v); return r; }
+EDGEC_SIMD_FN void edgec_vi8_store(int8_t *p, edgec_vi8 v) { memcpy(p, v.v, sizeof v.v); }
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat(int8_t x) { edgec_vi8 r; memset(r.v, x, sizeof r.v); return r; }
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_max(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_min(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
+/* Four int32 vectors (16 lanes in order) to int8: clamp(v + zp, -128, 127). */
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_from_i32(edgec_vi32 v0, edgec_vi32 v1, edgec_vi32 v2, edgec_vi32 v3, int32_t zp) {
+  const edgec_vi32 *v[4];
+  edgec_vi8 r;
+  int q, i;
+  v[0] = &v0; v[1] = &v1; v[2] = &v2; v[3] = &v3;
+  for (q = 0; q < 4; q++)
+    for (i = 0; i < 4; i++) {
+      const int64_t x = (int64_t)v[q]->v[i] + zp;
+      r.v[4 * q + i] = (int8_t)(x < -128 ? -128 : x > 127 ? 127 : x);
+    }
+  return r;
+}
+/* Interleave four rows of 16 bytes into k-quads: out[q] holds columns 4q..4q+3, each as its 4 bytes (rows 0..3). */
+EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edgec_vi8 r3, edgec_vi8 out[4]) {
+  int j;
+  for (j = 0; j < 16; j++) {
+    out[j / 4].v[4 * (j % 4) + 0] = r0.v[j];
+    out[j / 4].v[4 * (j % 4) + 1] = r1.v[j];
+    out[j / 4].v[4 * (j % 4) + 2] = r2.v[j];
+    out[j / 4].v[4 * (j % 4) + 3] = r3.v[j];
+  }
+}
+
+/* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */
+typedef edgec_vi32 edgec_vdot;
+#define edgec_vdot_zero() edgec_vi32_zero()
+/* acc lane i += a[4i..4i+3] . b[4i..4i+3]. */
+EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc(edgec_vdot acc, edgec_vi8 a, edgec_vi8 b) {
+  int i;
+  for (i = 0; i < 4; i++)
+    acc.v[i] += a.v[4 * i] * b.v[4 * i] + a.v[4 * i + 1] * b.v[4 * i + 1] + a.v[4 * i + 2] * b.v[4 * i + 2] +
+                a.v[4 * i + 3] * b.v[4 * i + 3];
+  return acc;
+}
+/* acc lane i += b[4i..4i+3] . a[4 lane..4 lane+3]. */
+EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc_lane_f(edgec_vdot acc, edgec_vi8 b, edgec_vi8 a, int lane) {
+  edgec_vi8 s;
+  int i;
+  for (i = 0; i < 16; i++) s.v[i] = a.v[4 * lane + i % 4];
+  return edgec_vdot_acc(acc, b, s);
+}
+#define edgec_vdot_acc_lane(acc, b, a, lane) edgec_vdot_acc_lane_f((acc), (b), (a), (lane))
+#define edgec_vdot_sum(acc) (acc)
+/* acc + dot4(a, b) on int32 lanes. */
+#define edgec_vi32_dot4(acc, a, b) edgec_vdot_acc((acc), (a), (b))
+
+#endif

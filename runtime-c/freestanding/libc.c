@@ -6,6 +6,10 @@
 #include <string.h>
 #include <math.h>
 
+#if defined(__wasm__) && !defined(__wasm_bulk_memory__)
+#error "libc.c: compile with -mbulk-memory (memcpy and memset must lower to memory.copy/memory.fill, not call themselves)"
+#endif
+
 /* With bulk memory, clang lowers these builtins to memory.copy / memory.fill (never back into a call). */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n) { return __builtin_memcpy(dst, src, n); }
 void *memmove(void *dst, const void *src, size_t n) { return __builtin_memmove(dst, src, n); }

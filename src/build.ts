@@ -160,7 +160,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     const art = emitC(graph, { prefix, target: targetFacts(target) });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
-    const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress);
+    const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress, opts.verify && opts.sanitize);
     const report: BuildReport = {
       model: opts.model,
       target: target.name,
@@ -198,15 +198,16 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
 }
 
-/** Bundled targets: write the bundle's files and compile its binary into `dir` (part of the artifact, verified or not). */
-async function writeBundle(dir: string, g: Graph, prefix: string, target: Target, model: string, progress = silentProgress) {
+/** Bundled targets: write the bundle's files and compile its binary into `dir` (part of the artifact, verified or not;
+ * `sanitize` asks for a sanitized build, which runners that cannot make one refuse before compiling). */
+async function writeBundle(dir: string, g: Graph, prefix: string, target: Target, model: string, progress = silentProgress, sanitize = false) {
   const bundler = bundlerFor(target);
   if (!bundler) return undefined;
   const io = (names: string[]) => names.map((n) => ({ name: n, dtype: g.tensors.get(n)!.dtype, shape: g.tensors.get(n)!.shape }));
   const files = bundler.files({ prefix, inputs: io(g.inputs), outputs: io(g.outputs) }, model);
   writeFiles(dir, files);
   progress.start('compile', 1);
-  const program = await runnerFor(target).build(dir, prefix, target);
+  const program = await runnerFor(target).build(dir, prefix, target, { sanitize });
   progress.update(1, bundler.binary(prefix));
   progress.stop();
   const bin = fs.readFileSync(path.join(dir, bundler.binary(prefix)));
@@ -217,6 +218,6 @@ async function writeBundle(dir: string, g: Graph, prefix: string, target: Target
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
   const art = emitC(g, { prefix, target: targetFacts(target) });
   writeFiles(dir, art.files);
-  const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source));
-  return bundle && !sanitize ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });
+  const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source), silentProgress, sanitize);
+  return bundle ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -16,13 +16,15 @@ export interface RunCOptions {
   keep?: boolean;
   /** Extra compiler flags for the model code (e.g. -DEDGEC_NO_SIMD to check the portable kernels). */
   cflags?: string[];
+  /** Target to build and run for (default 'c'). */
+  target?: string;
 }
 
-/** Emit, compile (gcc, -Wall -Wextra -Werror) and run a shape-inferred graph on feeds; returns outputs by name. */
+/** Emit, compile (the target's compiler, -Wall -Wextra -Werror) and run a shape-inferred graph on feeds; returns outputs by name. */
 export async function runC(g: Graph, feeds: Record<string, Value>, opts: RunCOptions = {}): Promise<Record<string, Value>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-test-'));
   try {
-    const base = getTarget('c');
+    const base = getTarget(opts.target ?? 'c');
     const target = opts.cflags ? { ...base, toolchain: { ...base.toolchain, cflags: [...base.toolchain.cflags, ...opts.cflags] } } : base;
     const program = await buildProgram(g, dir, target, 'model', opts.sanitize);
     const outs = g.outputs.map((n) => g.tensors.get(n)!);

@@ -10,7 +10,7 @@ import { buildProgram, compileGraph } from '../src/build.js';
 import { getTarget } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
 import { randomInputs } from '../src/verify/verify.js';
-import { compareValues } from '../src/verify/metrics.js';
+import { compareValues, seededRandom } from '../src/verify/metrics.js';
 import { parseInputShapes } from '../src/cli/args.js';
 import { graphMacs } from '../src/inspect.js';
 import type { Value } from '../src/ir/types.js';
@@ -29,6 +29,10 @@ const argv = await yargs(hideBin(process.argv))
   .option('rounds', { type: 'number', default: 3, describe: 'alternating rounds; the table shows the median' })
   .option('out', { type: 'string', default: 'bench/results/bench.md' })
   .option('int8', { type: 'boolean', default: true, describe: 'also build and time int8 artifacts (PP-OCR models, calibrated on rendered text)' })
+  .option('neon', { type: 'boolean', default: false, describe: 'instead: count aarch64 instructions per inference under qemu, NEON vs portable C (bench/neon-insns.ts)' })
+  .option('neon-target', { type: 'string', default: 'rpi5', describe: 'with --neon: the aarch64 target' })
+  .option('neon-models', { type: 'string', default: 'ppocr-cls,hello-deepa', describe: 'with --neon: comma-separated models of test/helpers/models.ts' })
+  .option('neon-out', { type: 'string', default: 'bench/results/neon.md' })
   .strict()
   .parseAsync();
 
@@ -55,6 +59,11 @@ const CALIB: Record<string, () => Value[]> = {
   'ppocr-det': () => [12, 24, 36, 48].map(detInput),
   'ppocr-rec': () => Array.from({ length: 8 }, (_, i) => recInput(16 + i)),
   'ppocr-cls': () => Array.from({ length: 8 }, (_, i) => recInput(16 + i, 192)),
+  // openWakeWord's head reads embedding features; seeded uniform features in [-4, 4) stand in for them.
+  'hello-deepa': () => Array.from({ length: 8 }, (_, i) => {
+    const rnd = seededRandom(100 + i);
+    return { dtype: 'float32', shape: [1, 25, 96], data: Float32Array.from({ length: 25 * 96 }, () => rnd() * 8 - 4) };
+  }),
 };
 
 /** Build the int8 artifact of a case; returns its program and its output SQNR against the float artifact. */
@@ -72,6 +81,22 @@ async function int8Program(c: BenchCase, floatOut: Value, inputs: Value[]): Prom
   const got = await runnerFor(target).run(program, inputs, outs);
   return { program, sqnr: sqnrDb(floatOut.data, got.outputs[0].data) };
 }
+if (argv.neon) {
+  const { neonBench } = await import('./neon-insns.js');
+  const ocr = haveOcrLines();
+  const INPUTS: Record<string, () => Value> = { 'ppocr-det': () => detInput(0), 'ppocr-rec': () => recInput(3), 'ppocr-cls': () => recInput(5, 192) };
+  const neonCases = argv['neon-models'].split(',').map((name) => {
+    const m = REAL_MODELS.find((r) => r.name === name);
+    if (!m) throw new Error(`--neon-models: unknown model '${name}' (known: ${REAL_MODELS.map((r) => r.name).join(', ')})`);
+    return { name, file: m.file, shapes: { [m.input]: m.shape }, input: ocr && INPUTS[name] ? [INPUTS[name]()] : undefined, calib: ocr ? CALIB[name] : undefined };
+  });
+  const table = await neonBench(neonCases, argv['neon-target'], argv.int8, 'bench/results/neon');
+  fs.mkdirSync(path.dirname(argv['neon-out']), { recursive: true });
+  fs.writeFileSync(argv['neon-out'], `${table}\n`);
+  process.stdout.write(`${table}\n\nwrote ${argv['neon-out']}\n`);
+  process.exit(0);
+}
+
 const rows: Row[] = [];
 for (const c of cases) {
   process.stderr.write(`bench ${c.name}: compiling\n`);

@@ -1,5 +1,7 @@
-/* A qemu TCG plugin counting executed guest instructions of an aarch64 program: all of them, and the vector
- * multiply-accumulate classes the NEON bench compares against their ideal (FMLA, SDOT, SMULL/SADALP).
+/* A qemu TCG plugin counting executed guest instructions of an aarch64 program: all of them, the vector
+ * multiply-accumulate classes the NEON bench compares against their ideal (FMLA, SDOT, SMULL/SADALP), and those
+ * executed in two marked regions: between `hint #100` and `hint #101` (region 0) and between `hint #102` and `hint #103`
+ * (region 1), markers the bench puts around layers (hints outside the allocated space execute as NOPs).
  * Declares the few plugin API entry points it uses (qemu's plugin ABI, QEMU_PLUGIN_VERSION 1), so it builds with the
  * host compiler alone: gcc -shared -fPIC -O2 qemu-insn-count.c -o libinsncount.so
  * Run: qemu-aarch64 -plugin ./libinsncount.so -d plugin -D counts.txt prog ...  (one line "insns N fmla N ..."). */
@@ -14,6 +16,8 @@ struct qemu_plugin_insn;
 enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
 
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
@@ -21,14 +25,38 @@ struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op, void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
+                                            enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 void qemu_plugin_outs(const char *string);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-enum { C_ALL, C_FMLA, C_SDOT, C_SMULL, C_SADALP, C_N };
-static const char *const names[C_N] = {"insns", "fmla", "sdot", "smull", "sadalp"};
+enum { C_ALL, C_FMLA, C_SDOT, C_SMULL, C_SADALP, C_REGION0, C_REGION1, C_N };
+static const char *const names[C_N] = {"insns", "fmla", "sdot", "smull", "sadalp", "region0", "region1"};
 static uint64_t counts[C_N];
+static int region = -1; /* the marked region executing, or -1 */
+
+/* The region a marker hint word enters (100 + 2r) or leaves (101 + 2r): 2r + 1 for enter, 2r + 2 for leave, else 0. */
+static int marker(uint32_t w) {
+  const uint32_t imm = (w >> 5) & 0x7F;
+  if ((w & ~(0x7Fu << 5)) != 0xD503201Fu || imm < 100 || imm > 103) return 0;
+  return (int)(imm - 100) + 1;
+}
+
+static void on_marker(unsigned int vcpu, void *code) {
+  const int m = (int)(uintptr_t)code - 1;
+  (void)vcpu;
+  region = m % 2 == 0 ? m / 2 : -1;
+}
+
+/* Whole blocks count toward a region by the state at their start (a marker mid-block shifts a few instructions). */
+static void on_block(unsigned int vcpu, void *n) {
+  (void)vcpu;
+  if (region >= 0) counts[C_REGION0 + region] += (uint64_t)(uintptr_t)n;
+}
 
 /* The class of one A64 instruction word (C_ALL when none of the counted ones). */
 static int classify(uint32_t w) {
@@ -50,9 +78,13 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     uint32_t w = 0;
     if (qemu_plugin_insn_size(insn) == 4) memcpy(&w, qemu_plugin_insn_data(insn), 4);
     per[classify(w)]++;
+    if (marker(w))
+      qemu_plugin_register_vcpu_insn_exec_cb((struct qemu_plugin_insn *)insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
+                                             (void *)(uintptr_t)marker(w));
   }
   per[C_ALL] = n;
-  for (c = 0; c < C_N; c++)
+  qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
+  for (c = 0; c < C_REGION0; c++)
     if (per[c]) qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &counts[c], per[c]);
 }
 

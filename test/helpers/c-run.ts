@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import '../../src/ops/index.js';
 import type { Graph, Value } from '../../src/ir/types.js';
 import { buildProgram } from '../../src/build.js';
-import { getTarget } from '../../src/targets/targets.js';
+import { getTarget, type Target } from '../../src/targets/targets.js';
 import { runnerFor } from '../../src/runners/runner.js';
 
 /** Options for runC. */
@@ -16,15 +16,16 @@ export interface RunCOptions {
   keep?: boolean;
   /** Extra compiler flags for the model code (e.g. -DEDGEC_NO_SIMD to check the portable kernels). */
   cflags?: string[];
-  /** Target to build and run for (default 'c'). */
-  target?: string;
+  /** Target (name or object) to build and run for; default the native 'c' target. */
+  target?: string | Target;
 }
 
-/** Emit, compile (the target's compiler, -Wall -Wextra -Werror) and run a shape-inferred graph on feeds; returns outputs by name. */
+/** Emit, compile (the target's compiler, -Wall -Wextra -Werror) and run a shape-inferred graph on feeds with the
+ * target's runner; returns outputs by name. */
 export async function runC(g: Graph, feeds: Record<string, Value>, opts: RunCOptions = {}): Promise<Record<string, Value>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-test-'));
   try {
-    const base = getTarget(opts.target ?? 'c');
+    const base = typeof opts.target === 'object' ? opts.target : getTarget(opts.target ?? 'c');
     const target = opts.cflags ? { ...base, toolchain: { ...base.toolchain, cflags: [...base.toolchain.cflags, ...opts.cflags] } } : base;
     const program = await buildProgram(g, dir, target, 'model', opts.sanitize);
     const outs = g.outputs.map((n) => g.tensors.get(n)!);

@@ -1,0 +1,166 @@
+/** `npm run bench -- --neon`: dynamic aarch64 instructions per inference under qemu (a TCG plugin counts them) for
+ * the NEON artifact (vector-vocabulary kernels) against the portable C artifact compiled for aarch64 at -O3, float
+ * and int8, and instructions per MAC on the convolution layers against the ideal (one FMLA = 4 float MACs, one
+ * SDOT = 16 int8 MACs). Wall time under emulation means nothing; instruction counts are deterministic. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '../src/ops/index.js';
+import type { Graph, Value } from '../src/ir/types.js';
+import { compileGraph, targetFacts } from '../src/build.js';
+import { emitC } from '../src/backends/c/emit.js';
+import { VECTOR_VOCABS } from '../src/backends/c/vector-vocab.js';
+import { getTarget, type Target } from '../src/targets/targets.js';
+import { runnerFor } from '../src/runners/runner.js';
+import { qemuCommand, qemuExecutable } from '../src/runners/qemu.js';
+import { runProgram } from '../src/runners/native.js';
+import { layerTable } from '../src/inspect.js';
+import { compareValues } from '../src/verify/metrics.js';
+import { randomInputs } from '../src/verify/verify.js';
+import { run } from '../src/util/exec.js';
+import { writeNpy } from '../src/util/npy.js';
+
+/** A model to count: file, input shapes, the timed input and calibration samples for int8. */
+export interface NeonCase {
+  name: string;
+  file: string;
+  shapes: Record<string, number[]>;
+  /** The inference's inputs; seeded random when absent. */
+  input?: Value[];
+  calib?: () => Value[];
+}
+
+/** Instruction counts of one inference: all, the MAC instruction classes, and the two marked conv regions. */
+interface Counts { insns: number; fmla: number; sdot: number; smull: number; sadalp: number; gemmConv: number; dwConv: number }
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Build the counting plugin with the host compiler into a temporary folder; returns the .so path. */
+async function buildPlugin(dir: string): Promise<string> {
+  const so = path.join(dir, 'libinsncount.so');
+  const r = await run('gcc', ['-shared', '-fPIC', '-O2', path.join(HERE, 'qemu-insn-count.c'), '-o', so]);
+  if (r.code !== 0) throw new Error(`building the qemu counting plugin failed:\n${r.stderr}`);
+  return so;
+}
+
+/** Put marker hints around the Conv blocks of model.c: region 0 for GEMM convs, region 1 for depthwise ones. */
+function markConvLayers(src: string, g: Graph): string {
+  const depthwise = new Set(g.nodes.filter((n) => n.op === 'Conv' && g.tensors.get(n.inputs[1])?.shape[1] === 1).map((n) => n.name));
+  const lines = src.split('\n');
+  const out: string[] = [];
+  let closing: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]);
+    const m = /^ {2}\/\* (.*): Conv -> \[[\dx]*\] \*\/$/.exec(lines[i]);
+    if (m && lines[i + 1] === '  {') {
+      const r = [...depthwise].some((n) => m[1] === n.replace(/\*\//g, '* /')) ? 1 : 0;
+      out.push(lines[++i], `    __asm__ volatile("hint #${100 + 2 * r}" ::: "memory");`);
+      closing = `    __asm__ volatile("hint #${101 + 2 * r}" ::: "memory");`;
+    } else if (closing && lines[i + 1] === '  }') {
+      out.push(closing);
+      closing = undefined;
+    }
+  }
+  return out.join('\n');
+}
+
+/** Emit the graph for `target` with conv markers, cross-compile it; returns the aarch64 executable. */
+async function buildMarked(g: Graph, dir: string, target: Target): Promise<string> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const art = emitC(g, { prefix: 'model', target: targetFacts(target) });
+  for (const [name, text] of art.files) {
+    const f = path.join(dir, name);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, name === 'model.c' ? markConvLayers(text, g) : text);
+  }
+  return qemuExecutable(await runnerFor(target).build(dir, 'model', target));
+}
+
+/** Counts of exactly one inference: a run with --repeat 1 (two inferences) minus a plain run (one). */
+async function countOne(target: Target, exe: string, plugin: string, g: Graph, input: Value[]): Promise<{ counts: Counts; outputs: Value[] }> {
+  const outs = g.outputs.map((n) => g.tensors.get(n)!);
+  const once = async (repeat: number) => {
+    const log = path.join(path.dirname(exe), `count-${repeat}.txt`);
+    const res = await runProgram(qemuCommand(target, exe, ['-plugin', plugin, '-d', 'plugin', '-D', log]), input, outs, { repeat });
+    const text = fs.readFileSync(log, 'utf8');
+    const num = (k: string) => Number(new RegExp(`${k} (\\d+)`).exec(text)?.[1] ?? NaN);
+    const counts: Counts = { insns: num('insns'), fmla: num('fmla'), sdot: num('sdot'), smull: num('smull'), sadalp: num('sadalp'), gemmConv: num('region0'), dwConv: num('region1') };
+    return { counts, outputs: res.outputs };
+  };
+  const a = await once(0);
+  const b = await once(1);
+  const counts = Object.fromEntries(Object.keys(a.counts).map((k) => [k, b.counts[k as keyof Counts] - a.counts[k as keyof Counts]])) as unknown as Counts;
+  return { counts, outputs: a.outputs };
+}
+
+/** MACs of the GEMM-based and the depthwise Conv layers of a compiled graph. */
+function convMacs(g: Graph): { gemm: number; dw: number } {
+  const rows = layerTable(g);
+  let gemm = 0;
+  let dw = 0;
+  g.nodes.forEach((n, i) => {
+    if (n.op !== 'Conv') return;
+    if (g.tensors.get(n.inputs[1])?.shape[1] === 1) dw += rows[i].macs;
+    else gemm += rows[i].macs;
+  });
+  return { gemm, dw };
+}
+
+interface NeonRow { model: string; precision: string; macs: number; portable: Counts; neon: Counts; conv: { gemm: number; dw: number }; agree: string }
+
+const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+
+/** Count every case in float and int8 for `targetName` (a NEON target) and its portable-C twin; returns a markdown table. */
+export async function neonBench(cases: NeonCase[], targetName: string, int8: boolean, outDir: string): Promise<string> {
+  const neon = getTarget(targetName);
+  if (!neon.simd || neon.runner !== 'qemu') throw new Error(`--neon-target ${targetName}: not a qemu target with a vector vocabulary`);
+  const why = await runnerFor(neon).unavailable(neon);
+  if (why) throw new Error(`--neon needs ${why}`);
+  // The portable artifact: the same compiler and flags, the emitter without a vocabulary (kernels in plain C / GNU vectors).
+  const portable: Target = { ...neon, name: `${neon.name}-portable`, simd: undefined };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-neon-bench-'));
+  const plugin = await buildPlugin(tmp);
+  const rows: NeonRow[] = [];
+  try {
+    for (const c of cases) {
+      for (const precision of int8 && c.calib ? ['float', 'int8'] : ['float']) {
+        process.stderr.write(`bench --neon ${c.name} ${precision}: compiling\n`);
+        let calibDir: string | undefined;
+        if (precision === 'int8') {
+          calibDir = path.join(tmp, `calib-${c.name}`);
+          fs.mkdirSync(calibDir, { recursive: true });
+          c.calib!().forEach((v, i) => writeNpy(path.join(calibDir!, `${i}.npy`), v));
+        }
+        const { graph, reference } = compileGraph(c.file, neon, { inputShapes: c.shapes, quantize: precision === 'int8' ? 'int8' : undefined, calib: calibDir });
+        const base = path.join(outDir, `${c.name}-${precision}`);
+        const [pExe, nExe] = await Promise.all([buildMarked(graph, `${base}-portable`, portable), buildMarked(graph, `${base}-neon`, neon)]);
+        process.stderr.write(`bench --neon ${c.name} ${precision}: counting under qemu -cpu ${neon.qemu!.cpu}\n`);
+        const input = c.input ?? randomInputs(reference, 1);
+        const p = await countOne(portable, pExe, plugin, graph, input);
+        const n = await countOne(neon, nExe, plugin, graph, input);
+        const m = compareValues(graph.outputs[0], n.outputs[0], p.outputs[0]);
+        const agree = precision === 'int8' ? (m.max_abs_err === 0 ? 'identical' : `max diff ${m.max_abs_err}`) : `rel_l2 ${m.rel_l2_err.toExponential(1)}`;
+        rows.push({ model: c.name, precision, macs: layerTable(graph).reduce((a, r) => a + r.macs, 0), portable: p.counts, neon: n.counts, conv: convMacs(graph), agree });
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const vocab = VECTOR_VOCABS[neon.simd];
+  const ideal = (prec: string) => (prec === 'int8' ? vocab.peakMacsPerInsn.i8 : vocab.peakMacsPerInsn.f32);
+  const perMac = (insns: number, macs: number) => (macs > 0 ? (insns / macs).toFixed(3) : '-');
+  const table = [
+    `| model | precision | MMACs | portable C insns/inference | NEON insns/inference | portable / NEON | NEON GEMM-conv insns/MAC | ideal | NEON / ideal | portable GEMM-conv insns/MAC | NEON depthwise insns/MAC | ${neon.simd === 'neon-dotprod' ? 'SDOT' : 'SMULL'} / FMLA executed | outputs |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => {
+      const id = 1 / ideal(r.precision);
+      const nConv = r.neon.gemmConv / r.conv.gemm;
+      const mac = r.precision === 'int8' ? fmt(neon.simd === 'neon-dotprod' ? r.neon.sdot : r.neon.smull) : fmt(r.neon.fmla);
+      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv.toFixed(3)} | ${id.toFixed(4)} | ${(nConv / id).toFixed(2)}x | ${perMac(r.portable.gemmConv, r.conv.gemm)} | ${perMac(r.neon.dwConv, r.conv.dw)} | ${mac} | ${r.agree} |`;
+    }),
+    '',
+    `Target ${neon.name} (${neon.toolchain.cc} ${neon.toolchain.cflags.join(' ')}), run under ${neon.qemu!.binary} -cpu ${neon.qemu!.cpu}; instructions counted by a TCG plugin (bench/qemu-insn-count.c) over exactly one inference. Portable C: the same graph emitted without a vector vocabulary, same compiler and flags. GEMM-conv: regular and 1x1 Conv layers (im2col/packing + micro-kernel + requantization), ideal = one ${'FMLA (4 float MACs) or SDOT (16 int8 MACs)'} per MAC group; depthwise layers separately.`,
+  ].join('\n');
+  return table;
+}

@@ -6,6 +6,7 @@
 #define EDGEC_SIMD_H
 #include <arm_neon.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EDGEC_SIMD 1
 #define EDGEC_SIMD_ISA "neon"
@@ -92,6 +93,19 @@ static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8
   out[2] = vreinterpretq_s8_s16(vzip1q_s16(b, d));
   out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
 }
+
+/* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
+typedef int16x8_t edgec_vi16;
+#define edgec_vi16_load(p) vld1q_s16(p)
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+static inline int16x8_t edgec_vi16_splat2(const int16_t *p) {
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return vreinterpretq_s16_s32(vdupq_n_s32(v));
+}
+/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1] (widening multiplies, pairwise add). */
+#define edgec_vi32_madd16(acc, a, b) \
+  vaddq_s32((acc), vpaddq_s32(vmull_s16(vget_low_s16(a), vget_low_s16(b)), vmull_high_s16((a), (b))))
 
 /* ---- int8 dot products into int32 lanes ----
  * edgec_vdot is an accumulator of 4 int32 lanes: after edgec_vdot_acc(acc, a, b) lane i has gained

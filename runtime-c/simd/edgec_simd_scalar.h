@@ -109,6 +109,16 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edge
   }
 }
 
+/* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
+typedef struct { int16_t v[8]; } edgec_vi16;
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_load(const int16_t *p) { edgec_vi16 r; memcpy(r.v, p, sizeof r.v); return r; }
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_splat2(const int16_t *p) { edgec_vi16 r; int i; for (i = 0; i < 8; i++) r.v[i] = p[i & 1]; return r; }
+/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1]. */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_madd16(edgec_vi32 acc, edgec_vi16 a, edgec_vi16 b) {
+  EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)acc.v[i] + (uint32_t)(a.v[2 * i] * b.v[2 * i] + a.v[2 * i + 1] * b.v[2 * i + 1])));
+}
+
 /* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */
 typedef edgec_vi32 edgec_vdot;
 #define edgec_vdot_zero() edgec_vi32_zero()

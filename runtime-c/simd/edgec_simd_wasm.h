@@ -7,6 +7,7 @@
 #define EDGEC_SIMD_H
 #include <wasm_simd128.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EDGEC_SIMD 1
 #define EDGEC_SIMD_ISA "wasm"
@@ -131,6 +132,18 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v1
   out[2] = wasm_i16x8_shuffle(b, d, 0, 8, 1, 9, 2, 10, 3, 11);
   out[3] = wasm_i16x8_shuffle(b, d, 4, 12, 5, 13, 6, 14, 7, 15);
 }
+
+/* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
+typedef v128_t edgec_vi16;
+#define edgec_vi16_load(p) wasm_v128_load(p)
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+EDGEC_SIMD_FN v128_t edgec_vi16_splat2(const int16_t *p) {
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return wasm_i32x4_splat(v);
+}
+/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1] (i32x4.dot_i16x8_s). */
+#define edgec_vi32_madd16(acc, a, b) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((a), (b)))
 
 /* ---- int8 dot products into int32 lanes (SDOT semantics after edgec_vdot_sum) ----
  * lo accumulates i32x4.dot_i16x8_s of the low 8 bytes widened (pair sums of quads 0 and 1), hi of the high 8 bytes

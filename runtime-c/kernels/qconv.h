@@ -43,8 +43,8 @@ EDGEC_INLINE void edgec_q_requant_row_v(const int32_t *EDGEC_RESTRICT acc, int8_
 }
 #endif
 
-/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2, acc must be
- * readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
+/* Requantize n int32 accumulators of channel ch (per-row epilogue parameters) into int8. With AVX2 or a vector
+ * vocabulary, acc must be readable in whole 32-element chunks (the last chunk's extra outputs are not stored). Out of line: one tight loop. */
 static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC_RESTRICT acc, int8_t *EDGEC_RESTRICT y,
                                                             ptrdiff_t n, const edgec_qepi *e, int ch) {
 #if defined(EDGEC_QAVX2)
@@ -54,6 +54,30 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC
     edgec_q_requant_row_v(acc, y, n, e, ch, 0, 1);
   else
     edgec_q_requant_row_v(acc, y, n, e, ch, 0, 0);
+#elif defined(EDGEC_SIMD)
+  /* The vector vocabulary form (runtime-c/simd): 16 accumulators at a time through edgec_q_out1's integer steps. */
+  const edgec_vi32 vb = edgec_vi32_splat(e->bias ? e->bias[ch] : 0), vm = edgec_vi32_splat(e->mult[ch]);
+  const edgec_vi32 vr = edgec_vi32_splat(e->rsh[ch]), vl = edgec_vi32_splat(e->lsh ? e->lsh[ch] : 0);
+  const edgec_vi8 lo = edgec_vi8_splat((int8_t)e->lo), hi = edgec_vi8_splat((int8_t)e->hi);
+  ptrdiff_t i;
+  for (i = 0; i < n; i += 16) {
+    edgec_vi32 x[4];
+    edgec_vi8 o;
+    int k;
+    for (k = 0; k < 4; k++) {
+      x[k] = edgec_vi32_add(edgec_vi32_load(acc + i + 4 * k), vb);
+      if (e->lsh) x[k] = edgec_vi32_shl(x[k], vl);
+      x[k] = edgec_vi32_rdivpot(edgec_vi32_srdhm(x[k], vm), vr);
+    }
+    o = edgec_vi8_min(edgec_vi8_max(edgec_vi8_from_i32(x[0], x[1], x[2], x[3], e->zy), lo), hi);
+    if (i + 16 <= n) {
+      edgec_vi8_store(y + i, o);
+    } else {
+      int8_t t[16];
+      edgec_vi8_store(t, o);
+      memcpy(y + i, t, (size_t)(n - i));
+    }
+  }
 #else
   ptrdiff_t i;
   for (i = 0; i < n; i++) y[i] = edgec_q_out1(acc[i], e, ch);

@@ -45,26 +45,22 @@ async function bundle(graph: Parameters<typeof buildProgram>[0], dir: string): P
   return { m: await mod.load(), bytes: fs.statSync(loader.replace(/\.js$/, '.wasm')).size };
 }
 
-/** Median milliseconds of `repeat` synchronous runs. */
-function timeSync(f: () => void, repeat: number): number {
-  const t: number[] = [];
+/** Milliseconds of `repeat` synchronous runs, appended to `t`. */
+function timeSync(f: () => void, repeat: number, t: number[]): void {
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
     f();
     t.push(performance.now() - t0);
   }
-  return median(t);
 }
 
-/** Median milliseconds of `repeat` awaited runs. */
-async function timeAsync(f: () => Promise<unknown>, repeat: number): Promise<number> {
-  const t: number[] = [];
+/** Milliseconds of `repeat` awaited runs, appended to `t`. */
+async function timeAsync(f: () => Promise<unknown>, repeat: number, t: number[]): Promise<void> {
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
     await f();
     t.push(performance.now() - t0);
   }
-  return median(t);
 }
 
 /** The onnxruntime-web wasm binary Node loads for the wasm backend (for the bundle-size column). */
@@ -105,25 +101,26 @@ export async function wasmBench(cases: WasmBenchCase[], opts: WasmBenchOptions):
     const o: number[] = [];
     const q: number[] = [];
     for (let r = 0; r < opts.rounds; r++) {
-      e.push(timeSync(() => f32.m.run(x), opts.repeat));
-      o.push(await timeAsync(() => session.run(feeds), opts.repeat));
-      if (i8) q.push(timeSync(() => i8!.m.run(x), opts.repeat));
+      timeSync(() => f32.m.run(x), opts.repeat, e);
+      await timeAsync(() => session.run(feeds), opts.repeat, o);
+      if (i8) timeSync(() => i8!.m.run(x), opts.repeat, q);
     }
     await session.release();
     const [em, om, qm] = [median(e), median(o), i8 ? median(q) : undefined];
+    const mins = `${Math.min(...e).toFixed(2)} / ${i8 ? Math.min(...q).toFixed(2) : '-'} / ${Math.min(...o).toFixed(2)}`;
     process.stderr.write(`bench wasm ${c.name}: edgec ${em.toFixed(2)} ms, int8 ${qm?.toFixed(2) ?? '-'} ms, onnxruntime-web ${om.toFixed(2)} ms\n`);
     const onnxBytes = fs.statSync(c.file).size;
     rows.push(
-      `| ${c.name} | ${(graphMacs(graph) / 1e6).toFixed(1)} | ${em.toFixed(2)} | ${qm?.toFixed(2) ?? '-'} | ${om.toFixed(2)} | ${(em / om).toFixed(2)}x | ${qm ? `${(qm / om).toFixed(2)}x` : '-'} | ${relL2.toExponential(1)} | ${sqnr?.toFixed(1) ?? '-'} | ${kb(f32.bytes)} | ${i8 ? kb(i8.bytes) : '-'} | ${kb(onnxBytes)} |`,
+      `| ${c.name} | ${(graphMacs(graph) / 1e6).toFixed(1)} | ${em.toFixed(2)} | ${qm?.toFixed(2) ?? '-'} | ${om.toFixed(2)} | ${(em / om).toFixed(2)}x | ${qm ? `${(qm / om).toFixed(2)}x` : '-'} | ${relL2.toExponential(1)} | ${sqnr?.toFixed(1) ?? '-'} | ${kb(f32.bytes)} | ${i8 ? kb(i8.bytes) : '-'} | ${kb(onnxBytes)} | ${mins} |`,
     );
   }
   return [
-    '| model | MMACs | edgec wasm (ms) | edgec wasm int8 (ms) | onnxruntime-web (ms) | float / ORT | int8 / ORT | rel_l2 vs ORT | int8 SQNR vs float (dB) | model.wasm | int8 model.wasm | .onnx |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | MMACs | edgec wasm (ms) | edgec wasm int8 (ms) | onnxruntime-web (ms) | float / ORT | int8 / ORT | rel_l2 vs ORT | int8 SQNR vs float (dB) | model.wasm | int8 model.wasm | .onnx | min ms: float / int8 / ORT |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Node ${process.version}, one thread, same process; onnxruntime-web ${ortWeb.env.versions?.web ?? ''} wasm backend (SIMD), graph optimizations on. ` +
-      `Median of ${opts.rounds} alternating rounds x ${opts.repeat} runs. edgec's model.wasm holds the weights and the code; ` +
+      `Medians (and minima) over ${opts.rounds} alternating rounds x ${opts.repeat} runs. edgec's model.wasm holds the weights and the code; ` +
       `onnxruntime-web loads its ${kb(ortWasmBytes())} ort-wasm-simd-threaded.wasm (plus its JS) and the .onnx file.`,
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '../src/ops/index.js';
 import type { Graph, Value } from '../src/ir/types.js';
-import { compileGraph, targetFacts } from '../src/build.js';
+import { compileGraph, cTargetFacts } from '../src/build.js';
 import { emitC } from '../src/backends/c/emit.js';
 import { VECTOR_VOCABS } from '../src/backends/c/vector-vocab.js';
 import { getTarget, type Target } from '../src/targets/targets.js';
@@ -31,8 +31,8 @@ export interface NeonCase {
   calib?: () => Value[];
 }
 
-/** Instruction counts of one inference: all, the MAC instruction classes, and the two marked conv regions. */
-interface Counts { insns: number; fmla: number; sdot: number; smull: number; sadalp: number; gemmConv: number; dwConv: number }
+/** Instruction counts of one inference: all, the MAC instruction classes, and per layer (node index). */
+interface Counts { insns: number; fmla: number; sdot: number; smull: number; sadalp: number; layers: Map<number, number> }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,35 +44,40 @@ async function buildPlugin(dir: string): Promise<string> {
   return so;
 }
 
-/** Put marker hints around the Conv blocks of model.c: region 0 for GEMM convs, region 1 for depthwise ones. */
-function markConvLayers(src: string, g: Graph): string {
-  const depthwise = new Set(g.nodes.filter((n) => n.op === 'Conv' && g.tensors.get(n.inputs[1])?.shape[1] === 1).map((n) => n.name));
+/** The A64 word of `movz xzr, #id`: a no-op the counting plugin reads as "layer id starts" (0: outside layers). */
+const markerWord = (id: number) => `0x${((0xd280001f | (id << 5)) >>> 0).toString(16)}`;
+
+/** Put layer markers around every layer block of model.c (blocks are introduced by the emitter's `name: Op` comment);
+ * marker id = node index + 1. */
+function markLayers(src: string, g: Graph): string {
+  const index = new Map(g.nodes.map((n, i) => [n.name.replace(/\*\//g, '* /'), i]));
+  const mark = (id: number) => `    __asm__ volatile(".inst ${markerWord(id)}" ::: "memory");`;
   const lines = src.split('\n');
   const out: string[] = [];
-  let closing: string | undefined;
+  let open = false;
   for (let i = 0; i < lines.length; i++) {
     out.push(lines[i]);
-    const m = /^ {2}\/\* (.*): Conv -> \[[\dx]*\] \*\/$/.exec(lines[i]);
-    if (m && lines[i + 1] === '  {') {
-      const r = [...depthwise].some((n) => m[1] === n.replace(/\*\//g, '* /')) ? 1 : 0;
-      out.push(lines[++i], `    __asm__ volatile("hint #${100 + 2 * r}" ::: "memory");`);
-      closing = `    __asm__ volatile("hint #${101 + 2 * r}" ::: "memory");`;
-    } else if (closing && lines[i + 1] === '  }') {
-      out.push(closing);
-      closing = undefined;
+    const m = /^ {2}\/\* (.*): \w+ -> \[[\dx]*\] \*\/$/.exec(lines[i]);
+    const id = m ? index.get(m[1]) : undefined;
+    if (id !== undefined && lines[i + 1] === '  {') {
+      out.push(lines[++i], mark(id + 1));
+      open = true;
+    } else if (open && lines[i + 1] === '  }') {
+      out.push(mark(0));
+      open = false;
     }
   }
   return out.join('\n');
 }
 
-/** Emit the graph for `target` with conv markers, cross-compile it; returns the aarch64 executable. */
+/** Emit the graph for `target` with layer markers, cross-compile it; returns the aarch64 executable. */
 async function buildMarked(g: Graph, dir: string, target: Target): Promise<string> {
   fs.rmSync(dir, { recursive: true, force: true });
-  const art = emitC(g, { prefix: 'model', target: targetFacts(target) });
+  const art = emitC(g, { prefix: 'model', target: cTargetFacts(target) });
   for (const [name, text] of art.files) {
     const f = path.join(dir, name);
     fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, name === 'model.c' ? markConvLayers(text, g) : text);
+    fs.writeFileSync(f, name === 'model.c' ? markLayers(text, g) : text);
   }
   return qemuExecutable(await runnerFor(target).build(dir, 'model', target));
 }
@@ -85,29 +90,40 @@ async function countOne(target: Target, exe: string, plugin: string, g: Graph, i
     const res = await runProgram(qemuCommand(target, exe, ['-plugin', plugin, '-d', 'plugin', '-D', log]), input, outs, { repeat });
     const text = fs.readFileSync(log, 'utf8');
     const num = (k: string) => Number(new RegExp(`${k} (\\d+)`).exec(text)?.[1] ?? NaN);
-    const counts: Counts = { insns: num('insns'), fmla: num('fmla'), sdot: num('sdot'), smull: num('smull'), sadalp: num('sadalp'), gemmConv: num('region0'), dwConv: num('region1') };
+    const layers = new Map([...text.matchAll(/^layer (\d+) (\d+)$/gm)].map((m) => [Number(m[1]) - 1, Number(m[2])]));
+    const counts: Counts = { insns: num('insns'), fmla: num('fmla'), sdot: num('sdot'), smull: num('smull'), sadalp: num('sadalp'), layers };
     return { counts, outputs: res.outputs };
   };
   const a = await once(0);
   const b = await once(1);
-  const counts = Object.fromEntries(Object.keys(a.counts).map((k) => [k, b.counts[k as keyof Counts] - a.counts[k as keyof Counts]])) as unknown as Counts;
+  const d = (k: Exclude<keyof Counts, 'layers'>) => b.counts[k] - a.counts[k];
+  const layers = new Map([...b.counts.layers].map(([l, n]) => [l, n - (a.counts.layers.get(l) ?? 0)]));
+  const counts: Counts = { insns: d('insns'), fmla: d('fmla'), sdot: d('sdot'), smull: d('smull'), sadalp: d('sadalp'), layers };
   return { counts, outputs: a.outputs };
 }
 
-/** MACs of the GEMM-based and the depthwise Conv layers of a compiled graph. */
-function convMacs(g: Graph): { gemm: number; dw: number } {
-  const rows = layerTable(g);
-  let gemm = 0;
-  let dw = 0;
-  g.nodes.forEach((n, i) => {
-    if (n.op !== 'Conv') return;
-    if (g.tensors.get(n.inputs[1])?.shape[1] === 1) dw += rows[i].macs;
-    else gemm += rows[i].macs;
-  });
-  return { gemm, dw };
+/** What kind of layer node i is, for the breakdown: its op, with Conv split into GEMM-based and depthwise. */
+function layerKind(g: Graph, i: number): string {
+  const n = g.nodes[i];
+  if (n.op !== 'Conv') return n.op;
+  return g.tensors.get(n.inputs[1])?.shape[1] === 1 ? 'Conv (depthwise)' : 'Conv (GEMM)';
 }
 
-interface NeonRow { model: string; precision: string; macs: number; portable: Counts; neon: Counts; conv: { gemm: number; dw: number }; agree: string }
+/** Instructions and MACs per layer kind. */
+function byKind(g: Graph, c: Counts): Map<string, { insns: number; macs: number }> {
+  const rows = layerTable(g);
+  const out = new Map<string, { insns: number; macs: number }>();
+  g.nodes.forEach((_, i) => {
+    const k = layerKind(g, i);
+    const e = out.get(k) ?? { insns: 0, macs: 0 };
+    e.insns += c.layers.get(i) ?? 0;
+    e.macs += rows[i].macs;
+    out.set(k, e);
+  });
+  return out;
+}
+
+interface NeonRow { model: string; precision: string; macs: number; portable: Counts; neon: Counts; pk: Map<string, { insns: number; macs: number }>; nk: Map<string, { insns: number; macs: number }>; agree: string }
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
 
@@ -141,7 +157,7 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
         const n = await countOne(neon, nExe, plugin, graph, input);
         const m = compareValues(graph.outputs[0], n.outputs[0], p.outputs[0]);
         const agree = precision === 'int8' ? (m.max_abs_err === 0 ? 'identical' : `max diff ${m.max_abs_err}`) : `rel_l2 ${m.rel_l2_err.toExponential(1)}`;
-        rows.push({ model: c.name, precision, macs: layerTable(graph).reduce((a, r) => a + r.macs, 0), portable: p.counts, neon: n.counts, conv: convMacs(graph), agree });
+        rows.push({ model: c.name, precision, macs: layerTable(graph).reduce((a, r) => a + r.macs, 0), portable: p.counts, neon: n.counts, pk: byKind(graph, p.counts), nk: byKind(graph, n.counts), agree });
       }
     }
   } finally {
@@ -150,17 +166,28 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
   const vocab = VECTOR_VOCABS[neon.simd];
   const ideal = (prec: string) => (prec === 'int8' ? vocab.peakMacsPerInsn.i8 : vocab.peakMacsPerInsn.f32);
   const perMac = (insns: number, macs: number) => (macs > 0 ? (insns / macs).toFixed(3) : '-');
+  const gemm = (m: Map<string, { insns: number; macs: number }>) => m.get('Conv (GEMM)') ?? { insns: 0, macs: 0 };
+  const dw = (m: Map<string, { insns: number; macs: number }>) => m.get('Conv (depthwise)') ?? { insns: 0, macs: 0 };
   const table = [
-    `| model | precision | MMACs | portable C insns/inference | NEON insns/inference | portable / NEON | NEON GEMM-conv insns/MAC | ideal | NEON / ideal | portable GEMM-conv insns/MAC | NEON depthwise insns/MAC | ${neon.simd === 'neon-dotprod' ? 'SDOT' : 'SMULL'} / FMLA executed | outputs |`,
+    `| model | precision | MMACs | portable C insns/inference | NEON insns/inference | portable / NEON | NEON GEMM-conv insns/MAC | ideal | NEON / ideal | portable GEMM-conv insns/MAC | NEON / portable depthwise insns/MAC | ${neon.simd === 'neon-dotprod' ? 'SDOT' : 'SMULL'} (int8) / FMLA (float) executed | outputs |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((r) => {
       const id = 1 / ideal(r.precision);
-      const nConv = r.neon.gemmConv / r.conv.gemm;
+      const g = gemm(r.nk);
+      const nConv = g.macs > 0 ? (g.insns / g.macs).toFixed(3) : '-';
+      const vsIdeal = g.macs > 0 ? `${(g.insns / g.macs / id).toFixed(2)}x` : '-';
       const mac = r.precision === 'int8' ? fmt(neon.simd === 'neon-dotprod' ? r.neon.sdot : r.neon.smull) : fmt(r.neon.fmla);
-      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv.toFixed(3)} | ${id.toFixed(4)} | ${(nConv / id).toFixed(2)}x | ${perMac(r.portable.gemmConv, r.conv.gemm)} | ${perMac(r.neon.dwConv, r.conv.dw)} | ${mac} | ${r.agree} |`;
+      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv} | ${id.toFixed(4)} | ${vsIdeal} | ${perMac(gemm(r.pk).insns, gemm(r.pk).macs)} | ${perMac(dw(r.nk).insns, dw(r.nk).macs)} / ${perMac(dw(r.pk).insns, dw(r.pk).macs)} | ${mac} | ${r.agree} |`;
     }),
     '',
-    `Target ${neon.name} (${neon.toolchain.cc} ${neon.toolchain.cflags.join(' ')}), run under ${neon.qemu!.binary} -cpu ${neon.qemu!.cpu}; instructions counted by a TCG plugin (bench/qemu-insn-count.c) over exactly one inference. Portable C: the same graph emitted without a vector vocabulary, same compiler and flags. GEMM-conv: regular and 1x1 Conv layers (im2col/packing + micro-kernel + requantization), ideal = one ${'FMLA (4 float MACs) or SDOT (16 int8 MACs)'} per MAC group; depthwise layers separately.`,
+    'Instructions per layer kind (NEON / portable C), one inference:',
+    '',
+    '| model | precision | layer kind | MMACs | NEON insns | portable insns | NEON share |',
+    '|---|---|---|---:|---:|---:|---:|',
+    ...rows.flatMap((r) => [...r.nk].filter(([, v]) => v.insns > 0).sort((x, y) => y[1].insns - x[1].insns).map(([k, v]) =>
+      `| ${r.model} | ${r.precision} | ${k} | ${(v.macs / 1e6).toFixed(2)} | ${fmt(v.insns)} | ${fmt(r.pk.get(k)?.insns ?? 0)} | ${((100 * v.insns) / r.neon.insns).toFixed(1)}% |`)),
+    '',
+    `Target ${neon.name} (${neon.toolchain.cc} ${neon.toolchain.cflags.join(' ')}), run under ${neon.qemu!.binary} -cpu ${neon.qemu!.cpu}; instructions counted by a TCG plugin (bench/qemu-insn-count.c) over exactly one inference. Portable C: the same graph emitted without a vector vocabulary, same compiler and flags. GEMM-conv: regular and 1x1 Conv layers (im2col/packing + micro-kernel + requantization); ideal: one FMLA per 4 float MACs, one SDOT per 16 int8 MACs.`,
   ].join('\n');
   return table;
 }

@@ -1,7 +1,6 @@
 /* A qemu TCG plugin counting executed guest instructions of an aarch64 program: all of them, the vector
- * multiply-accumulate classes the NEON bench compares against their ideal (FMLA, SDOT, SMULL/SADALP), and those
- * executed in two marked regions: between `hint #100` and `hint #101` (region 0) and between `hint #102` and `hint #103`
- * (region 1), markers the bench puts around layers (hints outside the allocated space execute as NOPs).
+ * multiply-accumulate classes the NEON bench compares against their ideal (FMLA, SDOT, SMULL/SADALP), and per layer
+ * between the markers the bench puts around each layer's block of the generated code (see `marker`).
  * Declares the few plugin API entry points it uses (qemu's plugin ABI, QEMU_PLUGIN_VERSION 1), so it builds with the
  * host compiler alone: gcc -shared -fPIC -O2 qemu-insn-count.c -o libinsncount.so
  * Run: qemu-aarch64 -plugin ./libinsncount.so -d plugin -D counts.txt prog ...  (one line "insns N fmla N ..."). */
@@ -34,28 +33,30 @@ void qemu_plugin_outs(const char *string);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-enum { C_ALL, C_FMLA, C_SDOT, C_SMULL, C_SADALP, C_REGION0, C_REGION1, C_N };
-static const char *const names[C_N] = {"insns", "fmla", "sdot", "smull", "sadalp", "region0", "region1"};
+enum { C_ALL, C_FMLA, C_SDOT, C_SMULL, C_SADALP, C_N };
+static const char *const names[C_N] = {"insns", "fmla", "sdot", "smull", "sadalp"};
 static uint64_t counts[C_N];
-static int region = -1; /* the marked region executing, or -1 */
 
-/* The region a marker hint word enters (100 + 2r) or leaves (101 + 2r): 2r + 1 for enter, 2r + 2 for leave, else 0. */
-static int marker(uint32_t w) {
-  const uint32_t imm = (w >> 5) & 0x7F;
-  if ((w & ~(0x7Fu << 5)) != 0xD503201Fu || imm < 100 || imm > 103) return 0;
-  return (int)(imm - 100) + 1;
+/* Layer markers: `movz xzr, #id` (a write to the zero register, so a no-op) sets the current layer to id; 0 is
+ * "outside any layer". Instructions are counted per layer. */
+#define LAYERS 65536
+static uint64_t per_layer[LAYERS];
+static unsigned layer;
+
+/* The layer id of a marker word plus one, or 0 when the word is no marker. */
+static unsigned marker(uint32_t w) {
+  return (w & 0xFFE0001Fu) == 0xD280001Fu ? ((w >> 5) & 0xFFFFu) + 1 : 0;
 }
 
 static void on_marker(unsigned int vcpu, void *code) {
-  const int m = (int)(uintptr_t)code - 1;
   (void)vcpu;
-  region = m % 2 == 0 ? m / 2 : -1;
+  layer = (unsigned)(uintptr_t)code - 1;
 }
 
-/* Whole blocks count toward a region by the state at their start (a marker mid-block shifts a few instructions). */
+/* Whole blocks count toward the layer current at their start (a marker mid-block shifts a few instructions). */
 static void on_block(unsigned int vcpu, void *n) {
   (void)vcpu;
-  if (region >= 0) counts[C_REGION0 + region] += (uint64_t)(uintptr_t)n;
+  per_layer[layer] += (uint64_t)(uintptr_t)n;
 }
 
 /* The class of one A64 instruction word (C_ALL when none of the counted ones). */
@@ -84,18 +85,24 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   }
   per[C_ALL] = n;
   qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
-  for (c = 0; c < C_REGION0; c++)
+  for (c = 0; c < C_N; c++)
     if (per[c]) qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &counts[c], per[c]);
 }
 
 static void on_exit(qemu_plugin_id_t id, void *p) {
   char line[256];
+  unsigned l;
   int c, o = 0;
   (void)id;
   (void)p;
   for (c = 0; c < C_N; c++) o += snprintf(line + o, sizeof line - (size_t)o, "%s %llu ", names[c], (unsigned long long)counts[c]);
   snprintf(line + o, sizeof line - (size_t)o, "\n");
   qemu_plugin_outs(line);
+  for (l = 1; l < LAYERS; l++)
+    if (per_layer[l]) {
+      snprintf(line, sizeof line, "layer %u %llu\n", l, (unsigned long long)per_layer[l]);
+      qemu_plugin_outs(line);
+    }
 }
 
 __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,

@@ -16,6 +16,7 @@ import { EdgecError } from './util/errors.js';
 import { silentProgress, type Progress } from './util/progress.js';
 import { graphMacs, layerTable } from './inspect.js';
 import { verifyArtifact, type VerifyResult } from './verify/verify.js';
+import { sectionSizes, type SectionSizes } from './verify/section-sizes.js';
 import { verifyGraph } from './ir/verify.js';
 import type { CalibMethod } from './quant/calibrate.js';
 import { loadCalibration } from './quant/calib-data.js';
@@ -72,7 +73,7 @@ export interface BuildReport {
   macs: number;
   /** Constant elements the compiled graph holds (weights and biases after folding). */
   params: number;
-  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number };
+  sizes: { weights_bytes: number; arena_bytes: number; arena_lower_bound_bytes: number; code_bytes?: number; sections?: SectionSizes; sections_unavailable?: string };
   kernels: string[];
   quantization?: QuantReport;
   w4?: W4Report;
@@ -80,6 +81,11 @@ export interface BuildReport {
   /** Bundled targets: the compiled binary (e.g. model.wasm) and its size. */
   bundle?: { file: string; bytes: number; files: string[] };
   ok: boolean;
+}
+
+/** What the C emitter needs to know of a target. */
+export function cTargetFacts(target: Target): CTargetFacts {
+  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile, simd: target.simd };
 }
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
@@ -122,11 +128,6 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
   return { graph: g, reference, importedNodes, log, quantization, calibration, w4 };
 }
 
-/** The facts of a target the C emitter and lowerings specialise on. */
-export function targetFacts(target: Target): CTargetFacts {
-  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, simd: target.simd };
-}
-
 function writeFiles(dir: string, files: Map<string, string>): void {
   for (const [name, text] of files) {
     const f = path.join(dir, name);
@@ -157,7 +158,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   const tmp = prepareOutDir(opts.outDir);
   try {
     const { graph, reference, importedNodes, log, quantization, calibration, w4 } = compileGraph(opts.model, target, opts);
-    const art = emitC(graph, { prefix, target: targetFacts(target) });
+    const art = emitC(graph, { prefix, target: cTargetFacts(target) });
     writeFiles(tmp, art.files);
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
     const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress, opts.verify && opts.sanitize);
@@ -177,6 +178,9 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       w4,
       ok: true,
     };
+    const sections = await sectionSizes(tmp, prefix, target, art.arenaBytes);
+    if (typeof sections === 'string') report.sizes.sections_unavailable = sections;
+    else if (sections) report.sizes.sections = sections;
     fs.writeFileSync(path.join(tmp, 'edgec.json'), JSON.stringify({ prefix, target: target.name, inputs: report.inputs, outputs: report.outputs }, null, 2));
     if (opts.verify) {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
@@ -216,7 +220,7 @@ async function writeBundle(dir: string, g: Graph, prefix: string, target: Target
 
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false): Promise<string> {
-  const art = emitC(g, { prefix, target: targetFacts(target) });
+  const art = emitC(g, { prefix, target: cTargetFacts(target) });
   writeFiles(dir, art.files);
   const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source), silentProgress, sanitize);
   return bundle ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });

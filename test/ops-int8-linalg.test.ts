@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { Value } from '../src/ir/types.js';
 import { runReference } from '../src/interp/reference.js';
 import { dequantizeData } from '../src/quant/params.js';
-import { assertBitExact, qgraph, qp, qpc } from './helpers/qgraph.js';
+import { assertBitExact, qgraph, qp, qpc, randInts } from './helpers/qgraph.js';
 import { runC } from './helpers/c-run.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, flt, int, int8, layersGraph, type QLayer } from './helpers/qlayers.js';
@@ -153,5 +153,29 @@ test('extreme requantization: multipliers above 1 (left shifts), tiny multiplier
     });
     await compilers(() => assertBitExact(t, g, feeds));
     await compilers(() => assertBitExact(t, g, feeds, { cflags: ['-DEDGEC_NO_SIMD'] }));
+  }
+});
+
+test('MatMul with int32 accumulator output (a classifier head): C equals the exact product, AVX2 and portable', async (t) => {
+  for (const [m, k, n, perColumn] of [[40, 120, 301, true], [3, 17, 5, false]] as const) {
+    const scales = Array.from({ length: perColumn ? n : 1 }, (_, j) => 0.01 + 0.001 * j);
+    const sa = 0.05;
+    const g = qgraph({
+      inputs: { a: { dtype: 'int8', shape: [m, k], quant: qp(sa, 7) } },
+      consts: { b: { dtype: 'int8', shape: [k, n], data: randInts('int8', k * n, -127, 127, 5), quant: perColumn ? qpc(scales, 1) : qp(scales[0]) } },
+      nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['y'] }],
+      outputs: ['y'],
+    });
+    g.tensors.set('y', { name: 'y', dtype: 'int32', shape: [m, n], quant: { scale: Float32Array.from(scales, (s) => Math.fround(Math.fround(sa) * Math.fround(s))), zeroPoint: new Int32Array(scales.length), axis: 1 } });
+    const feeds = { a: { dtype: 'int8' as const, shape: [m, k], data: randInts('int8', m * k, -128, 127, 9) } };
+    for (const cflags of [[], ['-DEDGEC_NO_SIMD']]) {
+      const ref = await compilers(() => assertBitExact(t, g, feeds, { cflags }));
+      // The reference is the exact integer product (a - 7) b.
+      const a = feeds.a.data;
+      const b = g.tensors.get('b')!.data!;
+      let dot = 0;
+      for (let q = 0; q < k; q++) dot += (a[(m - 1) * k + q] - 7) * b[q * n + n - 1];
+      t.is(ref.y.data[(m - 1) * n + n - 1], dot);
+    }
   }
 });

@@ -95,6 +95,28 @@ test('fold-batchnorm folds BatchNormalization into the Conv before it, numerics 
   sameNumbers(t, before, g, { x: x4 });
 });
 
+test('the core pipeline folds ConvTranspose, a per-channel Add and the BatchNormalization after it (PP-OCR det head)', (t) => {
+  const { graph: g } = importModel({
+    inputs: [{ name: 'x', dims: [1, 4, 5, 5] }],
+    initializers: {
+      w: { dims: [4, 3, 2, 2], data: randn(48, 7) }, a: { dims: [1, 3, 1, 1], data: [0.1, -0.2, 0.3] },
+      s: { dims: [3], data: [1.5, 0.5, -1] }, bb: { dims: [3], data: [0.2, 0, -0.1] },
+      m: { dims: [3], data: [0.05, -0.1, 0.2] }, v: { dims: [3], data: [0.9, 1.2, 0.3] },
+    },
+    nodes: [
+      { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['c'], attrs: { strides: [2, 2] } },
+      { op: 'Add', inputs: ['c', 'a'], outputs: ['h'] },
+      { op: 'BatchNormalization', inputs: ['h', 's', 'bb', 'm', 'v'], outputs: ['y'], attrs: { epsilon: 1e-3 } },
+    ],
+    outputs: ['y'],
+  });
+  runPipeline(g, [inferShapes], { verifyBetween: true });
+  const before = cloneGraph(g);
+  runPipeline(g, CORE_PASSES, { verifyBetween: true });
+  t.deepEqual(ops(g), ['ConvTranspose']);
+  sameNumbers(t, before, g, { x: x4 });
+});
+
 test('fold-affine folds per-channel Mul/Add after a Conv; fuse-activation recognises HardSwish and fuses it', (t) => {
   const { graph: g } = importModel({
     inputs: [{ name: 'x', dims: [1, 4, 5, 5] }],

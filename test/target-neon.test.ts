@@ -14,7 +14,7 @@ import { runnerFor } from '../src/runners/runner.js';
 import { qemuCommand } from '../src/runners/qemu.js';
 import { runProgram } from '../src/runners/native.js';
 import { writeNpy } from '../src/util/npy.js';
-import { assertBitExact, qgraph } from './helpers/qgraph.js';
+import { assertBitExact, qgraph, qp, randInts } from './helpers/qgraph.js';
 import { runC } from './helpers/c-run.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, int, ints, layersGraph, str, flt, type QLayer } from './helpers/qlayers.js';
@@ -96,6 +96,7 @@ const FLOAT_CASES: FloatConv[] = [
 qemuTest('float Conv (SGEMM and depthwise vocabulary kernels) under qemu cortex-a72 matches the reference', (t) => checkFloat(t, FLOAT_CASES, 'rpi4'));
 
 test('float Conv on the portable vocabulary (native) matches the reference', (t) => checkFloat(t, FLOAT_CASES, portable));
+test('float Conv on the native c target (kernels shared with the vocabulary, GNU vectors) matches the reference', (t) => checkFloat(t, FLOAT_CASES, 'c'));
 
 // ---- int8 dot kernels ----
 
@@ -108,6 +109,9 @@ const INT8_CASES: QLayer[] = [
   { op: 'Conv', x: [1, 6, 11, 9], w: [9, 2, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(3) }, axis: 0, zx: -128, zy: 127, k: 18 },
   { op: 'Conv', x: [1, 6, 15, 14], w: [8, 6, 3, 3], attrs: { pads: ints(0, 1, 2, 1), dilations: ints(2, 2) }, axis: 0, zx: 127, k: 54, bias: null },
   { op: 'Conv', x: [2, 9, 13, 17], w: [11, 9, 3, 3], attrs: { pads: ints(0, 1, 2, 1) }, axis: 0, zx: 17, zy: -9, k: 81, act: 'Relu' },
+  // Depthwise on the 2-term int16 dot (edgec_vi32_dot2): stride 1 (row pairs) and 2, ragged 32-output chunks.
+  { op: 'Conv', x: [1, 6, 11, 45], w: [6, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(6) }, axis: 0, zx: -7, k: 9 },
+  { op: 'Conv', x: [1, 5, 14, 37], w: [5, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), strides: ints(2, 2), group: int(5) }, axis: 0, zx: 3, k: 25 },
 ];
 
 async function checkInt8(t: ExecutionContext, target: string | Target): Promise<void> {
@@ -116,9 +120,25 @@ async function checkInt8(t: ExecutionContext, target: string | Target): Promise<
   assertSpread(t, ref);
 }
 
-qemuTest('int8 Conv on SDOT (qemu cortex-a76, rpi5) is bit-exact with the integer reference', (t) => checkInt8(t, 'rpi5'));
+qemuTest('int8 Conv on SDOT and depthwise (qemu cortex-a76, rpi5) is bit-exact with the integer reference', (t) => checkInt8(t, 'rpi5'));
 qemuTest('int8 Conv on vmull_s8 + vpadalq_s16 (qemu cortex-a72, rpi4) is bit-exact with the integer reference', (t) => checkInt8(t, 'rpi4'));
 test('int8 Conv on the portable vocabulary (native) is bit-exact with the integer reference', (t) => checkInt8(t, portable));
+
+/** A LookupTable over 231 int8 values (14 whole vectors and a 7-value tail) with a seeded table. */
+async function checkLut(t: ExecutionContext, target: string | Target): Promise<void> {
+  const g = qgraph({
+    inputs: { x: { dtype: 'int8', shape: [1, 3, 7, 11], quant: qp(0.05, 3) } },
+    consts: { lut: { dtype: 'int8', shape: [256], data: randInts('int8', 256, -128, 127, 9) } },
+    quant: { y: qp(0.04, -2) },
+    nodes: [{ op: 'LookupTable', inputs: ['x', 'lut'], outputs: ['y'] }],
+    outputs: ['y'],
+  });
+  const feeds = { x: { dtype: 'int8' as const, shape: [1, 3, 7, 11], data: randInts('int8', 231, -128, 127, 4) } };
+  await jobs(() => assertBitExact(t, g, feeds, { target }));
+}
+
+qemuTest('int8 LookupTable in registers (TBL/TBX, qemu cortex-a72) equals the reference', (t) => checkLut(t, 'rpi4'));
+test('int8 LookupTable on the portable vocabulary (native) equals the reference', (t) => checkLut(t, portable));
 
 // ---- real models ----
 

@@ -8,10 +8,9 @@ import { build } from '../src/build.js';
 import { getTarget } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
 import { loadModel } from '../src/frontend/index.js';
-import { readBmpGray } from './helpers/bmp.js';
+import { PERSON_DIR as PERSON, personInput } from './helpers/person.js';
 import { TFLM_DIR } from './helpers/tflm-cases.js';
 
-const PERSON = path.join(TFLM_DIR, 'person_detection');
 const HELLO = path.join(TFLM_DIR, 'hello_world');
 
 /** Build a model with `edgec build --verify` on `verifyInput`; returns the report and a runner of the compiled program. */
@@ -22,16 +21,6 @@ async function built(model: string, verifyInput: Value) {
   const program = await runnerFor(target).build(out, 'model', target);
   const infos = report.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape }));
   return { report, run: async (x: Value) => (await runnerFor(target).run(program, [x], infos)).outputs[0] };
-}
-
-/**
- * The model input of a TFLM test image. The BMPs hold int8 codes as bytes (the photo is each byte XOR 0x80, which is
- * what the image shows once flipped); TFLM feeds pixel - 128, i.e. the byte read as int8.
- */
-function personInput(file: string): Value {
-  const img = readBmpGray(path.join(PERSON, file));
-  const photo = img.pixels.map((b) => b ^ 0x80);
-  return { dtype: 'int8', shape: [1, img.height, img.width, 1], data: Int8Array.from(photo, (p) => p - 128) };
 }
 
 test('person_detection: the person image scores person, the other not-a-person; C is bit-exact with the integer reference', async (t) => {

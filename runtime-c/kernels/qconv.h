@@ -55,21 +55,10 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_q_requant_row(const int32_t *EDGEC
   else
     edgec_q_requant_row_v(acc, y, n, e, ch, 0, 0);
 #elif defined(EDGEC_SIMD)
-  /* The vector vocabulary form (runtime-c/simd): 16 accumulators at a time through edgec_q_out1's integer steps. */
-  const edgec_vi32 vb = edgec_vi32_splat(e->bias ? e->bias[ch] : 0), vm = edgec_vi32_splat(e->mult[ch]);
-  const edgec_vi32 vr = edgec_vi32_splat(e->rsh[ch]), vl = edgec_vi32_splat(e->lsh ? e->lsh[ch] : 0);
-  const edgec_vi8 lo = edgec_vi8_splat((int8_t)e->lo), hi = edgec_vi8_splat((int8_t)e->hi);
   ptrdiff_t i;
   for (i = 0; i < n; i += 16) {
-    edgec_vi32 x[4];
-    edgec_vi8 o;
-    int k;
-    for (k = 0; k < 4; k++) {
-      x[k] = edgec_vi32_add(edgec_vi32_load(acc + i + 4 * k), vb);
-      if (e->lsh) x[k] = edgec_vi32_shl(x[k], vl);
-      x[k] = edgec_vi32_rdivpot(edgec_vi32_srdhm(x[k], vm), vr);
-    }
-    o = edgec_vi8_min(edgec_vi8_max(edgec_vi8_from_i32(x[0], x[1], x[2], x[3], e->zy), lo), hi);
+    const edgec_vi8 o = edgec_q_requant16(edgec_vi32_load(acc + i), edgec_vi32_load(acc + i + 4),
+                                          edgec_vi32_load(acc + i + 8), edgec_vi32_load(acc + i + 12), e, ch);
     if (i + 16 <= n) {
       edgec_vi8_store(y + i, o);
     } else {

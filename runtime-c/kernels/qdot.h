@@ -61,20 +61,7 @@ static EDGEC_UNUSED void edgec_qdot_pack_b(int K, int n, const int8_t *EDGEC_RES
 /* Requantize one row of 16 int32 (x0..x3) of channel ch and store its first nr bytes at y. */
 EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
                                      int ch, int8_t *y, int nr) {
-  const edgec_vi32 vb = edgec_vi32_splat(e->bias ? e->bias[ch] : 0), vm = edgec_vi32_splat(e->mult[ch]);
-  const edgec_vi32 vr = edgec_vi32_splat(e->rsh[ch]);
-  edgec_vi8 o;
-  x0 = edgec_vi32_add(x0, vb); x1 = edgec_vi32_add(x1, vb); x2 = edgec_vi32_add(x2, vb); x3 = edgec_vi32_add(x3, vb);
-  if (e->lsh) {
-    const edgec_vi32 vl = edgec_vi32_splat(e->lsh[ch]);
-    x0 = edgec_vi32_shl(x0, vl); x1 = edgec_vi32_shl(x1, vl); x2 = edgec_vi32_shl(x2, vl); x3 = edgec_vi32_shl(x3, vl);
-  }
-  x0 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x0, vm), vr);
-  x1 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x1, vm), vr);
-  x2 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x2, vm), vr);
-  x3 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x3, vm), vr);
-  o = edgec_vi8_from_i32(x0, x1, x2, x3, e->zy);
-  o = edgec_vi8_min(edgec_vi8_max(o, edgec_vi8_splat((int8_t)e->lo)), edgec_vi8_splat((int8_t)e->hi));
+  const edgec_vi8 o = edgec_q_requant16(x0, x1, x2, x3, e, ch);
   if (nr == EDGEC_QDOT_NR) {
     edgec_vi8_store(y, o);
   } else {

@@ -107,31 +107,6 @@ EDGEC_INLINE void edgec_qdw_acc(const int16_t *row, ptrdiff_t r2, int OW, const 
 #undef EDGEC_QDW_MAC
 #undef EDGEC_QDW_LD
 }
-#elif defined(EDGEC_SIMD)
-/* The vector vocabulary form of edgec_qdw_acc (runtime-c/simd): 16 outputs per chunk, 4 pairs per vector. */
-EDGEC_INLINE void edgec_qdw_acc(const int16_t *row, ptrdiff_t r2, int OW, const ptrdiff_t *off, const int16_t *wk,
-                                int taps, int two, int32_t *EDGEC_RESTRICT acc) {
-  int ow, t;
-#define EDGEC_QDW_MAC(a, p) a = edgec_vi32_madd16(a, edgec_vi16_load(p), wv)
-  for (ow = 0; ow < OW; ow += 16) {
-    const int16_t *s0 = row + 2 * ow;
-    edgec_vi32 a0 = edgec_vi32_zero(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (t = 0; t < taps; t++) {
-      const int16_t *s = s0 + off[t];
-      const edgec_vi16 wv = edgec_vi16_splat2(wk + 2 * t);
-      EDGEC_QDW_MAC(a0, s); EDGEC_QDW_MAC(a1, s + 8); EDGEC_QDW_MAC(a2, s + 16); EDGEC_QDW_MAC(a3, s + 24);
-      if (two) { EDGEC_QDW_MAC(b0, s + r2); EDGEC_QDW_MAC(b1, s + r2 + 8); EDGEC_QDW_MAC(b2, s + r2 + 16); EDGEC_QDW_MAC(b3, s + r2 + 24); }
-    }
-    edgec_vi32_store(acc + ow, a0); edgec_vi32_store(acc + ow + 4, a1);
-    edgec_vi32_store(acc + ow + 8, a2); edgec_vi32_store(acc + ow + 12, a3);
-    if (two) {
-      int32_t *acc1 = acc + EDGEC_QROW(OW);
-      edgec_vi32_store(acc1 + ow, b0); edgec_vi32_store(acc1 + ow + 4, b1);
-      edgec_vi32_store(acc1 + ow + 8, b2); edgec_vi32_store(acc1 + ow + 12, b3);
-    }
-  }
-#undef EDGEC_QDW_MAC
-}
 #endif
 
 /* Output rows of one depthwise channel from its pair plane pp (row r: for every column the pair (padded row r,
@@ -152,7 +127,7 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw_rows(const int16_t *EDGEC_REST
   (void)off;
   for (oh = 0; oh < OH; oh++) {
     const int16_t *row = pp + 2 * (ptrdiff_t)oh * SH * ws;
-#if defined(EDGEC_QAVX2) || defined(EDGEC_SIMD)
+#if defined(EDGEC_QAVX2)
     if (taps <= EDGEC_QDW_MAXTAPS) {
       /* Two output rows at a time share the weight broadcasts. */
       const int two = oh + 1 < OH;
@@ -273,27 +248,39 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw1_rows(const int16_t *EDGEC_RES
     } else
 #elif defined(EDGEC_SIMD)
     if (taps <= EDGEC_QDW_MAXTAPS) {
-      /* The vector vocabulary form (runtime-c/simd): 16 outputs per chunk, each loaded pair vector feeding both rows. */
-      for (ow = 0; ow < OW; ow += 16) {
+      /* The same chunks on the vector vocabulary: 32 outputs as 8 int32 vectors per row, one 2-term dot each. */
+#define EDGEC_QDW_V8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+      for (ow = 0; ow < OW; ow += 32) {
         const int16_t *s0 = row + 2 * ow;
-        edgec_vi32 a0 = edgec_vi32_zero(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (t = 0; t < taps; t++) {
-          const int16_t *s = s0 + off[t];
-          const edgec_vi16 va = edgec_vi16_splat2(wa + 2 * t), vb = edgec_vi16_splat2(wb + 2 * t);
-          const edgec_vi16 v0 = edgec_vi16_load(s), v1 = edgec_vi16_load(s + 8), v2 = edgec_vi16_load(s + 16),
-                           v3 = edgec_vi16_load(s + 24);
-          a0 = edgec_vi32_madd16(a0, v0, va); a1 = edgec_vi32_madd16(a1, v1, va);
-          a2 = edgec_vi32_madd16(a2, v2, va); a3 = edgec_vi32_madd16(a3, v3, va);
-          if (two) {
-            b0 = edgec_vi32_madd16(b0, v0, vb); b1 = edgec_vi32_madd16(b1, v1, vb);
-            b2 = edgec_vi32_madd16(b2, v2, vb); b3 = edgec_vi32_madd16(b3, v3, vb);
+#define EDGEC_QDW_ZERO(v) edgec_vi32 a##v = edgec_vi32_zero(), b##v = edgec_vi32_zero();
+        EDGEC_QDW_V8(EDGEC_QDW_ZERO)
+#undef EDGEC_QDW_ZERO
+        if (two)
+          for (t = 0; t < taps; t++) {
+            const int16_t *s = s0 + off[t];
+            const edgec_vi16 va = edgec_vi16_splat2(wa + 2 * t), vb = edgec_vi16_splat2(wb + 2 * t);
+#define EDGEC_QDW_MAC2(v)                                                                                              \
+  {                                                                                                                    \
+    const edgec_vi16 x = edgec_vi16_load(s + 8 * v);                                                                   \
+    a##v = edgec_vi32_dot2(a##v, x, va);                                                                               \
+    b##v = edgec_vi32_dot2(b##v, x, vb);                                                                               \
+  }
+            EDGEC_QDW_V8(EDGEC_QDW_MAC2)
+#undef EDGEC_QDW_MAC2
           }
-        }
-        edgec_vi32_store(acc + ow, a0); edgec_vi32_store(acc + ow + 4, a1);
-        edgec_vi32_store(acc + ow + 8, a2); edgec_vi32_store(acc + ow + 12, a3);
-        edgec_vi32_store(acc1 + ow, b0); edgec_vi32_store(acc1 + ow + 4, b1);
-        edgec_vi32_store(acc1 + ow + 8, b2); edgec_vi32_store(acc1 + ow + 12, b3);
+        else
+          for (t = 0; t < taps; t++) {
+            const int16_t *s = s0 + off[t];
+            const edgec_vi16 va = edgec_vi16_splat2(wa + 2 * t);
+#define EDGEC_QDW_MAC1(v) a##v = edgec_vi32_dot2(a##v, edgec_vi16_load(s + 8 * v), va);
+            EDGEC_QDW_V8(EDGEC_QDW_MAC1)
+#undef EDGEC_QDW_MAC1
+          }
+#define EDGEC_QDW_STORE(v) edgec_vi32_store(acc + ow + 4 * v, a##v); edgec_vi32_store(acc1 + ow + 4 * v, b##v);
+        EDGEC_QDW_V8(EDGEC_QDW_STORE)
+#undef EDGEC_QDW_STORE
       }
+#undef EDGEC_QDW_V8
     } else
 #endif
     {

@@ -43,6 +43,28 @@ EDGEC_INLINE int8_t edgec_q_out1(int32_t acc, const edgec_qepi *e, int ch) {
   return (int8_t)(v < e->lo ? e->lo : v > e->hi ? e->hi : v);
 }
 
+#if defined(EDGEC_SIMD)
+/* 16 int32 accumulators of channel ch (x0..x3 in order) through the epilogue with the vector vocabulary
+ * (runtime-c/simd), exactly as edgec_q_out1: gemmlowp's doubling high multiply and rounding shift per lane, then the
+ * zero point and the [lo, hi] clamp. */
+EDGEC_INLINE edgec_vi8 edgec_q_requant16(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
+                                         int ch) {
+  const edgec_vi32 vb = edgec_vi32_splat(e->bias ? e->bias[ch] : 0), vm = edgec_vi32_splat(e->mult[ch]);
+  const edgec_vi32 vr = edgec_vi32_splat(e->rsh[ch]);
+  x0 = edgec_vi32_add(x0, vb); x1 = edgec_vi32_add(x1, vb); x2 = edgec_vi32_add(x2, vb); x3 = edgec_vi32_add(x3, vb);
+  if (e->lsh) {
+    const edgec_vi32 vl = edgec_vi32_splat(e->lsh[ch]);
+    x0 = edgec_vi32_shl(x0, vl); x1 = edgec_vi32_shl(x1, vl); x2 = edgec_vi32_shl(x2, vl); x3 = edgec_vi32_shl(x3, vl);
+  }
+  x0 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x0, vm), vr);
+  x1 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x1, vm), vr);
+  x2 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x2, vm), vr);
+  x3 = edgec_vi32_rdivpot(edgec_vi32_srdhm(x3, vm), vr);
+  return edgec_vi8_min(edgec_vi8_max(edgec_vi8_from_i32(x0, x1, x2, x3, e->zy), edgec_vi8_splat((int8_t)e->lo)),
+                       edgec_vi8_splat((int8_t)e->hi));
+}
+#endif
+
 #if defined(EDGEC_QAVX2)
 /* Broadcast one int16 pair (32 bits) to all lanes. */
 EDGEC_INLINE __m256i edgec_q_bcast(const int16_t *p) {

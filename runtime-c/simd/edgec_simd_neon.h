@@ -6,7 +6,6 @@
 #define EDGEC_SIMD_H
 #include <arm_neon.h>
 #include <stdint.h>
-#include <string.h>
 
 #define EDGEC_SIMD 1
 #define EDGEC_SIMD_ISA "neon"
@@ -69,6 +68,16 @@ static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
   return vrshlq_s32(vqaddq_s32(x, fixup), neg);
 }
 
+/* ---- int16 lanes (pairs for the 2-term dot product) ---- */
+typedef int16x8_t edgec_vi16;
+#define edgec_vi16_load(p) vld1q_s16(p)
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+#define edgec_vi16_splat2(p) vreinterpretq_s16_s32(vld1q_dup_s32((const int32_t *)(const void *)(p)))
+/* acc lane i += a[2i]*b[2i] + a[2i+1]*b[2i+1] (x86 pmaddwd, WASM i32x4.dot_i16x8_s). */
+static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b) {
+  return vaddq_s32(acc, vpaddq_s32(vmull_s16(vget_low_s16(a), vget_low_s16(b)), vmull_high_s16(a, b)));
+}
+
 /* ---- int8 lanes ---- */
 #define edgec_vi8_load(p) vld1q_s8(p)
 #define edgec_vi8_store(p, v) vst1q_s8((p), (v))
@@ -94,18 +103,26 @@ static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8
   out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
 }
 
-/* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
-typedef int16x8_t edgec_vi16;
-#define edgec_vi16_load(p) vld1q_s16(p)
-/* The int16 pair p[0], p[1] in every 32-bit lane. */
-static inline int16x8_t edgec_vi16_splat2(const int16_t *p) {
-  int32_t v;
-  memcpy(&v, p, sizeof v);
-  return vreinterpretq_s16_s32(vdupq_n_s32(v));
+/* A 256-byte table held in registers, and y[i] = table[x[i] + 128] on 16 int8 lanes (4 TBL/TBX of 64 bytes). */
+typedef struct {
+  int8x16x4_t q[4];
+} edgec_vlut256;
+static inline edgec_vlut256 edgec_vlut256_load(const int8_t *t) {
+  edgec_vlut256 r;
+  r.q[0] = vld1q_s8_x4(t);
+  r.q[1] = vld1q_s8_x4(t + 64);
+  r.q[2] = vld1q_s8_x4(t + 128);
+  r.q[3] = vld1q_s8_x4(t + 192);
+  return r;
 }
-/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1] (widening multiplies, pairwise add). */
-#define edgec_vi32_madd16(acc, a, b) \
-  vaddq_s32((acc), vpaddq_s32(vmull_s16(vget_low_s16(a), vget_low_s16(b)), vmull_high_s16((a), (b))))
+static inline int8x16_t edgec_vi8_lut256(const edgec_vlut256 *t, int8x16_t x) {
+  const uint8x16_t i = veorq_u8(vreinterpretq_u8_s8(x), vdupq_n_u8(0x80)), step = vdupq_n_u8(64);
+  const uint8x16_t i1 = vsubq_u8(i, step), i2 = vsubq_u8(i1, step), i3 = vsubq_u8(i2, step);
+  int8x16_t r = vqtbl4q_s8(t->q[0], i);
+  r = vqtbx4q_s8(r, t->q[1], i1);
+  r = vqtbx4q_s8(r, t->q[2], i2);
+  return vqtbx4q_s8(r, t->q[3], i3);
+}
 
 /* ---- int8 dot products into int32 lanes ----
  * edgec_vdot is an accumulator of 4 int32 lanes: after edgec_vdot_acc(acc, a, b) lane i has gained

@@ -79,6 +79,21 @@ EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
 }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_rdivpot(edgec_vi32 x, edgec_vi32 e) { EDGEC_SIMD_MAP4(edgec_vi32, edgec_simd_rdivpot1(x.v[i], e.v[i])); }
 
+/* ---- int16 lanes (pairs for the 2-term dot product) ---- */
+typedef struct { int16_t v[8]; } edgec_vi16;
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_load(const int16_t *p) { edgec_vi16 r; memcpy(r.v, p, sizeof r.v); return r; }
+/* The int16 pair p[0], p[1] in every 32-bit lane. */
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_splat2(const int16_t *p) {
+  edgec_vi16 r;
+  int i;
+  for (i = 0; i < 8; i++) r.v[i] = p[i % 2];
+  return r;
+}
+/* acc lane i += a[2i]*b[2i] + a[2i+1]*b[2i+1]. */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_dot2(edgec_vi32 acc, edgec_vi16 a, edgec_vi16 b) {
+  EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)acc.v[i] + (uint32_t)(a.v[2 * i] * b.v[2 * i] + a.v[2 * i + 1] * b.v[2 * i + 1])));
+}
+
 /* ---- int8 lanes ---- */
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load(const int8_t *p) { edgec_vi8 r; memcpy(r.v, p, sizeof r.v); return r; }
 EDGEC_SIMD_FN void edgec_vi8_store(int8_t *p, edgec_vi8 v) { memcpy(p, v.v, sizeof v.v); }
@@ -109,14 +124,14 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edge
   }
 }
 
-/* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
-typedef struct { int16_t v[8]; } edgec_vi16;
-EDGEC_SIMD_FN edgec_vi16 edgec_vi16_load(const int16_t *p) { edgec_vi16 r; memcpy(r.v, p, sizeof r.v); return r; }
-/* The int16 pair p[0], p[1] in every 32-bit lane. */
-EDGEC_SIMD_FN edgec_vi16 edgec_vi16_splat2(const int16_t *p) { edgec_vi16 r; int i; for (i = 0; i < 8; i++) r.v[i] = p[i & 1]; return r; }
-/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1]. */
-EDGEC_SIMD_FN edgec_vi32 edgec_vi32_madd16(edgec_vi32 acc, edgec_vi16 a, edgec_vi16 b) {
-  EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)acc.v[i] + (uint32_t)(a.v[2 * i] * b.v[2 * i] + a.v[2 * i + 1] * b.v[2 * i + 1])));
+/* A 256-byte table, and y[i] = table[x[i] + 128] on 16 int8 lanes. */
+typedef struct { int8_t v[256]; } edgec_vlut256;
+EDGEC_SIMD_FN edgec_vlut256 edgec_vlut256_load(const int8_t *t) { edgec_vlut256 r; memcpy(r.v, t, sizeof r.v); return r; }
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_lut256(const edgec_vlut256 *t, edgec_vi8 x) {
+  edgec_vi8 r;
+  int i;
+  for (i = 0; i < 16; i++) r.v[i] = t->v[x.v[i] + 128];
+  return r;
 }
 
 /* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */

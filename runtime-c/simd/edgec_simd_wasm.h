@@ -142,8 +142,28 @@ EDGEC_SIMD_FN v128_t edgec_vi16_splat2(const int16_t *p) {
   memcpy(&v, p, sizeof v);
   return wasm_i32x4_splat(v);
 }
-/* acc lane i + a[2i] * b[2i] + a[2i+1] * b[2i+1] (i32x4.dot_i16x8_s). */
-#define edgec_vi32_madd16(acc, a, b) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((a), (b)))
+/* acc lane i += a[2i] * b[2i] + a[2i+1] * b[2i+1] (i32x4.dot_i16x8_s). */
+#define edgec_vi32_dot2(acc, a, b) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((a), (b)))
+
+/* ---- 256-entry byte tables ---- */
+/* The table as 16 vectors of 16 entries. */
+typedef struct {
+  v128_t q[16];
+} edgec_vlut256;
+EDGEC_SIMD_FN edgec_vlut256 edgec_vlut256_load(const int8_t *t) {
+  edgec_vlut256 r;
+  int k;
+  for (k = 0; k < 16; k++) r.q[k] = wasm_v128_load(t + 16 * k);
+  return r;
+}
+/* Lane i: t[x[i] + 128]. i8x16.swizzle gives 0 for indices past 15, so each 16-entry part answers only its own lanes. */
+EDGEC_SIMD_FN v128_t edgec_vi8_lut256(const edgec_vlut256 *t, v128_t x) {
+  const v128_t idx = wasm_v128_xor(x, wasm_i8x16_const_splat((int8_t)0x80));
+  v128_t r = wasm_i8x16_swizzle(t->q[0], idx);
+  int k;
+  for (k = 1; k < 16; k++) r = wasm_v128_or(r, wasm_i8x16_swizzle(t->q[k], wasm_i8x16_sub(idx, wasm_i8x16_splat((int8_t)(16 * k)))));
+  return r;
+}
 
 /* ---- int8 dot products into int32 lanes (SDOT semantics after edgec_vdot_sum) ----
  * lo accumulates i32x4.dot_i16x8_s of the low 8 bytes widened (pair sums of quads 0 and 1), hi of the high 8 bytes

@@ -14,7 +14,7 @@ export const targetsCommand: CommandModule = {
     }
     const w = Math.max(...ts.map((t) => t.name.length));
     for (const t of ts) {
-      const caches = [t.memory.l1Bytes, t.memory.l2Bytes, t.memory.l3Bytes].filter((b) => b !== undefined).map((b) => `${b! / 1024}K`).join('/');
+      const caches = [t.memory.l1Bytes, t.memory.l2Bytes, t.memory.l3Bytes].filter((b) => b !== undefined && b > 0).map((b) => `${b! / 1024}K`).join('/');
       process.stdout.write(`${t.name.padEnd(w)}  ${t.backend.padEnd(5)} ${t.isa.padEnd(10)} ${(t.features.join(',') || '-').padEnd(18)} ${(t.simd ?? '-').padEnd(13)} ${caches.padEnd(14)} ${t.description}\n`);
     }
   },

@@ -24,6 +24,8 @@ export const CORE_PASSES: readonly Pass[] = [
   foldTransposes,
   foldBatchNorm,
   foldAffine,
+  // Again: folding a Mul/Add into a producer can make a BatchNormalization adjacent to it (ConvTranspose, Add, BN).
+  foldBatchNorm,
   fuseLayerNorm,
   fuseActivation,
   fuseQdq,

@@ -69,7 +69,7 @@ export function dequantizeData(x: TensorData, shape: readonly number[], q: Quant
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const [s, z] = paramsAt(q, shape, i);
-    out[i] = Math.fround((x[i] - z) * s);
+    out[i] = Math.fround(Math.fround(x[i] - z) * s); // as C computes it: (float)(q - z) * scale
   }
   return out;
 }

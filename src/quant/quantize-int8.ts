@@ -54,6 +54,43 @@ export const INT_LIMITS: Record<string, (n: Node, g: Graph) => string | undefine
   ConvTranspose: (n, g) => (!isConst(g, n.inputs[1]) ? 'run-time weights' : undefined),
 };
 
+/** Ops that may follow a classifier head's product on its way to the graph outputs (they run in float). */
+const HEAD_TAIL = new Set(['Add', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze']);
+
+/**
+ * Classifier heads: MatMuls by constant weights whose outputs reach only graph outputs, through HEAD_TAIL ops (Add of
+ * a constant). They keep their exact int32 accumulators, dequantized once, so the scores that decide an argmax are not
+ * rounded to 256 levels; returns the head nodes and the tail nodes after them.
+ */
+export function classifierHeads(g: Graph): { heads: Set<string>; tail: Set<string> } {
+  const consumers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const t of n.inputs) if (t) consumers.set(t, [...(consumers.get(t) ?? []), n]);
+  const outputs = new Set(g.outputs);
+  const heads = new Set<string>();
+  const tail = new Set<string>();
+  for (const n of g.nodes) {
+    if (n.op !== 'MatMul' || !isConst(g, n.inputs[1]) || rank(g, n.inputs[1]) !== 2) continue;
+    const seen = new Set<string>();
+    let ok = true;
+    const walk = (t: string): void => {
+      const users = consumers.get(t) ?? [];
+      if (!users.length && !outputs.has(t)) ok = false;
+      for (const u of users) {
+        const constOperands = u.inputs.filter((x) => x && x !== t).every((x) => isConst(g, x));
+        if (!HEAD_TAIL.has(u.op) || (u.op === 'Add' && !constOperands)) ok = false;
+        if (!ok || seen.has(u.name)) continue;
+        seen.add(u.name);
+        u.outputs.forEach((o) => o && walk(o));
+      }
+    };
+    walk(n.outputs[0]);
+    if (!ok) continue;
+    heads.add(n.name);
+    seen.forEach((x) => tail.add(x));
+  }
+  return { heads, tail };
+}
+
 /** Quantize a float graph in place (after calibration); returns the per-node decisions and each float tensor's int8 twin. */
 export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: QuantDecision[]; intOf: Map<string, string> } {
   const decisions: QuantDecision[] = [];
@@ -98,10 +135,11 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     produced.add(t);
   };
 
+  const head = classifierHeads(g);
   for (const n of g.nodes) {
     const def = getOp(n.op);
     const kept = opts.keepFloat?.has(n.name) || opts.keepFloat?.has(n.op);
-    const limit = INT_LIMITS[n.op]?.(n, g);
+    const limit = head.tail.has(n.name) ? 'float tail of a classifier head' : INT_LIMITS[n.op]?.(n, g);
     const x0 = n.inputs[0];
     const inputIsInt = !!x0 && intOf.has(x0) && !isConst(g, x0);
     const floatOut = n.outputs.every((o) => !o || g.tensors.get(o)!.dtype === 'float32');
@@ -167,6 +205,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     }
     const outputs = n.outputs.map((o) => {
       if (!o) return o;
+      if (head.heads.has(n.name)) return accumulatorTwin(o, inputs[0]!, inputs[1]!);
       const q = def.quant === 'same' ? g.tensors.get(inputs[0])!.quant! : def.intOutputQuant?.(n) ?? paramsOf(o);
       const name = fresh(`${o}_q8`);
       addTensor({ name, dtype: 'int8', shape: [...g.tensors.get(o)!.shape], quant: q });
@@ -175,6 +214,18 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       return name;
     });
     out.push({ ...n, inputs, outputs });
+  }
+  /** The int32 accumulator output of a classifier head: scale s_a * s_b per column, zero point 0. */
+  function accumulatorTwin(o: string, a: string, b: string): string {
+    const sa = g.tensors.get(a)!.quant!.scale[0];
+    const sb = g.tensors.get(b)!.quant!.scale;
+    const shape = [...g.tensors.get(o)!.shape];
+    const scale = Float32Array.from(sb, (s) => Math.fround(sa * s));
+    const name = fresh(`${o}_acc32`);
+    addTensor({ name, dtype: 'int32', shape, quant: { scale, zeroPoint: new Int32Array(scale.length), axis: shape.length - 1 } });
+    intOf.set(o, name);
+    replaced.add(o);
+    return name;
   }
   g.outputs.forEach(toFloat);
   g.nodes = out;

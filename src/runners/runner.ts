@@ -3,6 +3,7 @@ import type { TensorInfo, Value } from '../ir/types.js';
 import type { Target } from '../targets/targets.js';
 import { nativeRunner } from './native.js';
 import { qemuRunner } from './qemu.js';
+import { cortexMRunner } from './cortex-m.js';
 import { wasmRunner } from './wasm.js';
 
 /** Options for building the runnable program. */
@@ -22,7 +23,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, wasm: wasmRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, wasm: wasmRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

@@ -25,7 +25,18 @@ export interface Target {
   qemu?: { binary: string; cpu: string; sysroot: string };
   memory: { l1Bytes: number; l2Bytes: number; l3Bytes?: number; flashBytes?: number; ramBytes?: number };
   vectorFloats: number;
-  toolchain: { cc: string; cflags: string[]; ldflags: string[] };
+  /** What the kernels optimise for: 'speed' (default; blocked kernels with arena scratch) or 'size' (microcontrollers). */
+  kernelProfile?: 'speed' | 'size';
+  /** `size`: the binutils size tool whose section sizes the report gives (code, rodata, arena). */
+  toolchain: { cc: string; cflags: string[]; ldflags: string[]; size?: string };
+  /** Bare-metal boards: the emulated machine verification runs on and its memory map (origins as hex strings). */
+  board?: { qemuMachine: string; flash: MemoryRegion; ram: MemoryRegion };
+}
+
+/** A memory region of a board: start address (hex string) and length in bytes. */
+export interface MemoryRegion {
+  origin: string;
+  length: number;
 }
 
 /** The folder holding the target files. */

@@ -7,7 +7,7 @@ import { byteSize, DTYPES } from '../../ir/dtype.js';
 import { getOp } from '../../ops/registry.js';
 import { EdgecError } from '../../util/errors.js';
 import type { CLowerCtx, CTensor } from './lowering.js';
-import { C_LOWERINGS, C_INT_LOWERINGS } from './lower/index.js';
+import { C_LOWERINGS, C_INT_LOWERINGS_BY_PROFILE, type KernelProfile } from './lower/index.js';
 import { isIntegerNode } from '../../ir/quant.js';
 import { planArena, type BufferRequest } from './arena.js';
 import { constArrayDecl, constArrayRef, constArraySource } from './constants.js';
@@ -23,6 +23,8 @@ export interface CTargetFacts {
   l2Bytes: number;
   /** Vector vocabulary of the target (runtime-c/simd); absent: the portable kernels. */
   simd?: SimdIsa;
+  /** Kernel profile (default 'speed'). */
+  kernelProfile?: KernelProfile;
 }
 
 /** Emitter options: symbol prefix for the API, target facts. */
@@ -45,7 +47,8 @@ const DTYPE_CODES: Record<string, number> = { float32: 0, int8: 1, uint8: 2, int
 
 /** Lower a graph (after the pass pipeline) to C sources. */
 export function emitC(g: Graph, opts: EmitOptions): CArtifact {
-  const loweringOf = (n: Node) => (isIntegerNode(g, n) ? C_INT_LOWERINGS[n.op] : C_LOWERINGS[n.op]);
+  const intLowerings = C_INT_LOWERINGS_BY_PROFILE[opts.target.kernelProfile ?? 'speed'];
+  const loweringOf = (n: Node) => (isIntegerNode(g, n) ? intLowerings[n.op] : C_LOWERINGS[n.op]);
   const missing = [...new Set(g.nodes.filter((n) => !loweringOf(n)).map((n) => (isIntegerNode(g, n) ? `${n.op} (integer)` : n.op)))];
   if (missing.length) throw new EdgecError(`${g.source}: no C kernel for op(s) ${missing.join(', ')}`);
   const P = opts.prefix;

@@ -19,6 +19,7 @@ import { qLayoutLowerings } from './qlayout.js';
 import { qSoftmaxLowerings } from './qsoftmax.js';
 import { qconvLowerings } from './qconv.js';
 import { qlinalgLowerings } from './qlinalg.js';
+import { qconvSmallLowerings } from './qconv-small.js';
 
 /** IR op → C lowering; an op missing here cannot be compiled to C. */
 export const C_LOWERINGS: Record<string, CLowering> = {
@@ -45,4 +46,13 @@ export const C_INT_LOWERINGS: Record<string, CLowering> = {
   ...qSoftmaxLowerings,
   ...qconvLowerings,
   ...qlinalgLowerings,
+};
+
+/** What a target's kernels optimise for: 'speed' (blocked, vectorised, arena scratch) or 'size' (microcontrollers). */
+export type KernelProfile = 'speed' | 'size';
+
+/** Integer lowerings per kernel profile: the size profile overrides the ops whose speed kernels need scratch. */
+export const C_INT_LOWERINGS_BY_PROFILE: Record<KernelProfile, Record<string, CLowering>> = {
+  speed: C_INT_LOWERINGS,
+  size: { ...C_INT_LOWERINGS, ...qconvSmallLowerings },
 };

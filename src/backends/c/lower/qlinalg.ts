@@ -60,21 +60,28 @@ export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: 
   opts: { name?: string; chan?: (i: number) => number } = {}): void {
   const len = channels + QGEMM_NR;
   const ch = opts.chan ?? ((i: number) => i);
-  const arr = (stem: string, f: (c: number) => number) =>
-    ctx.constArray(stem, { dtype: 'int32', shape: [len], data: Int32Array.from({ length: len }, (_, i) => (i < channels ? f(ch(i)) : 0)) });
   const m = (c: number) => r.mults[c % r.mults.length];
   const rsh = (c: number) => Math.max(0, -m(c).shift);
   const lshOf = (c: number) => Math.max(0, m(c).shift);
-  const b = bias ? arr('qbias', (c) => bias[c]) : 'NULL';
-  const lsh = r.mults.some((q) => q.shift > 0) ? arr('qlsh', lshOf) : 'NULL';
+  // Flash holds bias (int32), multiplier (int32) and signed shift (int8) per row, or one multiplier/shift when they
+  // agree; the padded tables the vector code reads (bias, mult, lsh, rsh, mask, round) are expanded into scratch.
+  const uniform = Array.from({ length: channels }, (_, i) => m(ch(i))).every((q, _, all) => q.multiplier === all[0].multiplier && q.shift === all[0].shift);
+  const nq = uniform ? 1 : channels;
+  const mult = ctx.constArray('qmult', { dtype: 'int32', shape: [nq], data: Int32Array.from({ length: nq }, (_, i) => m(ch(i)).multiplier) });
+  const shift = ctx.constArray('qshift', { dtype: 'int8', shape: [nq], data: Int8Array.from({ length: nq }, (_, i) => m(ch(i)).shift) });
+  const b = bias ? ctx.constArray('qbias', { dtype: 'int32', shape: [channels], data: Int32Array.from({ length: channels }, (_, i) => bias[ch(i)]) }) : undefined;
+  const hasLsh = r.mults.some((q) => q.shift > 0);
   const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
-  // Masks and rounding terms follow from the shifts: computed into scratch at run time instead of stored.
-  const rs = arr('qrsh', rsh);
-  const t = ctx.scratch(8 * len);
   const v = opts.name ?? 'e';
-  ctx.line(`int32_t *${v}_mr = (int32_t *)${t};`);
-  ctx.line(`for (int i = 0; i < ${len}; i++) { ${v}_mr[i] = (int32_t)(((int64_t)1 << ${rs}[i]) - 1); ${v}_mr[${len} + i] = ${rs}[i] ? (int32_t)1 << (${rs}[i] - 1) : 0; }`);
-  const fields = [b, arr('qmult', (c) => m(c).multiplier), lsh, rs, `${v}_mr`, fast ? `${v}_mr + ${len}` : 'NULL'];
+  ctx.line(`int32_t *${v}_t = (int32_t *)${ctx.scratch(24 * len)};`);
+  const q = nq === 1 ? '0' : 'i';
+  ctx.line(`for (int i = 0; i < ${len}; i++) {`);
+  ctx.line(`  const int in = i < ${channels}, s = in ? ${shift}[${q}] : 0, rs = s < 0 ? -s : 0;`);
+  ctx.line(`  ${v}_t[i] = ${b ? `in ? ${b}[i] : 0` : '0'}; ${v}_t[${len} + i] = in ? ${mult}[${q}] : 0; ${v}_t[${2 * len} + i] = s > 0 ? s : 0; ${v}_t[${3 * len} + i] = rs;`);
+  ctx.line(`  ${v}_t[${4 * len} + i] = (int32_t)(((int64_t)1 << rs) - 1); ${v}_t[${5 * len} + i] = rs ? (int32_t)1 << (rs - 1) : 0;`);
+  ctx.line('}');
+  const at = (k: number) => `${v}_t + ${k * len}`;
+  const fields = [b ? at(0) : 'NULL', at(1), hasLsh ? at(2) : 'NULL', at(3), at(4), fast ? at(5) : 'NULL'];
   ctx.line(`const edgec_qepi ${v} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
 }
 
@@ -142,7 +149,7 @@ export function qop(t: CTensor | undefined) {
 /** Emit the products of one integer Gemm/MatMul node: for each batch entry, pack the run-time operands and call edgec_qgemm. */
 function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a: number[]; b: number[]; y: number[] },
   a: CTensor, b: CTensor, packA: (off: number) => Int16Array, packB: (off: number) => Int16Array,
-  runA: (o: string, dst: string) => string, runB: (o: string, dst: string) => string, y: CTensor): void {
+  runA: (o: string, dst: string) => string, runB: (o: string, dst: string) => string, y: CTensor, acc32 = false): void {
   const aElems = qpackAElems(m, k);
   const bElems = qpackBElems(k, n);
   const k2 = Math.ceil(k / 2);
@@ -172,7 +179,7 @@ function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a
     const ap = A.sym ? `${A.sym} + ${ao}` : sa;
     const bp = B.sym ? `${B.sym} + ${bo}` : sb;
     const fn = A.sym ? 'edgec_qgemm_w8' : B.sym ? 'edgec_qgemm_b8' : 'edgec_qgemm';
-    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${y.ptr} + ${yo}, NULL, ${n}, &e, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
+    stmts.push(`${fn}(${m}, ${n}, ${k2}, ${ap}, ${2 * QGEMM_MR * k2}, ${bp}, ${2 * QGEMM_NR * k2}, ${acc32 ? `NULL, ${y.ptr} + ${yo}` : `${y.ptr} + ${yo}, NULL`}, ${n}, ${acc32 ? 'NULL' : '&e'}, 0, 0, ${mc}${wide ? `, ${sw}, ${A.sym ? A.zw : B.zw}` : ''});`);
     return stmts.join(' ');
   };
   const nb = offs.y.length;
@@ -198,7 +205,8 @@ function lowerQMatMul(ctx: CLowerCtx): void {
   ctx.useKernel('qgemm.h');
   const za = p.a.zeroPoint[0];
   const zb = (j: number) => zeroPointAt(p.b, j);
-  emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
+  // A classifier head keeps its int32 accumulators (no epilogue); otherwise requantize to int8.
+  if (p.r) emitQEpi(ctx, p.r, n, true, undefined, k * operandBound(a, za, () => za) * operandBound(b, zb(0), (i) => zb(i % n)));
   let offs = { a: g.aOffsets, b: g.bOffsets, y: g.aOffsets.map((_, i) => i * m * n) };
   // Weights on the right shared by every batch entry, contiguous activations: one product with the batches as rows.
   if (!a.value && offs.b.every((o) => o === offs.b[0]) && offs.a.every((o, i) => o === i * m * k)) {
@@ -210,7 +218,7 @@ function lowerQMatMul(ctx: CLowerCtx): void {
     (off) => packQA(mm, k, (i, q) => a.value!.data[off + i * k + q] - za),
     (off) => packQB(k, n, (q, j) => b.value!.data[off + q * n + j] - zb(j)),
     (o, d) => `edgec_qpack_a(${mm}, ${k}, ${a.ptr} + ${o}, ${k}, 1, ${za}, ${d});`,
-    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${n}, 1, ${zb(0)}, ${d});`, y);
+    (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${n}, 1, ${zb(0)}, ${d});`, y, !p.r);
 }
 
 function lowerQGemm(ctx: CLowerCtx): void {

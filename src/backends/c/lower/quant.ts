@@ -1,4 +1,5 @@
 /** C lowerings of Quantize, Dequantize and LookupTable: elementwise loops with the parameters as literals. */
+import { numel } from '../../../ir/dtype.js';
 import type { QuantParams } from '../../../ir/types.js';
 import { qRange } from '../../../quant/params.js';
 import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
@@ -58,6 +59,12 @@ const lookupTable: CLowering = (ctx) => {
   const t = need(ctx, 1);
   const y = ctx.output(0);
   const off = x.info.dtype === 'int8' ? ' + 128' : '';
+  if (ctx.target.simd && x.info.dtype === 'int8' && t.info.dtype === 'int8') {
+    // Targets with a vector vocabulary hold the table in registers (kernels/vlut.h).
+    ctx.useKernel('vlut.h');
+    ctx.line(`edgec_lut_s8(${x.ptr}, ${y.ptr}, ${numel(x.info.shape)}, ${t.ptr});`);
+    return;
+  }
   ctx.line(`const ${t.info.dtype}_t *EDGEC_RESTRICT lut = ${t.ptr};`);
   emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({ value: `lut[(int)${v}${off}]` }));
 };

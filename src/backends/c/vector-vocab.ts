@@ -55,7 +55,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   },
   wasm: {
     header: 'edgec_simd_wasm.h',
-    defines: {},
+    // Float depthwise on GNU 8-float vectors (two v128 each): measured ~30% faster in V8 than the 4-lane vocabulary form.
+    defines: { EDGEC_DW_VEXT: 1 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     // i32x4.dot_i16x8 on widened halves: an accumulator takes two vectors (pair sums), as NEON without SDOT.

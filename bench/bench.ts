@@ -33,6 +33,9 @@ const argv = await yargs(hideBin(process.argv))
   .option('neon-target', { type: 'string', default: 'rpi5', describe: 'with --neon: the aarch64 target' })
   .option('neon-models', { type: 'string', default: 'ppocr-cls,hello-deepa', describe: 'with --neon: comma-separated models of test/helpers/models.ts' })
   .option('neon-out', { type: 'string', default: 'bench/results/neon.md' })
+  .option('wasm', { type: 'boolean', default: false, describe: 'instead: edgec wasm bundles vs onnxruntime-web (wasm, SIMD, 1 thread) in this Node (bench/wasm-web.ts)' })
+  .option('wasm-models', { type: 'string', default: 'ppocr-det,ppocr-rec,ppocr-cls', describe: 'with --wasm: comma-separated PP-OCR models' })
+  .option('wasm-out', { type: 'string', default: 'bench/results/wasm.md' })
   .strict()
   .parseAsync();
 
@@ -94,6 +97,22 @@ if (argv.neon) {
   fs.mkdirSync(path.dirname(argv['neon-out']), { recursive: true });
   fs.writeFileSync(argv['neon-out'], `${table}\n`);
   process.stdout.write(`${table}\n\nwrote ${argv['neon-out']}\n`);
+  process.exit(0);
+}
+
+if (argv.wasm) {
+  const { wasmBench } = await import('./wasm-web.js');
+  if (!haveOcrLines()) throw new Error('--wasm reads rendered text lines from ../shared/data/ocr_lines');
+  const INPUTS: Record<string, () => Value> = { 'ppocr-det': () => detInput(0), 'ppocr-rec': () => recInput(3), 'ppocr-cls': () => recInput(5, 192) };
+  const wasmCases = argv['wasm-models'].split(',').map((name) => {
+    const m = REAL_MODELS.find((r) => r.name === name);
+    if (!m || !INPUTS[name]) throw new Error(`--wasm-models: unknown model '${name}' (known: ${Object.keys(INPUTS).join(', ')})`);
+    return { name, file: m.file, shapes: { [m.input]: m.shape }, input: INPUTS[name](), calib: CALIB[name] };
+  });
+  const table = await wasmBench(wasmCases, { repeat: argv.repeat, rounds: argv.rounds, int8: argv.int8, dir: 'bench/results/wasm' });
+  fs.mkdirSync(path.dirname(argv['wasm-out']), { recursive: true });
+  fs.writeFileSync(argv['wasm-out'], `${table}\n`);
+  process.stdout.write(`${table}\n\nwrote ${argv['wasm-out']}\n`);
   process.exit(0);
 }
 

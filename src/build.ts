@@ -29,6 +29,7 @@ import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
 import { fusionCensus } from './passes/fusion-census.js';
 import { parseNm, sparsifyGraph, type NmSpec, type SparsityOptions, type SparsityReport } from './sparse/prune.js';
 import type { PruneMethod } from './sparse/sparsegpt.js';
+import { bundlerFor } from './backends/bundles.js';
 
 /** Everything `edgec build` takes. */
 export interface BuildOptions {
@@ -98,6 +99,8 @@ export interface BuildReport {
   hls?: HlsReport;
   sparsity?: SparsityReport;
   verification?: VerifyResult;
+  /** Bundled targets: the compiled binary (e.g. model.wasm) and its size. */
+  bundle?: { file: string; bytes: number; files: string[] };
   ok: boolean;
 }
 
@@ -208,6 +211,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
     writeFiles(tmp, art.files);
     const backendFacts = art.inspect ? { [target.backend]: await art.inspect(tmp) } : {};
     const io = (names: string[]) => names.map((n) => ({ name: n, dtype: graph.tensors.get(n)!.dtype, shape: graph.tensors.get(n)!.shape }));
+    const bundle = await writeBundle(tmp, graph, prefix, target, path.basename(opts.model), opts.progress, opts.verify && opts.sanitize);
     const report: BuildReport = {
       model: opts.model,
       target: target.name,
@@ -220,6 +224,7 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       sizes: { weights_bytes: art.weightsBytes, arena_bytes: art.arenaBytes, arena_lower_bound_bytes: art.arenaLowerBound, packed: art.packed },
       kernels: art.kernels,
       ...backendFacts,
+      bundle: bundle?.info,
       quantization,
       w4,
       hls: art.hls,
@@ -234,10 +239,12 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
       report.verification = await verifyArtifact(tmp, prefix, target, reference, graph, {
         quantized: !!opts.quantize || !!sparsity,
         inputs: opts.verifyInputs ?? (calibration ? graph.inputs.map((n) => calibration[0][n]) : undefined), seed: opts.seed ?? 1, tolerance: opts.tolerance ?? target.verifyTolerance ?? 1e-4, sanitize: opts.sanitize, progress: opts.progress,
+        program: bundle?.program,
       });
       report.sizes.code_bytes = report.verification.code_bytes;
       report.ok = report.verification.passed;
     }
+    report.sizes.code_bytes ??= bundle?.codeBytes;
     fs.writeFileSync(path.join(tmp, 'report.json'), JSON.stringify({ ...report, layers: layerTable(graph) }, null, 2));
     fs.rmSync(opts.outDir, { recursive: true, force: true });
     fs.renameSync(tmp, opts.outDir);
@@ -248,9 +255,26 @@ export async function build(opts: BuildOptions): Promise<BuildReport> {
   }
 }
 
+/** Bundled targets: write the bundle's files and compile its binary into `dir` (part of the artifact, verified or not;
+ * `sanitize` asks for a sanitized build, which runners that cannot make one refuse before compiling). */
+async function writeBundle(dir: string, g: Graph, prefix: string, target: Target, model: string, progress = silentProgress, sanitize = false) {
+  const bundler = bundlerFor(target);
+  if (!bundler) return undefined;
+  const io = (names: string[]) => names.map((n) => ({ name: n, dtype: g.tensors.get(n)!.dtype, shape: g.tensors.get(n)!.shape }));
+  const files = bundler.files({ prefix, inputs: io(g.inputs), outputs: io(g.outputs) }, model);
+  writeFiles(dir, files);
+  progress.start('compile', 1);
+  const program = await runnerFor(target).build(dir, prefix, target, { sanitize });
+  progress.update(1, bundler.binary(prefix));
+  progress.stop();
+  const bin = fs.readFileSync(path.join(dir, bundler.binary(prefix)));
+  return { program, codeBytes: bundler.codeBytes(bin), info: { file: bundler.binary(prefix), bytes: bin.byteLength, files: [bundler.binary(prefix), ...files.keys()] } };
+}
+
 /** Compile a graph's artifact into `dir` and return the runnable program (tests and bench). */
 export async function buildProgram(g: Graph, dir: string, target: Target, prefix = 'model', sanitize = false, pack?: 'lossless'): Promise<string> {
   const art = backendFor(target).emit(g, { prefix, target, pack });
   writeFiles(dir, art.files);
-  return runnerFor(target).build(dir, prefix, target, { sanitize });
+  const bundle = await writeBundle(dir, g, prefix, target, path.basename(g.source), silentProgress, sanitize);
+  return bundle ? bundle.program : runnerFor(target).build(dir, prefix, target, { sanitize });
 }

@@ -110,8 +110,9 @@ EDGEC_INLINE void edgec_conv2d(const float *x, const float *ap, const float *bia
   }
 }
 
-/* The depthwise kernel's vector: the vocabulary's (runtime-c/simd) when one is selected, else the GNU 8-float vector. */
-#if defined(EDGEC_SIMD)
+/* The depthwise kernel's vector: the vocabulary's (runtime-c/simd) when one is selected, else the GNU 8-float vector.
+ * EDGEC_DW_VEXT (a vocabulary row's define) keeps the GNU vector where engines run it faster (WebAssembly on x86). */
+#if defined(EDGEC_SIMD) && !EDGEC_DW_VEXT
 #define EDGEC_DW_VEC 1
 #define EDGEC_DW_L EDGEC_VF32_LANES
 typedef edgec_vf32 edgec_dwv;

@@ -17,6 +17,7 @@ export function formatReport(r: BuildReport): string {
   const kb = (n: number | undefined) => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
   lines.push(`built ${r.model} for ${r.target}: ${r.nodes.imported} nodes imported, ${r.nodes.compiled} compiled, ${(r.macs / 1e6).toFixed(1)} M MACs`);
   lines.push(`weights ${kb(r.sizes.weights_bytes)}   arena ${kb(r.sizes.arena_bytes)} (live lower bound ${kb(r.sizes.arena_lower_bound_bytes)})   code ${kb(r.sizes.code_bytes)}`);
+  if (r.bundle) lines.push(`${r.bundle.file} ${kb(r.bundle.bytes)} with ${r.bundle.files.filter((f) => f !== r.bundle!.file).join(', ')}`);
   const sec = r.sizes.sections;
   if (sec) lines.push(`${sec.tool}: code ${kb(sec.code_bytes)} (machine code ${kb(sec.text_bytes)})   weights ${kb(sec.weights_bytes)}   arena ${kb(sec.arena_bytes)}`);
   else if (r.sizes.sections_unavailable) lines.push(`section sizes unavailable: ${r.sizes.sections_unavailable}`);

@@ -6,6 +6,7 @@ import { hlsCsimRunner } from './hls-csim.js';
 import { qemuRunner } from './qemu.js';
 import { cudaRunner } from './cuda.js';
 import { cortexMRunner } from './cortex-m.js';
+import { wasmRunner } from './wasm.js';
 
 /** Options for building the runnable program. */
 export interface RunnerBuildOptions {
@@ -24,7 +25,7 @@ export interface Runner {
   run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
 }
 
-const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, 'hls-csim': hlsCsimRunner, cuda: cudaRunner };
+const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, 'hls-csim': hlsCsimRunner, cuda: cudaRunner, wasm: wasmRunner };
 
 /** The runner a target names. */
 export function runnerFor(target: Target): Runner {

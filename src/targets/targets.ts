@@ -13,6 +13,8 @@ export interface Target {
   backend: string;
   /** How --verify and `edgec run` execute the artifact (a key of RUNNERS in src/runners/runner.ts). */
   runner: string;
+  /** Targets shipping a compiled binary with glue name their bundler (src/backends/bundles.ts): 'wasm'. */
+  bundle?: string;
   isa: string;
   /** ISA extensions the board has (e.g. neon, dotprod, fp16). */
   features: string[];

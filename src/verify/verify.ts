@@ -56,7 +56,7 @@ async function codeBytes(dir: string): Promise<number | undefined> {
 /** Build the artifact's program in `dir`, run it on inputs and compare every output with the reference graph's. */
 export async function verifyArtifact(
   dir: string, prefix: string, target: Target, reference: Graph, compiled: Graph,
-  opts: { inputs?: Value[]; seed: number; tolerance: number; sanitize?: boolean; progress?: Progress; quantized?: boolean },
+  opts: { inputs?: Value[]; seed: number; tolerance: number; sanitize?: boolean; progress?: Progress; quantized?: boolean; program?: string },
 ): Promise<VerifyResult> {
   const progress = opts.progress ?? silentProgress;
   const runner = runnerFor(target);
@@ -64,10 +64,13 @@ export async function verifyArtifact(
   if (why) throw new EdgecError(`--verify for target '${target.name}' needs ${why}`);
   const inputs = opts.inputs ?? randomInputs(reference, opts.seed);
   checkInputs(reference, inputs, '--verify-input');
-  progress.start('compile', 1);
-  const program = await runner.build(dir, prefix, target, { sanitize: opts.sanitize });
-  progress.update(1);
-  progress.stop();
+  let program = opts.program;
+  if (!program || opts.sanitize) {
+    progress.start('compile', 1);
+    program = await runner.build(dir, prefix, target, { sanitize: opts.sanitize });
+    progress.update(1);
+    progress.stop();
+  }
   progress.start('verify', 2);
   const feeds = Object.fromEntries(reference.inputs.map((n, i) => [n, inputs[i]]));
   const expected = runReference(reference, feeds);

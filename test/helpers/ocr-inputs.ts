@@ -23,6 +23,11 @@ export function lineTexts(): string[] {
   return fs.readFileSync(path.join(DIR, 'ocr_lines.txt'), 'utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l);
 }
 
+/** Line `i` as interleaved RGB bytes, 48 rows of 320 pixels. */
+export function linePixels(i: number): Uint8Array {
+  return new Uint8Array(pixels().subarray(i * H * W * 3, (i + 1) * H * W * 3));
+}
+
 /** RGB value of line `i` at (y, x, c). */
 function px(i: number, y: number, x: number, c: number): number {
   return pixels()[((i * H + y) * W + x) * 3 + c];

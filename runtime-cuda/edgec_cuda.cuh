@@ -16,9 +16,9 @@
 namespace edgec {
 
 /* Fused activation ids (same numbering as runtime-c/edgec_runtime.h). */
-enum Act { ACT_NONE = 0, ACT_RELU = 1, ACT_CLIP = 2, ACT_HARDSIGMOID = 3, ACT_HARDSWISH = 4, ACT_LEAKYRELU = 5, ACT_SIGMOID = 6 };
+enum Act { ACT_NONE = 0, ACT_RELU = 1, ACT_CLIP = 2, ACT_HARDSIGMOID = 3, ACT_HARDSWISH = 4, ACT_LEAKYRELU = 5, ACT_SIGMOID = 6, ACT_SILU = 7 };
 
-/* A fused activation with its constants (Clip min/max, HardSigmoid alpha/beta, LeakyRelu alpha). */
+/* A fused activation with its constants (Clip min/max, HardSigmoid alpha/beta, LeakyRelu and SiLU alpha). */
 template <int ACT>
 __device__ __forceinline__ float act(float v, float a, float b) {
   if (ACT == ACT_RELU) return v > 0.0f ? v : 0.0f;
@@ -27,6 +27,7 @@ __device__ __forceinline__ float act(float v, float a, float b) {
   if (ACT == ACT_HARDSWISH) { float h = v * (1.0f / 6.0f) + 0.5f; h = h < 0.0f ? 0.0f : (h > 1.0f ? 1.0f : h); return v * h; }
   if (ACT == ACT_LEAKYRELU) return v >= 0.0f ? v : a * v;
   if (ACT == ACT_SIGMOID) return 1.0f / (1.0f + expf(-v));
+  if (ACT == ACT_SILU) return v / (1.0f + expf(-a * v));
   return v;
 }
 

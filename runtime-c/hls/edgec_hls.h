@@ -159,7 +159,8 @@ rows:
 
 /* A classifier head's product: the exact int32 accumulators sum_k (x[m][k] - ZX) * w[n][k], wrapped as the reference
  * wraps them, for the host to dequantize. */
-template <class C> void dense_acc(const int8_t x[C::M * C::K], int32_t y[C::M * C::N], const int8_t w[C::N * C::K]) {
+template <class C>
+void dense_acc(const int8_t x[C::M * C::K], int32_t y[C::M * C::N], const int8_t w[C::N * C::K], const int32_t bias[C::N]) {
 #pragma HLS ARRAY_RESHAPE variable = w cyclic factor = C::WBANKS
 rows:
   for (int m = 0; m < C::M; m++) {
@@ -167,7 +168,7 @@ rows:
 #pragma HLS ALLOCATION operation instances = mul limit = C::MULTS
   outs:
     for (int n = 0; n < C::N; n++) {
-      acc_t acc = 0;
+      acc_t acc = bias[n];
     ins:
       for (int k = 0; k < C::K; k++) {
         const int8_t wv = w[n * C::K + k];

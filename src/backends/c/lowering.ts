@@ -49,7 +49,7 @@ export function cInts(xs: readonly number[]): string {
 }
 
 /** C id of a fused activation (EDGEC_ACT_* in runtime-c/edgec_runtime.h). */
-export const C_ACTIVATION_IDS: Record<string, string> = {
+export const C_ACTIVATION_IDS = {
   Relu: 'EDGEC_ACT_RELU', Clip: 'EDGEC_ACT_CLIP', HardSigmoid: 'EDGEC_ACT_HARDSIGMOID',
   HardSwish: 'EDGEC_ACT_HARDSWISH', LeakyRelu: 'EDGEC_ACT_LEAKYRELU', Sigmoid: 'EDGEC_ACT_SIGMOID', SiLU: 'EDGEC_ACT_SILU',
-};
+} as const satisfies Record<string, string>;

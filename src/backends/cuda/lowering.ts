@@ -53,13 +53,13 @@ export interface CudaLowering {
 }
 
 /** edgec::Act value of each fused activation (as a number, so kernel names match nvcc's demangled ones). */
-const ACT_NUMBERS: Record<keyof typeof C_ACTIVATION_IDS, number> = { Relu: 1, Clip: 2, HardSigmoid: 3, HardSwish: 4, LeakyRelu: 5, Sigmoid: 6 };
+const ACT_NUMBERS: Record<keyof typeof C_ACTIVATION_IDS, number> = { Relu: 1, Clip: 2, HardSigmoid: 3, HardSwish: 4, LeakyRelu: 5, Sigmoid: 6, SiLU: 7 };
 
 /** Activation template argument of a node's fused activation and its two constants. */
 export function actOf(node: Node): { id: string; a: string; b: string } {
   const f = fusedActivation(node);
   if (!f) return { id: '0', a: '0.0f', b: '0.0f' };
-  return { id: String(ACT_NUMBERS[f.op]), a: cFloat(f.alpha), b: cFloat(f.beta) };
+  return { id: String(ACT_NUMBERS[f.op as keyof typeof ACT_NUMBERS]), a: cFloat(f.alpha), b: cFloat(f.beta) };
 }
 
 /** The edgec::Epilogue initializer for a node with bias pointer `bias` (or nullptr). */

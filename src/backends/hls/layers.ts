@@ -179,7 +179,7 @@ function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: num
   if (!x.param) nodeError(ctx.node, 'input A must be an activation');
   symmetricWeights(ctx.node, p.b, 'weight B');
   const r = p.r;
-  if (!r) return accumulatorDense(ctx, x, p, m, k, n, wNK);
+  if (!r) return accumulatorDense(ctx, x, p, m, k, n, wNK, bias);
   const ms = multArrays(r, n);
   const cost: LayerCost = {
     macs: m * n * k, steps: m, multsDense: n * k, multsNonzero: nonzero(wNK), requantPerStep: n, fixedDsp: 0,
@@ -196,18 +196,18 @@ function denseLayer(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: num
   };
 }
 
-/** A classifier head's dense layer: exact int32 accumulators out (the host dequantizes them). */
-function accumulatorDense(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: number, n: number, wNK: Int8Array): HlsLayerPlan {
+/** A classifier head's dense layer: exact int32 accumulators plus the int32 bias out (the host dequantizes them). */
+function accumulatorDense(ctx: HlsCtx, x: HlsOperand, p: QMatParams, m: number, k: number, n: number, wNK: Int8Array, bias: number[]): HlsLayerPlan {
   const cost: LayerCost = {
     macs: m * n * k, steps: m, multsDense: n * k, multsNonzero: nonzero(wNK), requantPerStep: 0, fixedDsp: 0,
-    weightBits: n * k * 8, depth: Math.ceil(Math.log2(k + 1)) + 4, reusable: true,
+    weightBits: n * k * 8 + n * 32, depth: Math.ceil(Math.log2(k + 1)) + 4, reusable: true,
   };
   return {
     cost,
     render: (reuse) => [
       config({ M: m, K: k, N: n, ZX: p.a.zeroPoint[0], REUSE: reuse, MULTS: multLimit(cost, reuse), WBANKS: weightBanks(n * k, reuse) }),
-      constArray('int8_t', 'w', wNK),
-      `edgec_hls::dense_acc<cfg>(${x.param}, y0, w);`,
+      constArray('int8_t', 'w', wNK), constArray('int32_t', 'bias', bias),
+      `edgec_hls::dense_acc<cfg>(${x.param}, y0, w, bias);`,
     ],
     order: WRITES_IN_ORDER,
   };

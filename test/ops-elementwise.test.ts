@@ -103,7 +103,7 @@ test('erf reference matches known values', (t) => {
 
 // Every unary op on float32, with inputs inside each op's domain.
 const POSITIVE = new Set(['Log', 'Sqrt']);
-const UNARY_OPSET: Record<string, number> = { HardSwish: 14, Relu: 14 };
+const UNARY_OPSET: Record<string, number> = { HardSwish: 14, Relu: 14, Gelu: 20 };
 for (const op of UNARY_OPS) {
   if (op === 'Clip') continue;
   const lo = POSITIVE.has(op) ? 0.05 : op === 'Softplus' ? -30 : -4;

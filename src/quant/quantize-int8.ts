@@ -70,7 +70,7 @@ export function classifierHeads(g: Graph): { heads: Set<string>; tail: Set<strin
   const tail = new Set<string>();
   for (const n of g.nodes) {
     const gemm = n.op === 'Gemm' && !INT_LIMITS.Gemm(n, g) && !attrInt(n, 'transA', 0);
-    if ((n.op !== 'MatMul' && !gemm) || !isConst(g, n.inputs[1]) || rank(g, n.inputs[1]) !== 2) continue;
+    if ((n.op !== 'MatMul' && !gemm) || n.attrs.act || !isConst(g, n.inputs[1]) || rank(g, n.inputs[1]) !== 2) continue;
     const seen = new Set<string>();
     let ok = true;
     const walk = (t: string): void => {

@@ -161,6 +161,11 @@ export function to3d(v: readonly number[], fill: number): number[] {
   return [...new Array<number>(3 - v.length).fill(fill), ...v];
 }
 
+/** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
+export function to2d(v: readonly number[], fill: number): [number, number] {
+  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
+}
+
 function convInfer(transpose: boolean) {
   return ({ node, inputs }: { node: Node; inputs: (TensorInfo | undefined)[] }): TensorInfo[] => {
     const x = requireInput(node, inputs, 0);

@@ -1,5 +1,5 @@
 /** C lowerings of Conv and ConvTranspose onto runtime-c/kernels/conv.h (GEMM, depthwise, col2im and direct 3-D kernels). */
-import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
+import { convGeometry, convTransposeGeometry, to2d, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { actArgs, bDirect, bindScratch, gemmBlocking, GEMM_NR, packA, packedAFloats } from './linalg.js';
@@ -28,11 +28,6 @@ function convIO(ctx: CLowerCtx): ConvIO {
   ctx.useKernel('conv.h');
   const b = ctx.input(2);
   return { x, w, bias: b ? b.ptr : 'NULL', y: ctx.output(0) };
-}
-
-/** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
-function to2d(v: readonly number[], fill: number): [number, number] {
-  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
 }
 
 /** The argument list shared by the direct 3-D kernels. */

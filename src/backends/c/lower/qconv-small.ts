@@ -1,17 +1,12 @@
 /** Size-profile C lowering of integer Conv (microcontroller targets): the direct kernel of runtime-c/kernels/qconv_small.h
  * over the raw int8 weights, with no arena scratch and per-channel bias/multiplier/shift tables in flash. */
-import { convGeometry } from '../../../ops/conv.js';
+import { convGeometry, to2d } from '../../../ops/conv.js';
 import { qconvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering } from '../lowering.js';
 import { isConv16 } from './qconv16.js';
 import { qconvLowerings } from './qconv.js';
 import { constBias, qop, weightZero } from './qlinalg.js';
-
-/** Spatial values as the 2-D kernel sees them (1-D convs get a unit height). */
-function to2d(v: readonly number[], fill: number): [number, number] {
-  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
-}
 
 function lowerQConvSmall(ctx: CLowerCtx): void {
   const x = ctx.input(0);

@@ -1,6 +1,6 @@
 /** C lowerings of integer (int8) Conv and ConvTranspose onto runtime-c/kernels/qconv.h, qdwconv.h and qwinograd.h
  * (GEMM, depthwise, Winograd, col2im and direct 3-D kernels); weights repacked at compile time as int16 minus zero point. */
-import { convGeometry, convTransposeGeometry, to3d, type ConvGeometry } from '../../../ops/conv.js';
+import { convGeometry, convTransposeGeometry, to2d, to3d, type ConvGeometry } from '../../../ops/conv.js';
 import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import { isConv16, lowerConv16 } from './qconv16.js';
@@ -46,11 +46,6 @@ function qconvIO(ctx: CLowerCtx, transpose: boolean, foldZx = false): QConvIO {
   const accBound = taps * xBound * maxCentered(wd, (i) => zeroPointAt(p.w, chan(i)));
   emitQEpi(ctx, p.r, g.outC, false, foldZx ? foldZeroPoint(wd, g.outC, bias, zx) : bias, accBound);
   return { x, w, y, g, p, bias, accBound, wc: (i, c) => wd[i] - zeroPointAt(p.w, c) };
-}
-
-/** Spatial values as the 2-D kernels see them (1-D convs get a unit height). */
-function to2d(v: readonly number[], fill: number): [number, number] {
-  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
 }
 
 /** The geometry argument list shared by the direct 3-D kernels. */

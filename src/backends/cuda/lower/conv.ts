@@ -1,6 +1,6 @@
 /** CUDA lowerings of Conv and ConvTranspose: implicit GEMM on fp16 tensor cores (group 1, enough columns), direct fp32
  * kernels otherwise (depthwise, grouped, the exact fp32 precision, run-time weights). */
-import { convGeometry, convTransposeGeometry, type ConvGeometry } from '../../../ops/conv.js';
+import { convGeometry, convTransposeGeometry, to2d, type ConvGeometry } from '../../../ops/conv.js';
 import { nodeError } from '../../../ops/util.js';
 import { actOf, epilogueExpr, gridFor, ELEMENT_THREADS, type CudaLowerCtx, type CudaLowering, type CudaTensor } from '../lowering.js';
 import { halfBits } from '../weights.js';
@@ -41,10 +41,6 @@ export function launchMma(ctx: CudaLowerCtx, problem: string, m: number, n: numb
   ctx.launch(kernel, grid, String(tile.wm * tile.wn * 32), [x, a, y, epilogueExpr(ctx, bias)]);
 }
 
-/** Spatial values as 2-D (1-D convolutions get a unit height). */
-function to2d(v: readonly number[], fill: number): [number, number] {
-  return v.length === 1 ? [fill, v[0]] : [v[0], v[1]];
-}
 
 interface Conv2d {
   x: CudaTensor;

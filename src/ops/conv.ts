@@ -1,6 +1,7 @@
 /** Conv and ConvTranspose over 1-D, 2-D and 3-D inputs: geometry (auto_pad, output_shape), shape rules, float reference, MACs. */
 import type { Node, TensorInfo, Value } from '../ir/types.js';
-import { attrInt, attrInts, attrString } from '../ir/attrs.js';
+import { attrInt, attrInts } from '../ir/attrs.js';
+import { readWindowAttrs, windowOutput } from './window.js';
 import { allocData, numel } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
@@ -24,32 +25,20 @@ export interface ConvGeometry {
   padsEnd: number[];
 }
 
-const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
-
-/** Shared attribute reading and checking of Conv/ConvTranspose; `kdims` are the weight's spatial dims. */
+/** Shared attribute reading and checking of Conv/ConvTranspose; the kernel defaults to the weight's spatial dims. */
 function readAttrs(node: Node, x: TensorInfo, w: TensorInfo) {
   const r = x.shape.length - 2;
   if (r < 1) nodeError(node, `input rank ${x.shape.length} is too small; ${node.op} needs N x C x D1 [x D2 ...]`);
   if (w.shape.length !== x.shape.length) nodeError(node, `weight rank ${w.shape.length} does not match input rank ${x.shape.length}`);
   const kdims = w.shape.slice(2);
-  const kernel = attrInts(node, 'kernel_shape', kdims);
-  const strides = attrInts(node, 'strides', new Array<number>(r).fill(1));
-  const dilations = attrInts(node, 'dilations', new Array<number>(r).fill(1));
-  const pads = attrInts(node, 'pads', new Array<number>(2 * r).fill(0));
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const win = readWindowAttrs(node, r, kdims);
+  if (win.kernel.some((k, i) => k !== kdims[i])) nodeError(node, `kernel_shape [${win.kernel}] does not match the weight's spatial dims [${kdims}]`);
   const group = attrInt(node, 'group', 1);
-  const lens: [string, number[], number][] = [['kernel_shape', kernel, r], ['strides', strides, r], ['dilations', dilations, r], ['pads', pads, 2 * r]];
-  for (const [name, v, want] of lens)
-    if (v.length !== want) nodeError(node, `attribute '${name}' has ${v.length} values but the input has ${r} spatial dims; give ${want}`);
-  if (kernel.some((k, i) => k !== kdims[i])) nodeError(node, `kernel_shape [${kernel}] does not match the weight's spatial dims [${kdims}]`);
-  if (!AUTO_PADS.includes(autoPad)) nodeError(node, `auto_pad '${autoPad}' is unknown; use one of ${AUTO_PADS.join(', ')}`);
-  if ([...kernel, ...strides, ...dilations].some((v) => v < 1)) nodeError(node, 'kernel_shape, strides and dilations must all be >= 1');
-  if (pads.some((p) => p < 0)) nodeError(node, `pads [${pads.join(', ')}] must not be negative`);
   if (group < 1) nodeError(node, `group ${group} must be >= 1`);
   const weight = WEIGHT_TYPE[x.dtype];
   if (!weight) nodeError(node, `input type ${x.dtype} is not supported; ${node.op} takes float32, or int8/int16 with quantization parameters`);
   if (w.dtype !== weight) nodeError(node, `weight type ${w.dtype} does not go with input type ${x.dtype}; use ${weight} weights`);
-  return { r, kernel, strides, dilations, pads, autoPad, group };
+  return { r, win, ...win, group };
 }
 
 function checkBias(node: Node, b: TensorInfo | undefined, outC: number, dtype: string): void {
@@ -67,7 +56,7 @@ const BIAS_TYPES: Partial<Record<string, string[]>> = { int8: ['int32'], int16: 
 
 /** Geometry of a Conv node from its input and weight types (ONNX output-size and auto_pad rules). */
 export function convGeometry(node: Node, x: TensorInfo, w: TensorInfo): ConvGeometry {
-  const { r, kernel, strides, dilations, pads, autoPad, group } = readAttrs(node, x, w);
+  const { win, kernel, strides, dilations, group } = readAttrs(node, x, w);
   const [batch, inC] = x.shape;
   const outC = w.shape[0];
   if (inC % group !== 0) nodeError(node, `input channels ${inC} are not divisible by group ${group}`);
@@ -75,34 +64,7 @@ export function convGeometry(node: Node, x: TensorInfo, w: TensorInfo): ConvGeom
   if (w.shape[1] * group !== inC)
     nodeError(node, `weight dim 1 is ${w.shape[1]} but input channels / group = ${inC / group}; check the weight layout [M, C/group, k...]`);
   const inSpatial = x.shape.slice(2);
-  const outSpatial: number[] = [];
-  const padsBegin: number[] = [];
-  const padsEnd: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const n = inSpatial[i];
-    const s = strides[i];
-    const ext = (kernel[i] - 1) * dilations[i] + 1;
-    let o: number;
-    let pb = 0;
-    let pe = 0;
-    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-      o = Math.ceil(n / s);
-      const total = Math.max(0, (o - 1) * s + ext - n);
-      pb = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-      pe = total - pb;
-    } else {
-      if (autoPad === 'NOTSET') {
-        pb = pads[i];
-        pe = pads[i + r];
-      }
-      const span = n + pb + pe - ext;
-      if (span < 0) nodeError(node, `kernel extent ${ext} is larger than padded dim ${i + 2} (${n + pb + pe}); check kernel_shape, dilations and pads`);
-      o = Math.floor(span / s) + 1;
-    }
-    outSpatial.push(o);
-    padsBegin.push(pb);
-    padsEnd.push(pe);
-  }
+  const { outSpatial, padsBegin, padsEnd } = windowOutput(node, inSpatial, win, false, 'kernel');
   return { batch, inC, outC, group, inSpatial, outSpatial, kernel, strides, dilations, padsBegin, padsEnd };
 }
 

@@ -1,6 +1,7 @@
 /** Pooling ops: MaxPool and AveragePool (1-D/2-D/3-D windows), GlobalAveragePool and GlobalMaxPool. */
 import type { DType, Node, TensorInfo, Value } from '../ir/types.js';
-import { attrInt, attrInts, attrString } from '../ir/attrs.js';
+import { attrInt, attrInts } from '../ir/attrs.js';
+import { readWindowAttrs, windowOutput } from './window.js';
 import { allocData, numel, stridesOf } from '../ir/dtype.js';
 import type { OpDef } from './registry.js';
 import { nodeError, requireInput } from './util.js';
@@ -25,56 +26,14 @@ export interface PoolGeometry {
   countIncludePad: boolean;
 }
 
-const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
-
 /** Window geometry of a MaxPool/AveragePool node (ONNX output-size rules, including ceil_mode and auto_pad). */
 export function poolGeometry(node: Node, inShape: readonly number[]): PoolGeometry {
   const r = inShape.length - 2;
   if (r < 1 || r > 3) nodeError(node, `input rank ${inShape.length} is not supported; pooling needs N x C x D1 [x D2 [x D3]]`);
-  const kernel = attrInts(node, 'kernel_shape');
-  if (!kernel) nodeError(node, "attribute 'kernel_shape' is missing; add it to the node");
-  const strides = attrInts(node, 'strides', new Array<number>(r).fill(1));
-  const dilations = attrInts(node, 'dilations', new Array<number>(r).fill(1));
-  const pads = attrInts(node, 'pads', new Array<number>(2 * r).fill(0));
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  const ceil = attrInt(node, 'ceil_mode', 0) !== 0;
-  const lens: [string, number[], number][] = [['kernel_shape', kernel, r], ['strides', strides, r], ['dilations', dilations, r], ['pads', pads, 2 * r]];
-  for (const [name, v, want] of lens)
-    if (v.length !== want) nodeError(node, `attribute '${name}' has ${v.length} values but the input has ${r} spatial dims; give ${want}`);
-  if (!AUTO_PADS.includes(autoPad)) nodeError(node, `auto_pad '${autoPad}' is unknown; use one of ${AUTO_PADS.join(', ')}`);
-  if ([...kernel, ...strides, ...dilations].some((v) => v < 1)) nodeError(node, 'kernel_shape, strides and dilations must all be >= 1');
-  if (pads.some((p) => p < 0)) nodeError(node, `pads [${pads.join(', ')}] must not be negative`);
+  const win = readWindowAttrs(node, r);
+  const { kernel, strides, dilations } = win;
   const inSpatial = inShape.slice(2);
-  const outSpatial: number[] = [];
-  const padsBegin: number[] = [];
-  const padsEnd: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const n = inSpatial[i];
-    const s = strides[i];
-    const ext = (kernel[i] - 1) * dilations[i] + 1;
-    let o: number;
-    let pb = 0;
-    let pe = 0;
-    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-      o = Math.ceil(n / s);
-      const total = Math.max(0, (o - 1) * s + ext - n);
-      pb = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-      pe = total - pb;
-    } else {
-      if (autoPad === 'NOTSET') {
-        pb = pads[i];
-        pe = pads[i + r];
-      }
-      const span = n + pb + pe - ext;
-      if (span < 0) nodeError(node, `window extent ${ext} is larger than padded dim ${i + 2} (${n + pb + pe}); check kernel_shape, dilations and pads`);
-      o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-      // ceil_mode drops a last window that would start inside the end padding.
-      if (ceil && (o - 1) * s >= n + pb) o--;
-    }
-    outSpatial.push(o);
-    padsBegin.push(pb);
-    padsEnd.push(pe);
-  }
+  const { outSpatial, padsBegin, padsEnd } = windowOutput(node, inSpatial, win, attrInt(node, 'ceil_mode', 0) !== 0);
   const countIncludePad = attrInt(node, 'count_include_pad', 0) !== 0;
   return { inSpatial, outSpatial, kernel, strides, dilations, padsBegin, padsEnd, countIncludePad };
 }

@@ -27,6 +27,10 @@ import { quantizeGraphInt8, type QuantReport } from './quant/quantize.js';
 import { quantizeWeightsW4, type W4Report } from './quant/w4.js';
 import { eliminateDeadCode } from './passes/eliminate-dead-code.js';
 import { fusionCensus } from './passes/fusion-census.js';
+import { foldInt8Tables } from './passes/fold-int8-tables.js';
+
+/** Passes over the integer graph the int8 quantizer made. */
+const INT8_PASSES: readonly Pass[] = [foldInt8Tables, eliminateDeadCode];
 import { parseNm, sparsifyGraph, type NmSpec, type SparsityOptions, type SparsityReport } from './sparse/prune.js';
 import type { PruneMethod } from './sparse/sparsegpt.js';
 import { bundlerFor } from './backends/bundles.js';
@@ -148,6 +152,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
     quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
+    runPipeline(g, INT8_PASSES, { verifyBetween: opts.verifyIr, onPass: (pass, nodes) => log.push({ pass, nodes }) });
   }
   return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
 }

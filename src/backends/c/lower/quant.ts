@@ -68,6 +68,12 @@ const lookupTable: CLowering = (ctx) => {
     ctx.line(`edgec_lut_s8(${x.ptr}, ${y.ptr}, ${numel(x.info.shape)}, ${t.ptr});`);
     return;
   }
+  if (x.info.dtype === 'int8' && t.info.dtype === 'int8') {
+    // Elsewhere a kernel with an AVX2 path for hosts that have it (kernels/qlut.h).
+    ctx.useKernel('qlut.h');
+    ctx.line(`edgec_qlut_s8(${x.ptr}, ${y.ptr}, ${numel(x.info.shape)}, ${t.ptr});`);
+    return;
+  }
   ctx.line(`const ${t.info.dtype}_t *EDGEC_RESTRICT lut = ${t.ptr};`);
   emitLoops(ctx, [operand(x)], operand(y), ([v]) => ({ value: `lut[(int)${v}${off}]` }));
 };

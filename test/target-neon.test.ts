@@ -19,6 +19,7 @@ import { runC } from './helpers/c-run.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, int, ints, layersGraph, str, flt, type QLayer } from './helpers/qlayers.js';
 import { REAL_MODELS } from './helpers/models.js';
+import { vqElementwiseGraph, vqLinalgGraph, vqPoolGraph } from './helpers/vq-cases.js';
 import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
 
 const jobs = limit(2);
@@ -139,6 +140,20 @@ async function checkLut(t: ExecutionContext, target: string | Target): Promise<v
 
 qemuTest('int8 LookupTable in registers (TBL/TBX, qemu cortex-a72) equals the reference', (t) => checkLut(t, 'rpi4'));
 test('int8 LookupTable on the portable vocabulary (native) equals the reference', (t) => checkLut(t, portable));
+
+// ---- int8 elementwise, pooling and Gemm/MatMul on the vocabulary ----
+
+const VQ_GRAPHS = { elementwise: vqElementwiseGraph, pooling: vqPoolGraph, 'Gemm/MatMul': vqLinalgGraph };
+for (const [what, make] of Object.entries(VQ_GRAPHS)) {
+  const check = async (t: ExecutionContext, target: string | Target) => {
+    const { g, feeds } = make();
+    const ref = await jobs(() => assertBitExact(t, g, feeds, { target }));
+    assertSpread(t, ref, 8);
+  };
+  qemuTest(`int8 ${what} on the vocabulary (qemu cortex-a76, rpi5) is bit-exact with the integer reference`, (t) => check(t, 'rpi5'));
+  qemuTest(`int8 ${what} on the vocabulary (qemu cortex-a72, rpi4) is bit-exact with the integer reference`, (t) => check(t, 'rpi4'));
+  test(`int8 ${what} on the portable vocabulary (native) is bit-exact with the integer reference`, (t) => check(t, portable));
+}
 
 // ---- real models ----
 

@@ -84,6 +84,14 @@ static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b)
 #define edgec_vi8_splat(x) vdupq_n_s8(x)
 #define edgec_vi8_max(a, b) vmaxq_s8((a), (b))
 #define edgec_vi8_min(a, b) vminq_s8((a), (b))
+/* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
+static inline void edgec_vi8_widen4(int8x16_t v, int32x4_t out[4]) {
+  const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_high_s8(v);
+  out[0] = vmovl_s16(vget_low_s16(lo));
+  out[1] = vmovl_high_s16(lo);
+  out[2] = vmovl_s16(vget_low_s16(hi));
+  out[3] = vmovl_high_s16(hi);
+}
 /* Four int32 vectors (16 lanes in order) to int8: saturate to int16, add zero point zp (saturating), saturate to int8:
  * equal to clamp(v + zp, -128, 127) for every int32 v and |zp| <= 128. */
 static inline int8x16_t edgec_vi8_from_i32(int32x4_t v0, int32x4_t v1, int32x4_t v2, int32x4_t v3, int32_t zp) {

@@ -113,6 +113,14 @@ EDGEC_SIMD_FN v128_t edgec_vi32_rdivpot(v128_t x, v128_t e) {
 #define edgec_vi8_splat(x) wasm_i8x16_splat(x)
 #define edgec_vi8_max(a, b) wasm_i8x16_max((a), (b))
 #define edgec_vi8_min(a, b) wasm_i8x16_min((a), (b))
+/* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
+EDGEC_SIMD_FN void edgec_vi8_widen4(v128_t v, v128_t out[4]) {
+  const v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
+  out[0] = wasm_i32x4_extend_low_i16x8(lo);
+  out[1] = wasm_i32x4_extend_high_i16x8(lo);
+  out[2] = wasm_i32x4_extend_low_i16x8(hi);
+  out[3] = wasm_i32x4_extend_high_i16x8(hi);
+}
 /* Four int32 vectors (16 lanes in order) to int8: saturate to int16, add zp (saturating), saturate to int8: equal to
  * clamp(v + zp, -128, 127) for every int32 v and |zp| <= 128. */
 EDGEC_SIMD_FN v128_t edgec_vi8_from_i32(v128_t v0, v128_t v1, v128_t v2, v128_t v3, int32_t zp) {

@@ -58,10 +58,13 @@ static EDGEC_UNUSED void edgec_qdot_pack_b(int K, int n, const int8_t *EDGEC_RES
 #error "qdot.h: EDGEC_QDOT_MR must be 2 or 4"
 #endif
 
-/* Requantize one row of 16 int32 (x0..x3) of channel ch and store its first nr bytes at y. */
-EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
-                                     int ch, int8_t *y, int nr) {
-  const edgec_vi8 o = edgec_q_requant16(x0, x1, x2, x3, e, ch);
+/* What the micro-kernel does with its int32 tile: requantize per row (convolution: rows are output channels),
+ * requantize per column (Gemm/MatMul: columns are output channels), or store int32 plus a per-column correction
+ * (a classifier head's accumulators; the correction, e->bias, is the folded activation zero point). */
+enum { EDGEC_QDOT_ROWQ = 0, EDGEC_QDOT_COLQ = 1, EDGEC_QDOT_COL32 = 2 };
+
+/* Store the first nr of 16 int8 at y. */
+EDGEC_INLINE void edgec_qdot_store8(int8_t *y, edgec_vi8 o, int nr) {
   if (nr == EDGEC_QDOT_NR) {
     edgec_vi8_store(y, o);
   } else {
@@ -71,10 +74,46 @@ EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2
   }
 }
 
-/* Micro-kernel: the MR x NR tile of A panel a times B panel b over K4 k-quads, requantized into y (row stride ldy;
- * the top-left mr x nr part), rows being channels row0.. of e. */
+/* 16 int32 of columns col0.. through the per-column epilogue (vector parameters; arrays have 16 entries of slack). */
+EDGEC_INLINE edgec_vi8 edgec_qdot_requant16_cols(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3,
+                                                 const edgec_qepi *e, int col0) {
+  edgec_vi32 x[4];
+  int v;
+  x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3;
+  for (v = 0; v < 4; v++) {
+    const int c = col0 + 4 * v;
+    if (e->bias) x[v] = edgec_vi32_add(x[v], edgec_vi32_load(e->bias + c));
+    if (e->lsh) x[v] = edgec_vi32_shl(x[v], edgec_vi32_load(e->lsh + c));
+    x[v] = edgec_vi32_rdivpot(edgec_vi32_srdhm(x[v], edgec_vi32_load(e->mult + c)), edgec_vi32_load(e->rsh + c));
+  }
+  return edgec_vi8_min(edgec_vi8_max(edgec_vi8_from_i32(x[0], x[1], x[2], x[3], e->zy), edgec_vi8_splat((int8_t)e->lo)),
+                       edgec_vi8_splat((int8_t)e->hi));
+}
+
+/* One row of the tile (16 int32 x0..x3) out: row `row` and columns col0.. of the product, at y (int8 or int32). */
+EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
+                                     int mode, int row, int col0, void *y, int nr) {
+  if (mode == EDGEC_QDOT_ROWQ) {
+    edgec_qdot_store8((int8_t *)y, edgec_q_requant16(x0, x1, x2, x3, e, row), nr);
+  } else if (mode == EDGEC_QDOT_COLQ) {
+    edgec_qdot_store8((int8_t *)y, edgec_qdot_requant16_cols(x0, x1, x2, x3, e, col0), nr);
+  } else {
+    int32_t t[16];
+    const int32_t *c = e->bias + col0;
+    edgec_vi32_store(t, edgec_vi32_add(x0, edgec_vi32_load(c)));
+    edgec_vi32_store(t + 4, edgec_vi32_add(x1, edgec_vi32_load(c + 4)));
+    edgec_vi32_store(t + 8, edgec_vi32_add(x2, edgec_vi32_load(c + 8)));
+    edgec_vi32_store(t + 12, edgec_vi32_add(x3, edgec_vi32_load(c + 12)));
+    memcpy(y, t, (size_t)nr * sizeof(int32_t));
+  }
+}
+
+/* Micro-kernel: the MR x NR tile of A panel a times B panel b over K4 k-quads, written out by `mode` into y (row
+ * stride ldy elements; the top-left mr x nr part), the tile being rows row0.. and columns col0.. of the product. */
 static EDGEC_UNUSED void edgec_qdot_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
-                                        int8_t *y, ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int row0) {
+                                        void *y, ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int mode, int row0,
+                                        int col0) {
+  const size_t es = mode == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
   int k;
 #define EDGEC_QDOT_INIT(r, v) edgec_vdot c##r##v = edgec_vdot_zero();
   EDGEC_QDOT_EACH(EDGEC_QDOT_INIT)
@@ -92,24 +131,101 @@ static EDGEC_UNUSED void edgec_qdot_ukr(int K4, const int8_t *EDGEC_RESTRICT a, 
 #define EDGEC_QDOT_OUT(r)                                                                                              \
   if (r < mr)                                                                                                          \
     edgec_qdot_out_row(edgec_vdot_sum(c##r##0), edgec_vdot_sum(c##r##1), edgec_vdot_sum(c##r##2),                      \
-                       edgec_vdot_sum(c##r##3), e, row0 + r, y + r * ldy, nr);
+                       edgec_vdot_sum(c##r##3), e, mode, row0 + r, col0, (char *)y + (size_t)r * ldy * es, nr);
   EDGEC_QDOT_ROWS(EDGEC_QDOT_OUT)
 #undef EDGEC_QDOT_OUT
 }
 
-/* Y[M][N] (row stride ldy) = requantized A B: packed A panels (panel i at ap + i * aps) by packed B panels (panel j
- * at bp + j * bps) over K4 k-quads; rows are channels row0.. of e. */
-static EDGEC_UNUSED void edgec_qdot_gemm(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
-                                         ptrdiff_t bps, int8_t *y, ptrdiff_t ldy, const edgec_qepi *e, int row0) {
+/* One row (a GEMV): a holds K4 quads contiguously (16 bytes of slack), 16 columns of B panel b. */
+static EDGEC_UNUSED void edgec_qdot_ukr1(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
+                                         void *y, int nr, const edgec_qepi *e, int mode, int row0, int col0) {
+  edgec_vdot c0 = edgec_vdot_zero(), c1 = c0, c2 = c0, c3 = c0;
+  int k = 0;
+  for (; k + 4 <= K4; k += 4) {
+    const edgec_vi8 av = edgec_vi8_load(a);
+#define EDGEC_QDOT_Q(q)                                                                                                \
+  c0 = edgec_vdot_acc_lane(c0, edgec_vi8_load(b + 64 * q), av, q);                                                     \
+  c1 = edgec_vdot_acc_lane(c1, edgec_vi8_load(b + 64 * q + 16), av, q);                                                \
+  c2 = edgec_vdot_acc_lane(c2, edgec_vi8_load(b + 64 * q + 32), av, q);                                                \
+  c3 = edgec_vdot_acc_lane(c3, edgec_vi8_load(b + 64 * q + 48), av, q);
+    EDGEC_QDOT_Q(0) EDGEC_QDOT_Q(1) EDGEC_QDOT_Q(2) EDGEC_QDOT_Q(3)
+    a += 16;
+    b += 4 * 4 * EDGEC_QDOT_NR;
+  }
+  for (; k < K4; k++) {
+    const edgec_vi8 av = edgec_vi8_load(a);
+    EDGEC_QDOT_Q(0)
+#undef EDGEC_QDOT_Q
+    a += 4;
+    b += 4 * EDGEC_QDOT_NR;
+  }
+  edgec_qdot_out_row(edgec_vdot_sum(c0), edgec_vdot_sum(c1), edgec_vdot_sum(c2), edgec_vdot_sum(c3), e, mode, row0,
+                     col0, y, nr);
+}
+
+/* Y[M][N] (row stride ldy elements) = A B written out by `mode`: packed A panels (panel i at ap + i * aps; with
+ * row1, M is 1 and ap holds the row's quads contiguously) by packed B panels (panel j at bp + j * bps) over K4
+ * k-quads; the product's rows and columns start at row0 and col0 of the epilogue's channels. */
+static EDGEC_UNUSED void edgec_qdot_gemm_to(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
+                                            ptrdiff_t bps, void *y, ptrdiff_t ldy, const edgec_qepi *e, int mode,
+                                            int row1, int row0, int col0) {
+  const size_t es = mode == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
   int i, j;
   for (j = 0; j < N; j += EDGEC_QDOT_NR) {
     const int nr = N - j < EDGEC_QDOT_NR ? N - j : EDGEC_QDOT_NR;
     const int8_t *b = bp + (ptrdiff_t)(j / EDGEC_QDOT_NR) * bps;
+    if (row1) {
+      edgec_qdot_ukr1(K4, ap, b, (char *)y + (size_t)j * es, nr, e, mode, row0, col0 + j);
+      continue;
+    }
     for (i = 0; i < M; i += EDGEC_QDOT_MR) {
       const int mr = M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR;
-      edgec_qdot_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, b, y + (ptrdiff_t)i * ldy + j, ldy, mr, nr, e, row0 + i);
+      edgec_qdot_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, b, (char *)y + ((size_t)i * ldy + j) * es, ldy, mr, nr,
+                     e, mode, row0 + i, col0 + j);
     }
   }
+}
+
+/* The convolution's product: requantized per row (output channel). */
+EDGEC_INLINE void edgec_qdot_gemm(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp, ptrdiff_t bps,
+                                  int8_t *y, ptrdiff_t ldy, const edgec_qepi *e, int row0) {
+  edgec_qdot_gemm_to(M, N, K4, ap, aps, bp, bps, y, ldy, e, EDGEC_QDOT_ROWQ, 0, row0, 0);
+}
+
+/* Bytes of packed A for M x K (EDGEC_QDOT_MR-row panels, or one row of quads), with 16 bytes of slack. */
+#define EDGEC_QDOT_APACK(M, K) \
+  ((ptrdiff_t)((M) == 1 ? 1 : ((M) + EDGEC_QDOT_MR - 1) / EDGEC_QDOT_MR * EDGEC_QDOT_MR) * (((K) + 3) / 4) * 4 + 16)
+
+/* Pack rows [0, M) x k [0, K) of raw int8 (element (i, k) at a[i*rs + k*cs]) into A panels (one row: its quads),
+ * zero padded. */
+static EDGEC_UNUSED void edgec_qdot_pack_a(int M, int K, const int8_t *EDGEC_RESTRICT a, ptrdiff_t rs, ptrdiff_t cs,
+                                           int8_t *EDGEC_RESTRICT out) {
+  const int K4 = (K + 3) / 4, mr = M == 1 ? 1 : EDGEC_QDOT_MR;
+  int i0, k4, r, q;
+  for (i0 = 0; i0 < M; i0 += mr)
+    for (k4 = 0; k4 < K4; k4++)
+      for (r = 0; r < mr; r++) {
+        const int i = i0 + r;
+        const int8_t *ai = a + (ptrdiff_t)i * rs;
+        for (q = 0; q < 4; q++) {
+          const int k = 4 * k4 + q;
+          *out++ = i < M && k < K ? ai[(ptrdiff_t)k * cs] : 0;
+        }
+      }
+}
+
+/* int8 Gemm/MatMul by constant weights: Y[M][N] = A[M][K] (element (i, k) at a[i*rs + k*cs]) times the weights in B
+ * panels (bp, zero point 0; the activation zero point folded into e's bias), requantized per column into y8, or as
+ * int32 plus the correction e->bias into y32 (e then carries only that). scratch: EDGEC_QDOT_APACK(M, K) bytes. */
+static EDGEC_UNUSED void edgec_qdot_linear(int M, int N, int K, const int8_t *a, ptrdiff_t rs, ptrdiff_t cs,
+                                           const int8_t *bp, int8_t *y8, int32_t *y32, const edgec_qepi *e,
+                                           void *scratch) {
+  const int K4 = (K + 3) / 4;
+  int8_t *ap = (int8_t *)scratch;
+  edgec_qdot_pack_a(M, K, a, rs, cs, ap);
+  if (M == 1) memset(ap + 4 * K4, 0, 16);
+  edgec_qdot_gemm_to(M, N, K4, ap, (ptrdiff_t)4 * EDGEC_QDOT_MR * K4, bp, (ptrdiff_t)4 * EDGEC_QDOT_NR * K4,
+                     y32 ? (void *)y32 : (void *)y8, N, e, y32 ? EDGEC_QDOT_COL32 : EDGEC_QDOT_COLQ, M == 1, 0, 0);
 }
 
 /* 2-D int8 convolution on the dot GEMM. ap: per-group packed weights (A panels over Kg = C/G*KH*KW, group g at

@@ -84,6 +84,8 @@ static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b)
 #define edgec_vi8_splat(x) vdupq_n_s8(x)
 #define edgec_vi8_max(a, b) vmaxq_s8((a), (b))
 #define edgec_vi8_min(a, b) vminq_s8((a), (b))
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+#define edgec_vi8_load_even(p) (vld2q_s8(p).val[0])
 /* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
 static inline void edgec_vi8_widen4(int8x16_t v, int32x4_t out[4]) {
   const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_high_s8(v);

@@ -100,6 +100,13 @@ EDGEC_SIMD_FN void edgec_vi8_store(int8_t *p, edgec_vi8 v) { memcpy(p, v.v, size
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat(int8_t x) { edgec_vi8 r; memset(r.v, x, sizeof r.v); return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_max(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_min(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load_even(const int8_t *p) {
+  edgec_vi8 r;
+  int i;
+  for (i = 0; i < 16; i++) r.v[i] = p[2 * i];
+  return r;
+}
 /* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
 EDGEC_SIMD_FN void edgec_vi8_widen4(edgec_vi8 v, edgec_vi32 out[4]) {
   int i;

@@ -113,6 +113,10 @@ EDGEC_SIMD_FN v128_t edgec_vi32_rdivpot(v128_t x, v128_t e) {
 #define edgec_vi8_splat(x) wasm_i8x16_splat(x)
 #define edgec_vi8_max(a, b) wasm_i8x16_max((a), (b))
 #define edgec_vi8_min(a, b) wasm_i8x16_min((a), (b))
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+EDGEC_SIMD_FN v128_t edgec_vi8_load_even(const int8_t *p) {
+  return wasm_i8x16_shuffle(wasm_v128_load(p), wasm_v128_load(p + 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
 /* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
 EDGEC_SIMD_FN void edgec_vi8_widen4(v128_t v, v128_t out[4]) {
   const v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);

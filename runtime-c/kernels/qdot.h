@@ -74,7 +74,33 @@ EDGEC_INLINE void edgec_qdot_store8(int8_t *y, edgec_vi8 o, int nr) {
   }
 }
 
-/* 16 int32 of columns col0.. through the per-column epilogue (vector parameters; arrays have 16 entries of slack). */
+/* The [lo, hi] clamp of a fused activation (the int8 saturation already gives [-128, 127]). */
+EDGEC_INLINE edgec_vi8 edgec_qdot_clamp(edgec_vi8 o, const edgec_qepi *e) {
+  if (e->lo > -128) o = edgec_vi8_max(o, edgec_vi8_splat((int8_t)e->lo));
+  if (e->hi < 127) o = edgec_vi8_min(o, edgec_vi8_splat((int8_t)e->hi));
+  return o;
+}
+
+/* 16 int32 of channel ch (bias already accumulated) through the per-row epilogue, exactly as edgec_q_out1. */
+EDGEC_INLINE edgec_vi8 edgec_qdot_requant16_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3,
+                                                const edgec_qepi *e, int ch) {
+  const edgec_vi32 vm = edgec_vi32_load1(e->mult + ch);
+  const int32_t rs = e->rsh[ch];
+  if (e->lsh) {
+    const edgec_vi32 vl = edgec_vi32_load1(e->lsh + ch);
+    x0 = edgec_vi32_shl(x0, vl); x1 = edgec_vi32_shl(x1, vl); x2 = edgec_vi32_shl(x2, vl); x3 = edgec_vi32_shl(x3, vl);
+  }
+  x0 = edgec_vi32_srdhm(x0, vm); x1 = edgec_vi32_srdhm(x1, vm); x2 = edgec_vi32_srdhm(x2, vm); x3 = edgec_vi32_srdhm(x3, vm);
+  if (rs > 0) {
+    const edgec_vi32 vr = edgec_vi32_load1(e->rsh + ch);
+    x0 = edgec_vi32_rdivpot_pos(x0, vr); x1 = edgec_vi32_rdivpot_pos(x1, vr);
+    x2 = edgec_vi32_rdivpot_pos(x2, vr); x3 = edgec_vi32_rdivpot_pos(x3, vr);
+  }
+  return edgec_qdot_clamp(edgec_vi8_from_i32(x0, x1, x2, x3, e->zy), e);
+}
+
+/* 16 int32 of columns col0.. (bias already accumulated) through the per-column epilogue (vector parameters; the
+ * arrays have 16 entries of slack). */
 EDGEC_INLINE edgec_vi8 edgec_qdot_requant16_cols(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3,
                                                  const edgec_qepi *e, int col0) {
   edgec_vi32 x[4];
@@ -82,65 +108,87 @@ EDGEC_INLINE edgec_vi8 edgec_qdot_requant16_cols(edgec_vi32 x0, edgec_vi32 x1, e
   x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3;
   for (v = 0; v < 4; v++) {
     const int c = col0 + 4 * v;
-    if (e->bias) x[v] = edgec_vi32_add(x[v], edgec_vi32_load(e->bias + c));
     if (e->lsh) x[v] = edgec_vi32_shl(x[v], edgec_vi32_load(e->lsh + c));
     x[v] = edgec_vi32_rdivpot(edgec_vi32_srdhm(x[v], edgec_vi32_load(e->mult + c)), edgec_vi32_load(e->rsh + c));
   }
-  return edgec_vi8_min(edgec_vi8_max(edgec_vi8_from_i32(x[0], x[1], x[2], x[3], e->zy), edgec_vi8_splat((int8_t)e->lo)),
-                       edgec_vi8_splat((int8_t)e->hi));
+  return edgec_qdot_clamp(edgec_vi8_from_i32(x[0], x[1], x[2], x[3], e->zy), e);
 }
 
-/* One row of the tile (16 int32 x0..x3) out: row `row` and columns col0.. of the product, at y (int8 or int32). */
+/* One row of the tile (16 int32 x0..x3, bias included) out: row `row` and columns col0.. of the product, at y. */
 EDGEC_INLINE void edgec_qdot_out_row(edgec_vi32 x0, edgec_vi32 x1, edgec_vi32 x2, edgec_vi32 x3, const edgec_qepi *e,
                                      int mode, int row, int col0, void *y, int nr) {
   if (mode == EDGEC_QDOT_ROWQ) {
-    edgec_qdot_store8((int8_t *)y, edgec_q_requant16(x0, x1, x2, x3, e, row), nr);
+    edgec_qdot_store8((int8_t *)y, edgec_qdot_requant16_row(x0, x1, x2, x3, e, row), nr);
   } else if (mode == EDGEC_QDOT_COLQ) {
     edgec_qdot_store8((int8_t *)y, edgec_qdot_requant16_cols(x0, x1, x2, x3, e, col0), nr);
+  } else if (nr == EDGEC_QDOT_NR) {
+    int32_t *t = (int32_t *)y;
+    edgec_vi32_store(t, x0); edgec_vi32_store(t + 4, x1); edgec_vi32_store(t + 8, x2); edgec_vi32_store(t + 12, x3);
   } else {
     int32_t t[16];
-    const int32_t *c = e->bias + col0;
-    edgec_vi32_store(t, edgec_vi32_add(x0, edgec_vi32_load(c)));
-    edgec_vi32_store(t + 4, edgec_vi32_add(x1, edgec_vi32_load(c + 4)));
-    edgec_vi32_store(t + 8, edgec_vi32_add(x2, edgec_vi32_load(c + 8)));
-    edgec_vi32_store(t + 12, edgec_vi32_add(x3, edgec_vi32_load(c + 12)));
+    edgec_vi32_store(t, x0); edgec_vi32_store(t + 4, x1); edgec_vi32_store(t + 8, x2); edgec_vi32_store(t + 12, x3);
     memcpy(y, t, (size_t)nr * sizeof(int32_t));
   }
 }
 
+/* The bias the tile starts from: vector v of row r (per-row mode: the row's bias in every lane; otherwise the
+ * columns' biases, or corrections). */
+EDGEC_INLINE edgec_vdot edgec_qdot_init(const edgec_qepi *e, int mode, int row, const edgec_vi32 *cols, int v) {
+  if (mode != EDGEC_QDOT_ROWQ) return edgec_vdot_from(cols[v]);
+  return e->bias ? edgec_vdot_from(edgec_vi32_load1(e->bias + row)) : edgec_vdot_zero();
+}
+
+/* The column biases of a tile at col0 (zero in per-row mode or without bias). */
+EDGEC_INLINE void edgec_qdot_col_bias(const edgec_qepi *e, int mode, int col0, edgec_vi32 cols[4]) {
+  int v;
+  for (v = 0; v < 4; v++)
+    cols[v] = mode != EDGEC_QDOT_ROWQ && e->bias ? edgec_vi32_load(e->bias + col0 + 4 * v) : edgec_vi32_zero();
+}
+
 /* Micro-kernel: the MR x NR tile of A panel a times B panel b over K4 k-quads, written out by `mode` into y (row
- * stride ldy elements; the top-left mr x nr part), the tile being rows row0.. and columns col0.. of the product. */
-static EDGEC_UNUSED void edgec_qdot_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
+ * stride ldy elements; the top-left mr x nr part), the tile being rows row0.. and columns col0.. of the product.
+ * Inlined into one loop per mode (edgec_qdot_tiles), so the mode is a constant there. */
+EDGEC_INLINE void edgec_qdot_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
                                         void *y, ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int mode, int row0,
                                         int col0) {
   const size_t es = mode == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
+  edgec_vi32 cols[4];
   int k;
-#define EDGEC_QDOT_INIT(r, v) edgec_vdot c##r##v = edgec_vdot_zero();
-  EDGEC_QDOT_EACH(EDGEC_QDOT_INIT)
+  edgec_qdot_col_bias(e, mode, col0, cols);
+  {
+#define EDGEC_QDOT_INIT(r, v) edgec_vdot c##r##v = edgec_qdot_init(e, mode, row0 + r, cols, v);
+    EDGEC_QDOT_EACH(EDGEC_QDOT_INIT)
 #undef EDGEC_QDOT_INIT
-  for (k = 0; k < K4; k++) {
-    const edgec_vi8 av = edgec_vi8_load(a); /* rows 0..MR-1, 4 bytes each (MR 2 reads the next quad too: slack) */
-    const edgec_vi8 b0 = edgec_vi8_load(b), b1 = edgec_vi8_load(b + 16), b2 = edgec_vi8_load(b + 32),
-                    b3 = edgec_vi8_load(b + 48);
+    for (k = 0; k < K4; k++) {
+      const edgec_vi8 av = edgec_vi8_load(a); /* rows 0..MR-1, 4 bytes each (MR 2 reads the next quad too: slack) */
+      const edgec_vi8 b0 = edgec_vi8_load(b), b1 = edgec_vi8_load(b + 16), b2 = edgec_vi8_load(b + 32),
+                      b3 = edgec_vi8_load(b + 48);
 #define EDGEC_QDOT_ACC(r, v) c##r##v = edgec_vdot_acc_lane(c##r##v, b##v, av, r);
-    EDGEC_QDOT_EACH(EDGEC_QDOT_ACC)
+      EDGEC_QDOT_EACH(EDGEC_QDOT_ACC)
 #undef EDGEC_QDOT_ACC
-    a += 4 * EDGEC_QDOT_MR;
-    b += 4 * EDGEC_QDOT_NR;
-  }
+      a += 4 * EDGEC_QDOT_MR;
+      b += 4 * EDGEC_QDOT_NR;
+    }
 #define EDGEC_QDOT_OUT(r)                                                                                              \
   if (r < mr)                                                                                                          \
     edgec_qdot_out_row(edgec_vdot_sum(c##r##0), edgec_vdot_sum(c##r##1), edgec_vdot_sum(c##r##2),                      \
                        edgec_vdot_sum(c##r##3), e, mode, row0 + r, col0, (char *)y + (size_t)r * ldy * es, nr);
-  EDGEC_QDOT_ROWS(EDGEC_QDOT_OUT)
+    EDGEC_QDOT_ROWS(EDGEC_QDOT_OUT)
 #undef EDGEC_QDOT_OUT
+  }
 }
 
 /* One row (a GEMV): a holds K4 quads contiguously (16 bytes of slack), 16 columns of B panel b. */
-static EDGEC_UNUSED void edgec_qdot_ukr1(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
+EDGEC_INLINE void edgec_qdot_ukr1(int K4, const int8_t *EDGEC_RESTRICT a, const int8_t *EDGEC_RESTRICT b,
                                          void *y, int nr, const edgec_qepi *e, int mode, int row0, int col0) {
-  edgec_vdot c0 = edgec_vdot_zero(), c1 = c0, c2 = c0, c3 = c0;
+  edgec_vi32 cols[4];
+  edgec_vdot c0, c1, c2, c3;
   int k = 0;
+  edgec_qdot_col_bias(e, mode, col0, cols);
+  c0 = edgec_qdot_init(e, mode, row0, cols, 0);
+  c1 = edgec_qdot_init(e, mode, row0, cols, 1);
+  c2 = edgec_qdot_init(e, mode, row0, cols, 2);
+  c3 = edgec_qdot_init(e, mode, row0, cols, 3);
   for (; k + 4 <= K4; k += 4) {
     const edgec_vi8 av = edgec_vi8_load(a);
 #define EDGEC_QDOT_Q(q)                                                                                                \
@@ -163,27 +211,41 @@ static EDGEC_UNUSED void edgec_qdot_ukr1(int K4, const int8_t *EDGEC_RESTRICT a,
                      col0, y, nr);
 }
 
-/* Y[M][N] (row stride ldy elements) = A B written out by `mode`: packed A panels (panel i at ap + i * aps; with
- * row1, M is 1 and ap holds the row's quads contiguously) by packed B panels (panel j at bp + j * bps) over K4
- * k-quads; the product's rows and columns start at row0 and col0 of the epilogue's channels. */
-static EDGEC_UNUSED void edgec_qdot_gemm_to(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
-                                            ptrdiff_t bps, void *y, ptrdiff_t ldy, const edgec_qepi *e, int mode,
-                                            int row1, int row0, int col0) {
-  const size_t es = mode == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
-  int i, j;
-  for (j = 0; j < N; j += EDGEC_QDOT_NR) {
-    const int nr = N - j < EDGEC_QDOT_NR ? N - j : EDGEC_QDOT_NR;
-    const int8_t *b = bp + (ptrdiff_t)(j / EDGEC_QDOT_NR) * bps;
-    if (row1) {
-      edgec_qdot_ukr1(K4, ap, b, (char *)y + (size_t)j * es, nr, e, mode, row0, col0 + j);
-      continue;
-    }
-    for (i = 0; i < M; i += EDGEC_QDOT_MR) {
-      const int mr = M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR;
-      edgec_qdot_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, b, (char *)y + ((size_t)i * ldy + j) * es, ldy, mr, nr,
-                     e, mode, row0 + i, col0 + j);
-    }
+/* The tiles of Y[M][N] = A B for one mode: packed A panels (panel i at ap + i * aps; with row1, M is 1 and ap holds
+ * the row's quads contiguously) by packed B panels (panel j at bp + j * bps) over K4 k-quads. */
+#define EDGEC_QDOT_TILES(NAME, MODE)                                                                                   \
+  static EDGEC_UNUSED void NAME(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp, ptrdiff_t bps, \
+                                void *y, ptrdiff_t ldy, const edgec_qepi *ep, int row1, int row0, int col0) {          \
+    const size_t es = (MODE) == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;                                                \
+    const edgec_qepi ec = *ep, *e = &ec; /* a local copy: the int8 stores cannot alias it, so nothing is reloaded */  \
+    int i, j;                                                                                                          \
+    for (j = 0; j < N; j += EDGEC_QDOT_NR) {                                                                           \
+      const int nr = N - j < EDGEC_QDOT_NR ? N - j : EDGEC_QDOT_NR;                                                    \
+      const int8_t *b = bp + (ptrdiff_t)(j / EDGEC_QDOT_NR) * bps;                                                     \
+      if (row1) {                                                                                                      \
+        edgec_qdot_ukr1(K4, ap, b, (char *)y + (size_t)j * es, nr, e, (MODE), row0, col0 + j);                         \
+        continue;                                                                                                      \
+      }                                                                                                                \
+      for (i = 0; i < M; i += EDGEC_QDOT_MR) {                                                                         \
+        const int mr = M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR;                                                  \
+        edgec_qdot_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, b, (char *)y + ((size_t)i * ldy + j) * es, ldy,  \
+                       mr, nr, e, (MODE), row0 + i, col0 + j);                                                         \
+      }                                                                                                                \
+    }                                                                                                                  \
   }
+EDGEC_QDOT_TILES(edgec_qdot_tiles_rowq, EDGEC_QDOT_ROWQ)
+EDGEC_QDOT_TILES(edgec_qdot_tiles_colq, EDGEC_QDOT_COLQ)
+EDGEC_QDOT_TILES(edgec_qdot_tiles_col32, EDGEC_QDOT_COL32)
+#undef EDGEC_QDOT_TILES
+
+/* Y[M][N] (row stride ldy elements) = A B written out by `mode` (see the tiles above); the product's rows and
+ * columns start at row0 and col0 of the epilogue's channels. */
+EDGEC_INLINE void edgec_qdot_gemm_to(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
+                                     ptrdiff_t bps, void *y, ptrdiff_t ldy, const edgec_qepi *e, int mode, int row1,
+                                     int row0, int col0) {
+  if (mode == EDGEC_QDOT_ROWQ) edgec_qdot_tiles_rowq(M, N, K4, ap, aps, bp, bps, y, ldy, e, row1, row0, col0);
+  else if (mode == EDGEC_QDOT_COLQ) edgec_qdot_tiles_colq(M, N, K4, ap, aps, bp, bps, y, ldy, e, row1, row0, col0);
+  else edgec_qdot_tiles_col32(M, N, K4, ap, aps, bp, bps, y, ldy, e, row1, row0, col0);
 }
 
 /* The convolution's product: requantized per row (output channel). */

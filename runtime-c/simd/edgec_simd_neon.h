@@ -49,6 +49,8 @@ typedef uint32x4_t edgec_vm32;
 /* ---- int32 lanes ---- */
 #define edgec_vi32_load(p) vld1q_s32(p)
 #define edgec_vi32_store(p, v) vst1q_s32((p), (v))
+/* *p in every lane. */
+#define edgec_vi32_load1(p) vld1q_dup_s32(p)
 #define edgec_vi32_splat(x) vdupq_n_s32(x)
 #define edgec_vi32_zero() vdupq_n_s32(0)
 #define edgec_vi32_add(a, b) vaddq_s32((a), (b))
@@ -67,6 +69,10 @@ static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
   const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, neg), 31);
   return vrshlq_s32(vqaddq_s32(x, fixup), neg);
 }
+
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (a doubling high product always is):
+ * ties away from zero are ties up of x - 1 for negative x, so x + (x >> 31) then a rounding shift (SSRA, SRSHL). */
+#define edgec_vi32_rdivpot_pos(x, e) vrshlq_s32(vsraq_n_s32((x), (x), 31), vnegq_s32(e))
 
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef int16x8_t edgec_vi16;
@@ -140,6 +146,8 @@ static inline int8x16_t edgec_vi8_lut256(const edgec_vlut256 *t, int8x16_t x) {
 #if EDGEC_SIMD_DOTPROD
 typedef int32x4_t edgec_vdot;
 #define edgec_vdot_zero() vdupq_n_s32(0)
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from). */
+#define edgec_vdot_from(v) (v)
 #define edgec_vdot_acc(acc, a, b) vdotq_s32((acc), (a), (b))
 /* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
 #define edgec_vdot_acc_lane(acc, b, a, lane) vdotq_laneq_s32((acc), (b), (a), (lane))
@@ -158,6 +166,13 @@ static inline edgec_vdot edgec_vdot_acc(edgec_vdot acc, int8x16_t a, int8x16_t b
   acc.lo = vpadalq_s16(acc.lo, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
   acc.hi = vpadalq_s16(acc.hi, vmull_high_s8(a, b));
   return acc;
+}
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from): lanes v0, 0, v1, 0 and v2, 0, v3, 0. */
+static inline edgec_vdot edgec_vdot_from(int32x4_t v) {
+  edgec_vdot r;
+  r.lo = vzip1q_s32(v, vdupq_n_s32(0));
+  r.hi = vzip2q_s32(v, vdupq_n_s32(0));
+  return r;
 }
 #define edgec_vdot_acc_lane(acc, b, a, lane) \
   edgec_vdot_acc((acc), (b), vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(a), (lane))))

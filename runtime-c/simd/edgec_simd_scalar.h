@@ -53,6 +53,8 @@ EDGEC_SIMD_FN edgec_vf32 edgec_vf32_select(edgec_vm32 m, edgec_vf32 t, edgec_vf3
 /* ---- int32 lanes ---- */
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_load(const int32_t *p) { edgec_vi32 r; memcpy(r.v, p, sizeof r.v); return r; }
 EDGEC_SIMD_FN void edgec_vi32_store(int32_t *p, edgec_vi32 v) { memcpy(p, v.v, sizeof v.v); }
+/* *p in every lane. */
+#define edgec_vi32_load1(p) edgec_vi32_splat(*(p))
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_splat(int32_t x) { EDGEC_SIMD_MAP4(edgec_vi32, x); }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_zero(void) { EDGEC_SIMD_MAP4(edgec_vi32, 0); }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_add(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)a.v[i] + (uint32_t)b.v[i])); }
@@ -78,6 +80,9 @@ EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
   return (x >> e) + ((x & mask) > threshold ? 1 : 0);
 }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_rdivpot(edgec_vi32 x, edgec_vi32 e) { EDGEC_SIMD_MAP4(edgec_vi32, edgec_simd_rdivpot1(x.v[i], e.v[i])); }
+
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
+#define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
 
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef struct { int16_t v[8]; } edgec_vi16;
@@ -149,6 +154,8 @@ EDGEC_SIMD_FN edgec_vi8 edgec_vi8_lut256(const edgec_vlut256 *t, edgec_vi8 x) {
 /* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */
 typedef edgec_vi32 edgec_vdot;
 #define edgec_vdot_zero() edgec_vi32_zero()
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from). */
+#define edgec_vdot_from(v) (v)
 /* acc lane i += a[4i..4i+3] . b[4i..4i+3]. */
 EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc(edgec_vdot acc, edgec_vi8 a, edgec_vi8 b) {
   int i;

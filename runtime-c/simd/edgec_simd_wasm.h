@@ -53,6 +53,8 @@ EDGEC_SIMD_FN float edgec_vf32_hsum(v128_t v) {
 /* ---- int32 lanes ---- */
 #define edgec_vi32_load(p) wasm_v128_load(p)
 #define edgec_vi32_store(p, v) wasm_v128_store((p), (v))
+/* *p in every lane. */
+#define edgec_vi32_load1(p) wasm_v128_load32_splat(p)
 #define edgec_vi32_splat(x) wasm_i32x4_splat(x)
 #define edgec_vi32_zero() wasm_i32x4_const_splat(0)
 #define edgec_vi32_add(a, b) wasm_i32x4_add((a), (b))
@@ -145,6 +147,9 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v1
   out[3] = wasm_i16x8_shuffle(b, d, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
+#define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
+
 /* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
 typedef v128_t edgec_vi16;
 #define edgec_vi16_load(p) wasm_v128_load(p)
@@ -192,6 +197,13 @@ EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc(edgec_vdot acc, v128_t a, v128_t b) {
   acc.lo = wasm_i32x4_add(acc.lo, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b)));
   acc.hi = wasm_i32x4_add(acc.hi, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b)));
   return acc;
+}
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from): lanes v0, 0, v1, 0 and v2, 0, v3, 0. */
+EDGEC_SIMD_FN edgec_vdot edgec_vdot_from(v128_t v) {
+  edgec_vdot r;
+  r.lo = wasm_i32x4_shuffle(v, wasm_i32x4_const_splat(0), 0, 4, 1, 5);
+  r.hi = wasm_i32x4_shuffle(v, wasm_i32x4_const_splat(0), 2, 6, 3, 7);
+  return r;
 }
 /* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
 #define edgec_vdot_acc_lane(acc, b, a, lane) edgec_vdot_acc((acc), (b), wasm_i32x4_shuffle((a), (a), (lane), (lane), (lane), (lane)))

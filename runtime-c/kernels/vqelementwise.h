@@ -18,9 +18,11 @@ typedef struct {
   int si;
 } edgec_qrow;
 
-/* TFLite MultiplyByQuantizedMultiplier (edgec_mbqm) with its constants splatted. */
+/* TFLite MultiplyByQuantizedMultiplier (edgec_mbqm) with its constants splatted; shl/rsh: whether the left shift and
+ * the rounding right shift are nonzero (the kernels' loops are unswitched on them). */
 typedef struct {
   edgec_vi32 m, l, r;
+  int shl, rsh;
 } edgec_vqm;
 
 EDGEC_INLINE edgec_vqm edgec_vqm_of(int32_t m, int shift) {
@@ -28,12 +30,16 @@ EDGEC_INLINE edgec_vqm edgec_vqm_of(int32_t m, int shift) {
   q.m = edgec_vi32_splat(m);
   q.l = edgec_vi32_splat(shift > 0 ? shift : 0);
   q.r = edgec_vi32_splat(shift > 0 ? 0 : -shift);
+  q.shl = shift > 0;
+  q.rsh = shift < 0;
   return q;
 }
 
-/* edgec_mbqm on 4 lanes. */
+/* edgec_mbqm on 4 lanes (the doubling high product is never INT32_MIN, so the short rounding shift applies). */
 EDGEC_INLINE edgec_vi32 edgec_vqm_apply(edgec_vi32 x, const edgec_vqm *q) {
-  return edgec_vi32_rdivpot(edgec_vi32_srdhm(edgec_vi32_shl(x, q->l), q->m), q->r);
+  if (q->shl) x = edgec_vi32_shl(x, q->l);
+  x = edgec_vi32_srdhm(x, q->m);
+  return q->rsh ? edgec_vi32_rdivpot_pos(x, q->r) : x;
 }
 
 /* 16 int8 lanes at p minus zero point z as four int32 vectors. */

@@ -118,6 +118,15 @@ static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8
   out[2] = vreinterpretq_s8_s16(vzip1q_s16(b, d));
   out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
 }
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q): one ST4. */
+static inline void edgec_vi8_store_zip4(int8_t *p, int8x16_t r0, int8x16_t r1, int8x16_t r2, int8x16_t r3) {
+  int8x16x4_t v;
+  v.val[0] = r0;
+  v.val[1] = r1;
+  v.val[2] = r2;
+  v.val[3] = r3;
+  vst4q_s8(p, v);
+}
 
 /* A 256-byte table held in registers, and y[i] = table[x[i] + 128] on 16 int8 lanes (4 TBL/TBX of 64 bytes). */
 typedef struct {

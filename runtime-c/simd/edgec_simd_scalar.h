@@ -140,6 +140,16 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edge
     out[j / 4].v[4 * (j % 4) + 3] = r3.v[j];
   }
 }
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q). */
+EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edgec_vi8 r3) {
+  int j;
+  for (j = 0; j < 16; j++) {
+    p[4 * j] = r0.v[j];
+    p[4 * j + 1] = r1.v[j];
+    p[4 * j + 2] = r2.v[j];
+    p[4 * j + 3] = r3.v[j];
+  }
+}
 
 /* A 256-byte table, and y[i] = table[x[i] + 128] on 16 int8 lanes. */
 typedef struct { int8_t v[256]; } edgec_vlut256;

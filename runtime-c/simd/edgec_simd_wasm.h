@@ -146,6 +146,15 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v1
   out[2] = wasm_i16x8_shuffle(b, d, 0, 8, 1, 9, 2, 10, 3, 11);
   out[3] = wasm_i16x8_shuffle(b, d, 4, 12, 5, 13, 6, 14, 7, 15);
 }
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q). */
+EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, v128_t r0, v128_t r1, v128_t r2, v128_t r3) {
+  v128_t z[4];
+  edgec_vi8_zip4(r0, r1, r2, r3, z);
+  wasm_v128_store(p, z[0]);
+  wasm_v128_store(p + 16, z[1]);
+  wasm_v128_store(p + 32, z[2]);
+  wasm_v128_store(p + 48, z[3]);
+}
 
 /* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
 #define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))

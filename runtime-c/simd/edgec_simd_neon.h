@@ -74,6 +74,11 @@ static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
  * ties away from zero are ties up of x - 1 for negative x, so x + (x >> 31) then a rounding shift (SSRA, SRSHL). */
 #define edgec_vi32_rdivpot_pos(x, e) vrshlq_s32(vsraq_n_s32((x), (x), 31), vnegq_s32(e))
 
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+#define edgec_vi32_and(a, b) vandq_s32((a), (b))
+#define edgec_vi32_gt(a, b) vreinterpretq_s32_u32(vcgtq_s32((a), (b)))
+#define edgec_vi32_select(m, t, f) vbslq_s32(vreinterpretq_u32_s32(m), (t), (f))
+
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef int16x8_t edgec_vi16;
 #define edgec_vi16_load(p) vld1q_s16(p)

@@ -8,6 +8,8 @@
 
 #define EDGEC_SIMD 1
 #define EDGEC_SIMD_ISA "scalar"
+/* Lanes are emulated with C loops (kernels may need to keep the compiler's loop vectorizer off them). */
+#define EDGEC_SIMD_EMULATED 1
 #define EDGEC_VF32_LANES 4
 #define EDGEC_VI32_LANES 4
 #define EDGEC_VI8_LANES 16
@@ -83,6 +85,11 @@ EDGEC_SIMD_FN edgec_vi32 edgec_vi32_rdivpot(edgec_vi32 x, edgec_vi32 e) { EDGEC_
 
 /* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
 #define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
+
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_and(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] & b.v[i]); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_gt(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] > b.v[i] ? -1 : 0); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_select(edgec_vi32 m, edgec_vi32 t, edgec_vi32 f) { EDGEC_SIMD_MAP4(edgec_vi32, m.v[i] ? t.v[i] : f.v[i]); }
 
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef struct { int16_t v[8]; } edgec_vi16;

@@ -159,6 +159,11 @@ EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, v128_t r0, v128_t r1, v128_t 
 /* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
 #define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
 
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+#define edgec_vi32_and(a, b) wasm_v128_and((a), (b))
+#define edgec_vi32_gt(a, b) wasm_i32x4_gt((a), (b))
+#define edgec_vi32_select(m, t, f) wasm_v128_bitselect((t), (f), (m))
+
 /* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
 typedef v128_t edgec_vi16;
 #define edgec_vi16_load(p) wasm_v128_load(p)

@@ -62,6 +62,21 @@ export function vqPoolGraph(): { g: Graph; feeds: Record<string, Value> } {
   return { g, feeds: { x: { dtype: 'int8', shape: [1, 6, 9, 37], data: randInts('int8', 6 * 9 * 37, -128, 127, 77) } } };
 }
 
+/** int8 Softmax over contiguous rows (whole vectors, a tail, a short row) and over a strided axis. */
+export function vqSoftmaxGraph(): { g: Graph; feeds: Record<string, Value> } {
+  const inputs: Record<string, TensorSpec> = { a: i8([3, 53], 0.1, -5), b: i8([2, 7], 0.2, 10), c: i8([2, 5, 6], 0.05, 0) };
+  const nodes: NodeSpec[] = [
+    { op: 'Softmax', inputs: ['a'], outputs: ['y0'], attrs: { axis: int(-1) } },
+    { op: 'Softmax', inputs: ['b'], outputs: ['y1'], attrs: { axis: int(-1) } },
+    { op: 'Softmax', inputs: ['c'], outputs: ['y2'], attrs: { axis: int(1) } },
+  ];
+  const out = qp(1 / 256, -128);
+  const quant = { y0: out, y1: out, y2: out };
+  const g = qgraph({ inputs, quant, nodes, outputs: Object.keys(quant) });
+  const feeds = Object.fromEntries(Object.entries(inputs).map(([n, t], i) => [n, { dtype: 'int8' as const, shape: t.shape, data: randInts('int8', t.shape.reduce((x, y) => x * y, 1), -128, 127, 90 + i) }]));
+  return { g, feeds };
+}
+
 /** Gemm and MatMul with constant per-channel weights on the dot kernel: one row (a GEMV), ragged rows, columns and
  * k-quads, batched MatMul, a transposed B. */
 export function vqLinalgGraph(): { g: Graph; feeds: Record<string, Value> } {

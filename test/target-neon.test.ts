@@ -19,7 +19,8 @@ import { runC } from './helpers/c-run.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, int, ints, layersGraph, str, flt, type QLayer } from './helpers/qlayers.js';
 import { REAL_MODELS } from './helpers/models.js';
-import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
+import { vqElementwiseGraph, vqLinalgGraph, vqPoolGraph, vqSoftmaxGraph } from './helpers/vq-cases.js';
+import { detInput, haveOcrLines, recInput } from './helpers/ocr-inputs.js';
 
 const jobs = limit(2);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-neon-'));
@@ -140,6 +141,21 @@ async function checkLut(t: ExecutionContext, target: string | Target): Promise<v
 qemuTest('int8 LookupTable in registers (TBL/TBX, qemu cortex-a72) equals the reference', (t) => checkLut(t, 'rpi4'));
 test('int8 LookupTable on the portable vocabulary (native) equals the reference', (t) => checkLut(t, portable));
 
+// ---- int8 elementwise, pooling and Gemm/MatMul on the vocabulary ----
+
+/** Each graph with the distinct output values every output must reach (softmax codes crowd at -128). */
+const VQ_GRAPHS = { elementwise: [vqElementwiseGraph, 8], pooling: [vqPoolGraph, 8], 'Gemm/MatMul': [vqLinalgGraph, 8], Softmax: [vqSoftmaxGraph, 4] } as const;
+for (const [what, [make, spread]] of Object.entries(VQ_GRAPHS)) {
+  const check = async (t: ExecutionContext, target: string | Target) => {
+    const { g, feeds } = make();
+    const ref = await jobs(() => assertBitExact(t, g, feeds, { target }));
+    assertSpread(t, ref, spread);
+  };
+  qemuTest(`int8 ${what} on the vocabulary (qemu cortex-a76, rpi5) is bit-exact with the integer reference`, (t) => check(t, 'rpi5'));
+  qemuTest(`int8 ${what} on the vocabulary (qemu cortex-a72, rpi4) is bit-exact with the integer reference`, (t) => check(t, 'rpi4'));
+  test(`int8 ${what} on the portable vocabulary (native) is bit-exact with the integer reference`, (t) => check(t, portable));
+}
+
 // ---- real models ----
 
 const model = (name: string) => REAL_MODELS.find((m) => m.name === name)!;
@@ -193,4 +209,50 @@ qemuTest('openWakeWord hello_deepa under qemu: float (rpi5) within 1e-4, int8 bi
   t.true(f.verification!.passed, JSON.stringify(f.verification!.outputs));
   t.true(q.verification!.integer!.bit_exact, JSON.stringify(q.verification!.integer));
   t.log(`hello_deepa: float rel_l2 ${f.verification!.outputs[0].rel_l2_err.toExponential(2)}; int8 bit-exact, SQNR ${q.verification!.against_float![0].sqnr_db} dB`);
+});
+
+/** A calibration folder `name` of the given samples (written once). */
+function calibDir(name: string, samples: () => Value[]): string {
+  const dir = path.join(tmp, `calib-${name}`);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir);
+    samples().forEach((v, i) => writeNpy(path.join(dir, `${i}.npy`), v));
+  }
+  return dir;
+}
+
+/** A det input of size x size: the top-left of a 320x320 page of text lines (from its first line down). */
+function detCrop(first: number, size: number): Value {
+  const page = detInput(first);
+  const data = new Float32Array(3 * size * size);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < size; y++) data.set(page.data.subarray((c * 320 + 16 + y) * 320, (c * 320 + 16 + y) * 320 + size) as Float32Array, (c * size + y) * size);
+  return { dtype: 'float32', shape: [1, 3, size, size], data };
+}
+
+/** Build a model in float on one target and in int8 on another with --verify: float within the default tolerance,
+ * int8 bit-exact with the integer reference. */
+async function floatAndInt8(t: ExecutionContext, name: string, shape: number[], input: Value, calib: string, floatTarget: string, int8Target: string): Promise<void> {
+  const m = model(name);
+  const common = { model: m.file, inputShapes: { [m.input]: shape }, verify: true, verifyInputs: [input] };
+  const [f, q] = await Promise.all([
+    jobs(() => build({ ...common, outDir: path.join(tmp, `${name}-f`), target: floatTarget })),
+    jobs(() => build({ ...common, outDir: path.join(tmp, `${name}-q`), target: int8Target, quantize: 'int8', calib })),
+  ]);
+  t.true(f.verification!.passed, JSON.stringify(f.verification!.outputs));
+  t.true(q.verification!.integer!.bit_exact, JSON.stringify(q.verification!.integer));
+  t.true(q.kernels.includes('qdot.h'), `int8 convs on the dot kernel (${q.kernels.join(', ')})`);
+  t.log(`${name} ${shape.join('x')}: float ${floatTarget} rel_l2 ${f.verification!.outputs[0].rel_l2_err.toExponential(2)}; int8 ${int8Target} bit-exact, SQNR vs float ${q.verification!.against_float![0].sqnr_db} dB`);
+}
+
+qemuTest('PP-OCRv4 det (a 96x96 crop) under qemu: float (rpi5) within 1e-4, int8 bit-exact (rpi4)', async (t) => {
+  if (!fs.existsSync(model('ppocr-det').file) || !haveOcrLines()) return t.log('skipped: PP-OCR det or ../shared/data/ocr_lines missing');
+  const calib = calibDir('det', () => [6, 30].map((i) => detCrop(i, 96)));
+  await floatAndInt8(t, 'ppocr-det', [1, 3, 96, 96], detCrop(0, 96), calib, 'rpi5', 'rpi4');
+});
+
+qemuTest('PP-OCRv4 rec (one line) under qemu: float (rpi4) within 1e-4, int8 bit-exact (rpi5)', async (t) => {
+  if (!fs.existsSync(model('ppocr-rec').file) || !haveOcrLines()) return t.log('skipped: PP-OCR rec or ../shared/data/ocr_lines missing');
+  const calib = calibDir('rec', () => [20, 40, 60].map((i) => recInput(i)));
+  await floatAndInt8(t, 'ppocr-rec', [1, 3, 48, 320], recInput(7), calib, 'rpi4', 'rpi5');
 });

@@ -18,6 +18,7 @@ import { runOrt } from './helpers/ort.js';
 import { edgec } from './helpers/cli.js';
 import { assertBitExact } from './helpers/qgraph.js';
 import { assertSpread, int, ints, layersGraph, type QLayer } from './helpers/qlayers.js';
+import { vqElementwiseGraph, vqLinalgGraph, vqPoolGraph, vqSoftmaxGraph } from './helpers/vq-cases.js';
 import { browserUnavailable, classifyInBrowser, writeLineBmp } from './helpers/browser.js';
 
 const CLS = REAL_MODELS.find((m) => m.name === 'ppocr-cls')!;
@@ -151,6 +152,14 @@ run('int8 layers on the SIMD128 vocabulary equal the integer reference bit for b
   const { g, feeds } = layersGraph(INT8_LAYERS, 3);
   const ref = await assertBitExact(t, g, feeds, { target: 'wasm' });
   assertSpread(t, ref);
+});
+
+run('int8 elementwise, pooling, Softmax and Gemm/MatMul on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {
+  for (const [make, spread] of [[vqElementwiseGraph, 8], [vqPoolGraph, 8], [vqSoftmaxGraph, 4], [vqLinalgGraph, 8]] as const) {
+    const { g, feeds } = make();
+    const ref = await assertBitExact(t, g, feeds, { target: 'wasm' });
+    assertSpread(t, ref, spread);
+  }
 });
 
 const noBrowser = skipWhy ?? browserUnavailable();

@@ -49,6 +49,8 @@ typedef uint32x4_t edgec_vm32;
 /* ---- int32 lanes ---- */
 #define edgec_vi32_load(p) vld1q_s32(p)
 #define edgec_vi32_store(p, v) vst1q_s32((p), (v))
+/* *p in every lane. */
+#define edgec_vi32_load1(p) vld1q_dup_s32(p)
 #define edgec_vi32_splat(x) vdupq_n_s32(x)
 #define edgec_vi32_zero() vdupq_n_s32(0)
 #define edgec_vi32_add(a, b) vaddq_s32((a), (b))
@@ -68,6 +70,15 @@ static inline int32x4_t edgec_vi32_rdivpot(int32x4_t x, int32x4_t e) {
   return vrshlq_s32(vqaddq_s32(x, fixup), neg);
 }
 
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (a doubling high product always is):
+ * ties away from zero are ties up of x - 1 for negative x, so x + (x >> 31) then a rounding shift (SSRA, SRSHL). */
+#define edgec_vi32_rdivpot_pos(x, e) vrshlq_s32(vsraq_n_s32((x), (x), 31), vnegq_s32(e))
+
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+#define edgec_vi32_and(a, b) vandq_s32((a), (b))
+#define edgec_vi32_gt(a, b) vreinterpretq_s32_u32(vcgtq_s32((a), (b)))
+#define edgec_vi32_select(m, t, f) vbslq_s32(vreinterpretq_u32_s32(m), (t), (f))
+
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef int16x8_t edgec_vi16;
 #define edgec_vi16_load(p) vld1q_s16(p)
@@ -84,6 +95,16 @@ static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b)
 #define edgec_vi8_splat(x) vdupq_n_s8(x)
 #define edgec_vi8_max(a, b) vmaxq_s8((a), (b))
 #define edgec_vi8_min(a, b) vminq_s8((a), (b))
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+#define edgec_vi8_load_even(p) (vld2q_s8(p).val[0])
+/* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
+static inline void edgec_vi8_widen4(int8x16_t v, int32x4_t out[4]) {
+  const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_high_s8(v);
+  out[0] = vmovl_s16(vget_low_s16(lo));
+  out[1] = vmovl_high_s16(lo);
+  out[2] = vmovl_s16(vget_low_s16(hi));
+  out[3] = vmovl_high_s16(hi);
+}
 /* Four int32 vectors (16 lanes in order) to int8: saturate to int16, add zero point zp (saturating), saturate to int8:
  * equal to clamp(v + zp, -128, 127) for every int32 v and |zp| <= 128. */
 static inline int8x16_t edgec_vi8_from_i32(int32x4_t v0, int32x4_t v1, int32x4_t v2, int32x4_t v3, int32_t zp) {
@@ -101,6 +122,15 @@ static inline void edgec_vi8_zip4(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8
   out[1] = vreinterpretq_s8_s16(vzip2q_s16(a, c));
   out[2] = vreinterpretq_s8_s16(vzip1q_s16(b, d));
   out[3] = vreinterpretq_s8_s16(vzip2q_s16(b, d));
+}
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q): one ST4. */
+static inline void edgec_vi8_store_zip4(int8_t *p, int8x16_t r0, int8x16_t r1, int8x16_t r2, int8x16_t r3) {
+  int8x16x4_t v;
+  v.val[0] = r0;
+  v.val[1] = r1;
+  v.val[2] = r2;
+  v.val[3] = r3;
+  vst4q_s8(p, v);
 }
 
 /* A 256-byte table held in registers, and y[i] = table[x[i] + 128] on 16 int8 lanes (4 TBL/TBX of 64 bytes). */
@@ -130,6 +160,8 @@ static inline int8x16_t edgec_vi8_lut256(const edgec_vlut256 *t, int8x16_t x) {
 #if EDGEC_SIMD_DOTPROD
 typedef int32x4_t edgec_vdot;
 #define edgec_vdot_zero() vdupq_n_s32(0)
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from). */
+#define edgec_vdot_from(v) (v)
 #define edgec_vdot_acc(acc, a, b) vdotq_s32((acc), (a), (b))
 /* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
 #define edgec_vdot_acc_lane(acc, b, a, lane) vdotq_laneq_s32((acc), (b), (a), (lane))
@@ -148,6 +180,13 @@ static inline edgec_vdot edgec_vdot_acc(edgec_vdot acc, int8x16_t a, int8x16_t b
   acc.lo = vpadalq_s16(acc.lo, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
   acc.hi = vpadalq_s16(acc.hi, vmull_high_s8(a, b));
   return acc;
+}
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from): lanes v0, 0, v1, 0 and v2, 0, v3, 0. */
+static inline edgec_vdot edgec_vdot_from(int32x4_t v) {
+  edgec_vdot r;
+  r.lo = vzip1q_s32(v, vdupq_n_s32(0));
+  r.hi = vzip2q_s32(v, vdupq_n_s32(0));
+  return r;
 }
 #define edgec_vdot_acc_lane(acc, b, a, lane) \
   edgec_vdot_acc((acc), (b), vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(a), (lane))))

@@ -8,6 +8,8 @@
 
 #define EDGEC_SIMD 1
 #define EDGEC_SIMD_ISA "scalar"
+/* Lanes are emulated with C loops (kernels may need to keep the compiler's loop vectorizer off them). */
+#define EDGEC_SIMD_EMULATED 1
 #define EDGEC_VF32_LANES 4
 #define EDGEC_VI32_LANES 4
 #define EDGEC_VI8_LANES 16
@@ -53,6 +55,8 @@ EDGEC_SIMD_FN edgec_vf32 edgec_vf32_select(edgec_vm32 m, edgec_vf32 t, edgec_vf3
 /* ---- int32 lanes ---- */
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_load(const int32_t *p) { edgec_vi32 r; memcpy(r.v, p, sizeof r.v); return r; }
 EDGEC_SIMD_FN void edgec_vi32_store(int32_t *p, edgec_vi32 v) { memcpy(p, v.v, sizeof v.v); }
+/* *p in every lane. */
+#define edgec_vi32_load1(p) edgec_vi32_splat(*(p))
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_splat(int32_t x) { EDGEC_SIMD_MAP4(edgec_vi32, x); }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_zero(void) { EDGEC_SIMD_MAP4(edgec_vi32, 0); }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_add(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)a.v[i] + (uint32_t)b.v[i])); }
@@ -79,6 +83,14 @@ EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
 }
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_rdivpot(edgec_vi32 x, edgec_vi32 e) { EDGEC_SIMD_MAP4(edgec_vi32, edgec_simd_rdivpot1(x.v[i], e.v[i])); }
 
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
+#define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
+
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_and(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] & b.v[i]); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_gt(edgec_vi32 a, edgec_vi32 b) { EDGEC_SIMD_MAP4(edgec_vi32, a.v[i] > b.v[i] ? -1 : 0); }
+EDGEC_SIMD_FN edgec_vi32 edgec_vi32_select(edgec_vi32 m, edgec_vi32 t, edgec_vi32 f) { EDGEC_SIMD_MAP4(edgec_vi32, m.v[i] ? t.v[i] : f.v[i]); }
+
 /* ---- int16 lanes (pairs for the 2-term dot product) ---- */
 typedef struct { int16_t v[8]; } edgec_vi16;
 EDGEC_SIMD_FN edgec_vi16 edgec_vi16_load(const int16_t *p) { edgec_vi16 r; memcpy(r.v, p, sizeof r.v); return r; }
@@ -100,6 +112,18 @@ EDGEC_SIMD_FN void edgec_vi8_store(int8_t *p, edgec_vi8 v) { memcpy(p, v.v, size
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat(int8_t x) { edgec_vi8 r; memset(r.v, x, sizeof r.v); return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_max(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_min(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load_even(const int8_t *p) {
+  edgec_vi8 r;
+  int i;
+  for (i = 0; i < 16; i++) r.v[i] = p[2 * i];
+  return r;
+}
+/* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
+EDGEC_SIMD_FN void edgec_vi8_widen4(edgec_vi8 v, edgec_vi32 out[4]) {
+  int i;
+  for (i = 0; i < 16; i++) out[i / 4].v[i % 4] = v.v[i];
+}
 /* Four int32 vectors (16 lanes in order) to int8: clamp(v + zp, -128, 127). */
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_from_i32(edgec_vi32 v0, edgec_vi32 v1, edgec_vi32 v2, edgec_vi32 v3, int32_t zp) {
   const edgec_vi32 *v[4];
@@ -123,6 +147,16 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edge
     out[j / 4].v[4 * (j % 4) + 3] = r3.v[j];
   }
 }
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q). */
+EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, edgec_vi8 r0, edgec_vi8 r1, edgec_vi8 r2, edgec_vi8 r3) {
+  int j;
+  for (j = 0; j < 16; j++) {
+    p[4 * j] = r0.v[j];
+    p[4 * j + 1] = r1.v[j];
+    p[4 * j + 2] = r2.v[j];
+    p[4 * j + 3] = r3.v[j];
+  }
+}
 
 /* A 256-byte table, and y[i] = table[x[i] + 128] on 16 int8 lanes. */
 typedef struct { int8_t v[256]; } edgec_vlut256;
@@ -137,6 +171,8 @@ EDGEC_SIMD_FN edgec_vi8 edgec_vi8_lut256(const edgec_vlut256 *t, edgec_vi8 x) {
 /* ---- int8 dot products into int32 lanes (SDOT semantics) ---- */
 typedef edgec_vi32 edgec_vdot;
 #define edgec_vdot_zero() edgec_vi32_zero()
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from). */
+#define edgec_vdot_from(v) (v)
 /* acc lane i += a[4i..4i+3] . b[4i..4i+3]. */
 EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc(edgec_vdot acc, edgec_vi8 a, edgec_vi8 b) {
   int i;

@@ -53,6 +53,8 @@ EDGEC_SIMD_FN float edgec_vf32_hsum(v128_t v) {
 /* ---- int32 lanes ---- */
 #define edgec_vi32_load(p) wasm_v128_load(p)
 #define edgec_vi32_store(p, v) wasm_v128_store((p), (v))
+/* *p in every lane. */
+#define edgec_vi32_load1(p) wasm_v128_load32_splat(p)
 #define edgec_vi32_splat(x) wasm_i32x4_splat(x)
 #define edgec_vi32_zero() wasm_i32x4_const_splat(0)
 #define edgec_vi32_add(a, b) wasm_i32x4_add((a), (b))
@@ -113,6 +115,18 @@ EDGEC_SIMD_FN v128_t edgec_vi32_rdivpot(v128_t x, v128_t e) {
 #define edgec_vi8_splat(x) wasm_i8x16_splat(x)
 #define edgec_vi8_max(a, b) wasm_i8x16_max((a), (b))
 #define edgec_vi8_min(a, b) wasm_i8x16_min((a), (b))
+/* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
+EDGEC_SIMD_FN v128_t edgec_vi8_load_even(const int8_t *p) {
+  return wasm_i8x16_shuffle(wasm_v128_load(p), wasm_v128_load(p + 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+/* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
+EDGEC_SIMD_FN void edgec_vi8_widen4(v128_t v, v128_t out[4]) {
+  const v128_t lo = wasm_i16x8_extend_low_i8x16(v), hi = wasm_i16x8_extend_high_i8x16(v);
+  out[0] = wasm_i32x4_extend_low_i16x8(lo);
+  out[1] = wasm_i32x4_extend_high_i16x8(lo);
+  out[2] = wasm_i32x4_extend_low_i16x8(hi);
+  out[3] = wasm_i32x4_extend_high_i16x8(hi);
+}
 /* Four int32 vectors (16 lanes in order) to int8: saturate to int16, add zp (saturating), saturate to int8: equal to
  * clamp(v + zp, -128, 127) for every int32 v and |zp| <= 128. */
 EDGEC_SIMD_FN v128_t edgec_vi8_from_i32(v128_t v0, v128_t v1, v128_t v2, v128_t v3, int32_t zp) {
@@ -132,6 +146,23 @@ EDGEC_SIMD_FN void edgec_vi8_zip4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v1
   out[2] = wasm_i16x8_shuffle(b, d, 0, 8, 1, 9, 2, 10, 3, 11);
   out[3] = wasm_i16x8_shuffle(b, d, 4, 12, 5, 13, 6, 14, 7, 15);
 }
+/* edgec_vi8_zip4's four vectors stored at p (64 bytes; byte 4j + q is byte j of row q). */
+EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, v128_t r0, v128_t r1, v128_t r2, v128_t r3) {
+  v128_t z[4];
+  edgec_vi8_zip4(r0, r1, r2, r3, z);
+  wasm_v128_store(p, z[0]);
+  wasm_v128_store(p + 16, z[1]);
+  wasm_v128_store(p + 32, z[2]);
+  wasm_v128_store(p + 48, z[3]);
+}
+
+/* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
+#define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
+
+/* Bitwise and; a > b per lane as a mask (all ones or zero); lanes of t where mask m is set, else of f. */
+#define edgec_vi32_and(a, b) wasm_v128_and((a), (b))
+#define edgec_vi32_gt(a, b) wasm_i32x4_gt((a), (b))
+#define edgec_vi32_select(m, t, f) wasm_v128_bitselect((t), (f), (m))
 
 /* ---- int16 lanes (8) and their pair products into int32 lanes ---- */
 typedef v128_t edgec_vi16;
@@ -180,6 +211,13 @@ EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc(edgec_vdot acc, v128_t a, v128_t b) {
   acc.lo = wasm_i32x4_add(acc.lo, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b)));
   acc.hi = wasm_i32x4_add(acc.hi, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b)));
   return acc;
+}
+/* An accumulator whose edgec_vdot_sum is v (a bias to start from): lanes v0, 0, v1, 0 and v2, 0, v3, 0. */
+EDGEC_SIMD_FN edgec_vdot edgec_vdot_from(v128_t v) {
+  edgec_vdot r;
+  r.lo = wasm_i32x4_shuffle(v, wasm_i32x4_const_splat(0), 0, 4, 1, 5);
+  r.hi = wasm_i32x4_shuffle(v, wasm_i32x4_const_splat(0), 2, 6, 3, 7);
+  return r;
 }
 /* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
 #define edgec_vdot_acc_lane(acc, b, a, lane) edgec_vdot_acc((acc), (b), wasm_i32x4_shuffle((a), (a), (lane), (lane), (lane), (lane)))

@@ -5,6 +5,7 @@ import { VECTOR_VOCABS } from '../vector-vocab.js';
 import type { CLowerCtx } from '../lowering.js';
 import type { ConvGeometry } from '../../../ops/conv.js';
 import { qblockBytes } from './qlinalg.js';
+import { packQDotB } from './qdot-linalg.js';
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -58,6 +59,13 @@ export function lowerQConvDot(ctx: CLowerCtx, g: ConvGeometry, tile: { mr: numbe
   const mg = g.outC / g.group;
   const kg = cg * KH * KW;
   const k4 = Math.ceil(kg / 4);
+  if (g.batch === 1 && g.group === 1 && H === 1 && W === 1 && OH === 1 && OW === 1 && KH === 1 && KW === 1) {
+    // One pixel (an SE block's squeeze/excite): a GEMV with the channels as columns, the weights as B panels.
+    const bp = packQDotB(kg, g.outC, tile.nr, (k, j) => w[j * kg + k]);
+    const bsym = ctx.constArray('qdot_b', { dtype: 'int8', shape: [bp.length], data: bp });
+    ctx.line(`edgec_qdot_linear(1, ${g.outC}, ${kg}, ${xPtr}, ${kg}, 1, ${bsym}, ${yPtr}, NULL, &e, ${ctx.scratch(k4 * 4 + 16)});`);
+    return;
+  }
   const gstride = roundUp(mg, tile.mr) * k4 * 4;
   const packed = new Int8Array(gstride * g.group + 16);
   for (let gi = 0; gi < g.group; gi++) packQDotA(mg, kg, tile.mr, (i, p) => w[(gi * mg + i) * kg + p], packed, gi * gstride);

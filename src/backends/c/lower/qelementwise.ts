@@ -8,6 +8,7 @@ import {
 } from '../../../quant/kernels.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { cType, emitLoops, need, operand, type LoopBody } from './elementwise.js';
+import { lowerVqElementwise } from './vqelementwise.js';
 
 /** `(int32_t)x - z` without a double minus. */
 export function centred(x: string, z: number): string {
@@ -80,6 +81,7 @@ function requant(ctx: CLowerCtx, [x]: CTensor[], y: CTensor): (xs: string[]) => 
 
 /** Lowering of one integer elementwise op: checks and clamp range from the reference, body from INT_BODIES. */
 const intElementwiseLowering: CLowering = (ctx) => {
+  if (lowerVqElementwise(ctx)) return;
   const ins = ctx.node.inputs.map((_, i) => need(ctx, i));
   const y = ctx.output(0);
   const k = intElementwise(ctx.node, ins.map((t) => ({ ...t.info, quant: t.quant })), { ...y.info, quant: y.quant });

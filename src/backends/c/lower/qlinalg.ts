@@ -6,6 +6,7 @@ import { qgemmParams, qmatmulParams } from '../../../ops/linalg-int.js';
 import type { QRequant } from '../../../quant/qlinear.js';
 import { broadcastStrides, nodeError } from '../../../ops/util.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
+import { lowerQGemmDot, lowerQMatMulDot } from './qdot-linalg.js';
 
 /** Rows of the int8 GEMM micro-kernel tile (EDGEC_QGEMM_MR in qgemm.h). */
 export const QGEMM_MR = 6;
@@ -193,6 +194,7 @@ function emitProducts(ctx: CLowerCtx, m: number, k: number, n: number, offs: { a
 }
 
 function lowerQMatMul(ctx: CLowerCtx): void {
+  if (lowerQMatMulDot(ctx)) return;
   const a = ctx.input(0);
   const b = ctx.input(1);
   if (!a || !b) nodeError(ctx.node, 'inputs A and B are required');
@@ -222,6 +224,7 @@ function lowerQMatMul(ctx: CLowerCtx): void {
 }
 
 function lowerQGemm(ctx: CLowerCtx): void {
+  if (lowerQGemmDot(ctx)) return;
   const a = ctx.input(0);
   const b = ctx.input(1);
   if (!a || !b) nodeError(ctx.node, 'inputs A and B are required');

@@ -10,6 +10,17 @@ import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { need } from './elementwise.js';
 import { asBlock, reduceLowerings, reduceNest } from './reduce.js';
 
+/** The int8 max-pool and mean kernels: portable C, or on the target's vector vocabulary (same results). */
+const POOL_KERNELS = {
+  portable: { file: 'qpool.h', max: 'edgec_q_maxpool_s8', mean: 'edgec_q_mean_s8' },
+  vector: { file: 'vqpool.h', max: 'edgec_vq_maxpool_s8', mean: 'edgec_vq_mean_s8' },
+} as const;
+
+/** The pooling kernels for the node's target. */
+function poolKernels(ctx: CLowerCtx): (typeof POOL_KERNELS)[keyof typeof POOL_KERNELS] {
+  return POOL_KERNELS[ctx.target.simd ? 'vector' : 'portable'];
+}
+
 /** Input 0 and output 0 of an integer pooling node, both int8 and quantized. */
 function int8IO(ctx: CLowerCtx): { x: CTensor; y: CTensor } {
   const x = need(ctx, 0);
@@ -17,7 +28,7 @@ function int8IO(ctx: CLowerCtx): { x: CTensor; y: CTensor } {
   requireQuant8(ctx.node, { ...x.info, quant: x.quant }, 'input 0');
   requireQuant8(ctx.node, { ...y.info, quant: y.quant }, 'output 0');
   if (x.info.dtype !== 'int8' || y.info.dtype !== 'int8') nodeError(ctx.node, `the C kernel pools int8, not ${x.info.dtype} -> ${y.info.dtype}`);
-  ctx.useKernel('qpool.h');
+  ctx.useKernel(poolKernels(ctx).file);
   return { x, y };
 }
 
@@ -44,7 +55,7 @@ const maxPool: CLowering = (ctx) => {
   if (!numel(y.info.shape)) return;
   const [lo, hi] = outputClamp(ctx.node, y.quant!, 'int8');
   emitGeometry(ctx, x);
-  ctx.line(`edgec_q_maxpool_s8(${x.ptr}, ${y.ptr}, &g, ${lo}, ${hi});`);
+  ctx.line(`${poolKernels(ctx).max}(${x.ptr}, ${y.ptr}, &g, ${lo}, ${hi});`);
 };
 
 const avgPool: CLowering = (ctx) => {
@@ -62,7 +73,7 @@ function emitMean(ctx: CLowerCtx, x: CTensor, y: CTensor, outer: number, n: numb
   if (!outer || !inner) return;
   if (!n) nodeError(ctx.node, 'the mean of an empty axis is undefined');
   const p = requantParams(ctx.node, x.quant, y.quant);
-  ctx.line(`edgec_q_mean_s8(${x.ptr}, ${y.ptr}, ${outer}, ${n}, ${inner}, ${p.zx}, ${p.m.multiplier}, ${p.m.shift}, ${p.zy});`);
+  ctx.line(`${poolKernels(ctx).mean}(${x.ptr}, ${y.ptr}, ${outer}, ${n}, ${inner}, ${p.zx}, ${p.m.multiplier}, ${p.m.shift}, ${p.zy});`);
 }
 
 const globalAvgPool: CLowering = (ctx) => {
@@ -88,7 +99,7 @@ const globalMaxPool: CLowering = (ctx) => {
   const n = numel(s.slice(2));
   if (!numel(y.info.shape)) return;
   ctx.line(`static const edgec_qpool_geom g = {${[s[0] * s[1], 1, 1, n, 1, 1, 1, 1, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0].join(', ')}};`);
-  ctx.line(`edgec_q_maxpool_s8(${x.ptr}, ${y.ptr}, &g, -128, 127);`);
+  ctx.line(`${poolKernels(ctx).max}(${x.ptr}, ${y.ptr}, &g, -128, 127);`);
 };
 
 /** Integer pooling op → C lowering (ReduceMax/ReduceMin reuse the dtype-generic reduce loops). */

@@ -4,6 +4,12 @@ import { softmaxParams } from '../../../quant/softmax.js';
 import type { CLowering } from '../lowering.js';
 import { need } from './elementwise.js';
 
+/** The int8 softmax kernel: portable C, or on the target's vector vocabulary (same results). */
+const SOFTMAX_KERNELS = {
+  portable: { file: 'qsoftmax.h', fn: 'edgec_q_softmax_s8' },
+  vector: { file: 'vqsoftmax.h', fn: 'edgec_vq_softmax_s8' },
+} as const;
+
 const softmax: CLowering = (ctx) => {
   const x = need(ctx, 0);
   const y = ctx.output(0);
@@ -11,8 +17,9 @@ const softmax: CLowering = (ctx) => {
   const p = softmaxParams(ctx.node, x.quant);
   const { outer, n, inner } = softmaxPlan(ctx.node, x.info.shape);
   if (outer * n * inner === 0) return;
-  ctx.useKernel('qsoftmax.h');
-  ctx.line(`edgec_q_softmax_s8(${x.ptr}, ${y.ptr}, ${outer}, ${n}, ${inner}, ${p.multiplier}, ${p.leftShift}, ${p.diffMin});`);
+  const k = SOFTMAX_KERNELS[ctx.target.simd ? 'vector' : 'portable'];
+  ctx.useKernel(k.file);
+  ctx.line(`${k.fn}(${x.ptr}, ${y.ptr}, ${outer}, ${n}, ${inner}, ${p.multiplier}, ${p.leftShift}, ${p.diffMin});`);
 };
 
 /** Integer Softmax → C lowering. */

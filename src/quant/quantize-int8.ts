@@ -14,6 +14,8 @@ export interface QuantizeInt8Options {
   ranges: Map<string, Range>;
   /** Node names or op types that stay float. */
   keepFloat?: ReadonlySet<string>;
+  /** Weights already quantized (GPTQ), by float weight tensor name; the rest are rounded to nearest. */
+  weightCodes?: ReadonlyMap<string, { data: Int8Array; quant: QuantParams }>;
 }
 
 /** How one node was treated, for the report. */
@@ -151,7 +153,10 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     if (have) return have;
     const src = g.tensors.get(t)!;
     const name = fresh(`${t}_q8`);
-    if (src.data) {
+    const pre = opts.weightCodes?.get(t);
+    if (src.data && pre) {
+      addTensor({ name, dtype: 'int8', shape: [...src.shape], data: pre.data, quant: pre.quant });
+    } else if (src.data) {
       const q = quant ?? constParams(src);
       addTensor({ name, dtype: 'int8', shape: [...src.shape], data: quantizeData(src.data, src.shape, q, 'int8'), quant: q });
     } else {

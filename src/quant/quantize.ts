@@ -101,6 +101,7 @@ function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, sampl
   if (bc) {
     bc.means ??= floatChannelMeans(float, bc.feeds, correctedTensors(g, floatOf));
     correctBiases(g, bc.feeds, floatOf, bc.means);
+    runPipeline(g, [eliminateDeadCode]); // the biases it replaced
   }
   const tensors: QuantTensorReport[] = [];
   const out = runReference(g, sample, (name, v) => {

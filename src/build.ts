@@ -62,6 +62,9 @@ export interface BuildOptions {
   minSqnr?: number;
   /** Mixed precision: weight-byte budget the kept-float layers must fit. */
   maxWeightBytes?: number;
+  /** int8: GPTQ rounding of Conv weights and empirical bias correction (both against the calibration set). */
+  gptq?: boolean;
+  biasCorrection?: boolean;
   /** N:M pruning of Conv (1x1) and Gemm weights, e.g. '2:4'; method (default sparsegpt with --calib, else magnitude); layers under this SQNR (dB) stay dense; a JSON file {layer: 'N:M' | 'dense'}. */
   sparsity?: string;
   /** 'lossless': entropy-coded weights, decoded into RAM at the first run (outputs bit-identical). */
@@ -111,7 +114,7 @@ export interface BuildReport {
 export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'gptq' | 'biasCorrection' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -149,7 +152,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
       log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
       return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
     }
-    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, progress });
+    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, gptq: opts.gptq, biasCorrection: opts.biasCorrection, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
     runPipeline(g, INT8_PASSES, { verifyBetween: opts.verifyIr, onPass: (pass, nodes) => log.push({ pass, nodes }) });

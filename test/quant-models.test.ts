@@ -18,13 +18,13 @@ const model = (name: string) => REAL_MODELS.find((m) => m.name === name)!;
 const have = (name: string) => haveOcrLines() && fs.existsSync(model(name).file);
 
 /** Quantize a model with calibration samples and build + verify the artifact; returns the report and a run function. */
-async function quantized(name: string, calib: Value[]): Promise<{ report: BuildReport; run: (x: Value) => Promise<Value> }> {
+async function quantized(name: string, calib: Value[], refine = false): Promise<{ report: BuildReport; run: (x: Value) => Promise<Value> }> {
   const m = model(name);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edgec-q-${name}-`));
   fs.mkdirSync(path.join(dir, 'calib'));
   calib.forEach((v, i) => writeNpy(path.join(dir, 'calib', `${String(i).padStart(3, '0')}.npy`), v));
   const outDir = path.join(dir, 'out');
-  const report = await build({ model: m.file, outDir, target: 'c', inputShapes: { [m.input]: m.shape }, quantize: 'int8', calib: path.join(dir, 'calib'), verify: true });
+  const report = await build({ model: m.file, outDir, target: 'c', inputShapes: { [m.input]: m.shape }, quantize: 'int8', calib: path.join(dir, 'calib'), gptq: refine, biasCorrection: refine, verify: true });
   const target = getTarget('c');
   const runner = runnerFor(target);
   const program = await runner.build(outDir, 'model', target);
@@ -84,12 +84,13 @@ for (const [name, calib, evals] of [
   ['ppocr-det', () => [0, 12, 24, 36].map(detInput), () => [48, 60, 66].map(detInput)],
   ['ppocr-cls', () => Array.from({ length: 16 }, (_, i) => recInput(i, 192)), () => Array.from({ length: 8 }, (_, i) => recInput(16 + i * 8, 192))],
 ] as const) {
-  // Known failure (ava reports it as such and fails once it passes): det holds 12.8-14.8 dB (its SQNR falls in the
-  // first PP-LCNetV3 blocks, a chain of scalar affine Mul/Add and stride-2 depthwise layers), cls 6.7 and 9.3 dB on two
-  // of eight lines where the float classifier is unsure.
+  // Known failure (ava reports it as such and fails once it passes). With GPTQ-rounded Conv weights and bias
+  // correction, cls holds >= 26 dB on all eight lines but its weights are 0.28x (int32 biases and 256-byte tables weigh a
+  // lot on a 127k-parameter model); det holds 17-19 dB: single int8 tensors of the first 160x160 block alone cost the
+  // sigmoid map 17-22 dB (measured by fake-quantizing one tensor at a time), so it needs int16 activations there.
   test.serial.failing(`${name} int8: output SQNR >= 20 dB against float on held-out inputs, bit-exact C`, async (t) => {
     if (!have(name)) { t.log('skipped: ../shared/data/ocr_lines or the PP-OCR models are missing'); return t.pass(); }
-    const { report, run } = await quantized(name, calib());
+    const { report, run } = await quantized(name, calib(), true);
     const ratio = checkReport(t, report, await floatWeights(name)());
     const sq: number[] = [];
     for (const x of evals()) sq.push(sqnrDb((await floatOut(name, x)).data, (await run(x)).data));

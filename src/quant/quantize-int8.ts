@@ -4,7 +4,7 @@ import { attrFloat, attrInt, attrString } from '../ir/attrs.js';
 import { getOp } from '../ops/registry.js';
 import { EdgecError } from '../util/errors.js';
 import { chooseQuantParams, quantizeData, weightParams } from './params.js';
-import { int8Table } from './table.js';
+import { int8ChainTable, type TableStep } from './table.js';
 import { roundHalfEven } from './fixed-point.js';
 import type { Range } from './calibrate.js';
 
@@ -14,6 +14,8 @@ export interface QuantizeInt8Options {
   ranges: Map<string, Range>;
   /** Node names or op types that stay float. */
   keepFloat?: ReadonlySet<string>;
+  /** Weights already quantized (GPTQ), by float weight tensor name; the rest are rounded to nearest. */
+  weightCodes?: ReadonlyMap<string, { data: Int8Array; quant: QuantParams }>;
 }
 
 /** How one node was treated, for the report. */
@@ -92,6 +94,39 @@ export function classifierHeads(g: Graph): { heads: Set<string>; tail: Set<strin
   return { heads, tail };
 }
 
+/** Elementwise ops a table absorbs when their other operand is a scalar constant. */
+const SCALAR_AFFINE = new Set(['Mul', 'Add', 'Sub', 'Div']);
+
+/**
+ * Scalar affine ops (Mul/Add/Sub/Div by a constant scalar) that follow a table op as the sole consumers of its output:
+ * one table computes the whole chain, so the intermediate tensors are neither requantized nor stored
+ * (PP-LCNet's learnable affine after HardSwish). Returns table node → the nodes after it.
+ */
+function tableTails(g: Graph): Map<string, Node[]> {
+  const consumers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const t of n.inputs) if (t) consumers.set(t, [...(consumers.get(t) ?? []), n]);
+  const outputs = new Set(g.outputs);
+  const scalarConst = (t: string | undefined) => !!t && isConst(g, t) && g.tensors.get(t)!.data!.length === 1 && g.tensors.get(t)!.dtype === 'float32';
+  const tails = new Map<string, Node[]>();
+  for (const n of g.nodes) {
+    if (getOp(n.op).quant !== 'lut' || n.outputs.length !== 1) continue;
+    const chain: Node[] = [];
+    let t = n.outputs[0];
+    for (;;) {
+      const users = consumers.get(t) ?? [];
+      if (outputs.has(t) || users.length !== 1) break;
+      const u = users[0];
+      const other = u.inputs.find((i) => i !== t);
+      if (!SCALAR_AFFINE.has(u.op) || u.inputs.filter((i) => i === t).length !== 1 || !scalarConst(other) || u.attrs.act) break;
+      if ((u.op === 'Sub' || u.op === 'Div') && u.inputs[0] !== t) break; // c - x and c / x are not affine in x
+      chain.push(u);
+      t = u.outputs[0];
+    }
+    if (chain.length) tails.set(n.name, chain);
+  }
+  return tails;
+}
+
 /** Quantize a float graph in place (after calibration); returns the per-node decisions and each float tensor's int8 twin. */
 export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: QuantDecision[]; intOf: Map<string, string> } {
   const decisions: QuantDecision[] = [];
@@ -118,7 +153,10 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     if (have) return have;
     const src = g.tensors.get(t)!;
     const name = fresh(`${t}_q8`);
-    if (src.data) {
+    const pre = opts.weightCodes?.get(t);
+    if (src.data && pre) {
+      addTensor({ name, dtype: 'int8', shape: [...src.shape], data: pre.data, quant: pre.quant });
+    } else if (src.data) {
       const q = quant ?? constParams(src);
       addTensor({ name, dtype: 'int8', shape: [...src.shape], data: quantizeData(src.data, src.shape, q, 'int8'), quant: q });
     } else {
@@ -137,7 +175,13 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
   };
 
   const head = classifierHeads(g);
+  const tails = tableTails(g);
+  const inTable = new Set<string>(); // tail nodes a table computes
   for (const n of g.nodes) {
+    if (inTable.has(n.name)) {
+      decisions.push({ node: n.name, op: n.op, mode: 'table' });
+      continue;
+    }
     const def = getOp(n.op);
     const kept = opts.keepFloat?.has(n.name) || opts.keepFloat?.has(n.op);
     const limit = head.tail.has(n.name) ? 'float tail of a classifier head' : INT_LIMITS[n.op]?.(n, g);
@@ -164,15 +208,23 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     if (mode === 'table') {
       const xq = intOf.get(x0)!;
       const xqp = g.tensors.get(xq)!.quant!;
-      const y = n.outputs[0];
+      const tail = tails.get(n.name) ?? [];
+      const y = (tail.length ? tail[tail.length - 1] : n).outputs[0];
       const yq = paramsOf(y);
-      const consts = n.inputs.slice(1).map((t) => (t ? (g.tensors.get(t) as Value) : undefined));
-      const data = int8Table(n, xqp, yq, consts);
+      const constOf = (t: string | undefined) => (t ? (g.tensors.get(t) as Value) : undefined);
+      const steps: TableStep[] = [{ node: n, inputs: ['x', ...n.inputs.slice(1).map(constOf)] }];
+      let cur = n.outputs[0];
+      for (const u of tail) {
+        steps.push({ node: u, inputs: u.inputs.map((t) => (t === cur ? 'x' : constOf(t))) });
+        cur = u.outputs[0];
+        inTable.add(u.name);
+      }
+      const data = int8ChainTable(steps, xqp, yq);
       const table = fresh(`${n.name}_table`);
       addTensor({ name: table, dtype: 'int8', shape: [256], data, quant: yq });
       const yName = fresh(`${y}_q8`);
       addTensor({ name: yName, dtype: 'int8', shape: [...g.tensors.get(y)!.shape], quant: yq });
-      out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: n.op } } });
+      out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
       intOf.set(y, yName);
       replaced.add(y);
       continue;

@@ -1,5 +1,5 @@
 /** The `--quantize int8` driver: split activations, calibrate, rewrite to integers, measure SQNR, mixed precision. */
-import type { Graph, Value } from '../ir/types.js';
+import type { Graph, QuantParams, Value } from '../ir/types.js';
 import { cloneGraph, producers } from '../ir/graph.js';
 import { byteSize } from '../ir/dtype.js';
 import { runReference } from '../interp/reference.js';
@@ -12,6 +12,8 @@ import { EdgecError } from '../util/errors.js';
 import { chooseRanges, collectHistograms, type CalibMethod, type Range } from './calibrate.js';
 import { quantizeInt8, type QuantDecision } from './quantize-int8.js';
 import { dequantizeData, sqnrDb } from './params.js';
+import { gptqConvWeights } from './gptq-int8.js';
+import { correctBiases, correctedTensors, floatChannelMeans, type ChannelMeans } from './bias-correction.js';
 
 /** Options of an int8 quantization. */
 export interface QuantizeOptions {
@@ -22,6 +24,10 @@ export interface QuantizeOptions {
   minSqnr?: number;
   /** Never let kept-float layers push the constant bytes above this budget. */
   maxWeightBytes?: number;
+  /** Round Conv weights by GPTQ against the calibration Hessian instead of to nearest (same int8 scales). */
+  gptq?: boolean;
+  /** Move each convolution's per-channel output mean onto the float model's by adjusting its int32 bias. */
+  biasCorrection?: boolean;
   progress?: Progress;
 }
 
@@ -78,12 +84,25 @@ function weightBytes(g: Graph): number {
   return n;
 }
 
+/** What every attempt shares: calibrated ranges, GPTQ weight codes, the bias-correction targets. */
+interface Calibrated {
+  ranges: Map<string, Range>;
+  weightCodes?: Map<string, { data: Int8Array; quant: QuantParams }>;
+  biasCorrection?: { feeds: Record<string, Value>[]; means?: ChannelMeans };
+}
+
 /** Quantize a copy of the float graph and measure it against the float values of one sample. */
-function attempt(float: Graph, ranges: Map<string, Range>, keep: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
+function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
   const g = cloneGraph(float);
-  const { decisions, intOf } = quantizeInt8(g, { ranges, keepFloat: keep });
+  const { decisions, intOf } = quantizeInt8(g, { ranges: cal.ranges, keepFloat: keep, weightCodes: cal.weightCodes });
   runPipeline(g, [foldConstants, eliminateDeadCode]);
   const floatOf = new Map([...intOf].map(([f, q]) => [q, f]));
+  const bc = cal.biasCorrection;
+  if (bc) {
+    bc.means ??= floatChannelMeans(float, bc.feeds, correctedTensors(g, floatOf));
+    correctBiases(g, bc.feeds, floatOf, bc.means);
+    runPipeline(g, [eliminateDeadCode]); // the biases it replaced
+  }
   const tensors: QuantTensorReport[] = [];
   const out = runReference(g, sample, (name, v) => {
     const f = floatOf.get(name);
@@ -116,12 +135,14 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   const progress = opts.progress ?? silentProgress;
   runPipeline(g, [splitActivations]);
   const float = cloneGraph(g);
-  const ranges = chooseRanges(collectHistograms(g, opts.calib, progress), opts.method);
+  const cal: Calibrated = { ranges: chooseRanges(collectHistograms(g, opts.calib, progress), opts.method) };
+  if (opts.gptq) cal.weightCodes = gptqConvWeights(float, opts.calib);
+  if (opts.biasCorrection) cal.biasCorrection = { feeds: opts.calib };
   const sample = opts.calib[0];
   const floatVals = new Map<string, Value>(float.inputs.map((n) => [n, sample[n]]));
   runReference(float, sample, (name, v) => floatVals.set(name, v));
   const keep = new Set(opts.keepFloat ?? []);
-  let cur = attempt(float, ranges, keep, sample, floatVals);
+  let cur = attempt(float, cal, keep, sample, floatVals);
   const steps: PrecisionChoice[] = [];
   if (opts.maxWeightBytes !== undefined && cur.weightBytes > opts.maxWeightBytes)
     throw new EdgecError(`--max-weights ${opts.maxWeightBytes}: the model's weights take ${cur.weightBytes} bytes even at int8; raise the budget or prune the model`);
@@ -135,7 +156,7 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
       if (!cand) break;
       tried.add(cand.node);
       keep.add(cand.node);
-      const next = attempt(float, ranges, keep, sample, floatVals);
+      const next = attempt(float, cal, keep, sample, floatVals);
       const fits = opts.maxWeightBytes === undefined || next.weightBytes <= opts.maxWeightBytes;
       const better = worst(next) > worst(cur);
       steps.push({ node: cand.node, op: cand.op, drop_db: round2(cand.drop), output_sqnr_db: worst(next), weight_bytes: next.weightBytes, kept: fits && better });

@@ -80,6 +80,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('w4-method', { type: 'string', default: 'gptq', choices: ['gptq', 'rtn'], describe: 'w4: GPTQ error compensation or round-to-nearest' })
         .option('calib', { type: 'string', describe: 'calibration inputs for --quantize: a .npy (one sample or a batch) or a folder of .npy samples' })
         .option('calib-method', { type: 'string', choices: ['minmax', 'percentile', 'entropy', 'mse'], default: 'mse', describe: 'how activation ranges are chosen from the calibration statistics' })
+        .option('int8-rounding', { type: 'string', choices: ['nearest', 'gptq'], default: 'nearest', describe: 'int8 Conv weights: round to nearest, or GPTQ rounding against the calibration inputs (same per-channel scales)' })
+        .option('bias-correction', { type: 'boolean', default: false, describe: 'int8: adjust each Conv bias so its per-channel output mean on the calibration inputs matches float' })
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
         .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
         .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
@@ -111,6 +113,8 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         calib: argv.calib as string | undefined,
         calibMethod: argv['calib-method'] as CalibMethod,
         minSqnr: argv['min-sqnr'] as number | undefined,
+        gptq: argv['int8-rounding'] === 'gptq',
+        biasCorrection: argv['bias-correction'] as boolean,
         maxWeightBytes: argv['max-weights'] as number | undefined,
         reuse: parseReuse(argv.reuse as string[] | undefined),
         sparsity: argv.sparsity as string | undefined,

@@ -55,6 +55,9 @@ export interface PrecisionChoice {
 export interface QuantReport {
   scheme: 'int8';
   method: CalibMethod;
+  /** How int8 Conv weights were rounded, and whether Conv biases were corrected on the calibration inputs. */
+  weight_rounding: 'nearest' | 'gptq';
+  bias_correction: boolean;
   samples: number;
   nodes: QuantDecision[];
   /** Float islands: nodes that stayed float, with the reason. */
@@ -172,6 +175,8 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   return {
     scheme: 'int8',
     method: opts.method,
+    weight_rounding: opts.gptq ? 'gptq' : 'nearest',
+    bias_correction: !!opts.biasCorrection,
     samples: opts.calib.length,
     nodes: cur.decisions,
     float_islands: cur.decisions.filter((d) => d.mode === 'float'),

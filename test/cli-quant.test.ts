@@ -79,6 +79,27 @@ test('build --quantize int8 --min-sqnr keeps sensitive layers float and reports 
   t.regex(r.stdout, /mixed precision \(min SQNR 90 dB/);
 });
 
+test('build --quantize int8 --int8-rounding gptq --bias-correction: bit-exact, reported, no worse than nearest rounding', async (t) => {
+  const dir = tmp();
+  const calib = calibFolder(dir, 8, [1, 3, 16, 16]);
+  const run = async (name: string, extra: string[]) => {
+    const out = path.join(dir, name);
+    const r = await edgec(['build', convNet(dir), '--quantize', 'int8', '--calib', calib, '-o', out, '--verify', ...extra]);
+    t.is(r.code, 0, r.stderr);
+    return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  };
+  const plain = await run('plain', []);
+  const refined = await run('refined', ['--int8-rounding', 'gptq', '--bias-correction']);
+  t.is(plain.quantization.weight_rounding, 'nearest');
+  t.false(plain.quantization.bias_correction);
+  t.is(refined.quantization.weight_rounding, 'gptq');
+  t.true(refined.quantization.bias_correction);
+  t.true(refined.verification.integer.bit_exact);
+  const sq = (r: { quantization: { outputs: { sqnr_db: number }[] } }) => r.quantization.outputs[0].sqnr_db;
+  t.log(`output SQNR on the calibration inputs: nearest ${sq(plain).toFixed(2)} dB, GPTQ + bias correction ${sq(refined).toFixed(2)} dB`);
+  t.true(sq(refined) >= sq(plain) - 0.5, `${sq(refined)} vs ${sq(plain)}`);
+});
+
 test('build --quantize w4 replaces a large Gemm by int4 weights and verifies against its own reference', async (t) => {
   const dir = tmp();
   const f = path.join(dir, 'fc.onnx');

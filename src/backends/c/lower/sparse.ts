@@ -1,14 +1,15 @@
-/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h; a node they cannot take goes to the dense lowering. */
+/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h (any N:M) and sparse24.h (2:4, the vector kernel); a node they cannot take goes to the dense lowering. */
 import type { Node } from '../../../ir/types.js';
 import { attrInt, attrInts, attrFloat } from '../../../ir/attrs.js';
-import { convGeometry } from '../../../ops/conv.js';
+import { convGeometry, to2d } from '../../../ops/conv.js';
 import { gemmGeometry } from '../../../ops/linalg.js';
 import { qconvParams } from '../../../ops/conv-int.js';
 import { qgemmParams } from '../../../ops/linalg-int.js';
 import { broadcastStrides } from '../../../ops/util.js';
 import { isNm, packNm } from '../../../sparse/nm.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { actArgs } from './linalg.js';
+import type { SimdIsa } from '../vector-vocab.js';
+import { actArgs, bDirect, gemmBlocking, GEMM_NR, packedAFloats } from './linalg.js';
 import { constBias, emitQEpi, qop } from './qlinalg.js';
 
 /** The N:M pattern a pruning pass recorded on a node (attribute `sparse` = [n, m]). */
@@ -30,7 +31,7 @@ function emitPacked(ctx: CLowerCtx, rows: number, k: number, at: (r: number, i: 
   const idx = ctx.constArray('sparse_indices', { dtype: 'uint8', shape: [indices.length], data: indices });
   const koff = `(int *)${ctx.scratch(((k / nm.m) * nm.n) * 4)}`;
   ctx.useKernel('sparse.h');
-  return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff };
+  return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff, rowBytes: p.rowBytes };
 }
 
 /** The node's fused activation over `count` contiguous outputs (nothing when it has none). */
@@ -48,7 +49,36 @@ function pointwise(ctx: CLowerCtx): { x: CTensor; w: CTensor; y: CTensor; O: num
   return { x, w, y: ctx.output(0), O: g.outC, K: g.inC, P: g.outSpatial.reduce((a, b) => a * b, 1), batch: g.batch };
 }
 
-/** Float pointwise Conv on N:M weights. */
+/** Layer sizes of a product on 2:4 weights: outputs O, reduction K, pixels (or Gemm rows) P. */
+export interface SparseShape { o: number; k: number; p: number }
+
+/**
+ * Whether the 2:4 vector kernel (sparse24.h) beats the dense GEMM on this layer, per vector ISA ('none': the host's
+ * GNU vectors). The sparse kernel does half the multiply-adds but every kept weight is a splat plus four loads of the
+ * X row its index names, against one load per six rows in the dense 6x16 tile, so it wins where the dense GEMM is
+ * poorly fed: few pixels (Gemm rows, late small feature maps) or a short reduction (the X block of a pixel tile in L1).
+ * Measured on AVX2 (bench/sparsity.ts, per layer): P <= 64 about 0.6-0.8x of dense, K <= 96 about 0.9x, wider layers
+ * 1.0-1.2x. Elsewhere the layer keeps the compressed weights and expands them into the dense GEMM's panels per run.
+ */
+export const SPARSE_WINS: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
+  none: (s) => s.p <= 64 || s.k <= 96,
+  scalar: (s) => s.p <= 64 || s.k <= 96,
+  neon: (s) => s.p <= 64 || s.k <= 96,
+  'neon-dotprod': (s) => s.p <= 64 || s.k <= 96,
+  wasm: (s) => s.p <= 64 || s.k <= 96,
+};
+
+/** Whether the lowering runs a 2:4 layer on the sparse kernel (else: compressed weights expanded for the dense GEMM). */
+export function sparseComputes(ctx: CLowerCtx, s: SparseShape): boolean {
+  return SPARSE_WINS[ctx.target.simd ?? 'none'](s);
+}
+
+/** Reduction rows per block of the 2:4 kernel: the X block of one register tile (4 vectors of pixels) in half of L1. */
+function sparseKc(ctx: CLowerCtx): number {
+  return Math.max(8, Math.floor(ctx.target.l1Bytes / 2 / (4 * ctx.target.vectorFloats * 4) / 8) * 8);
+}
+
+/** Float pointwise Conv on N:M weights: 2:4 on the vector kernel or expanded into the dense GEMM; other N:M on the generic kernel. */
 function sparseConv(ctx: CLowerCtx): boolean {
   const nm = sparsePattern(ctx.node);
   const c = nm && pointwise(ctx);
@@ -57,8 +87,30 @@ function sparseConv(ctx: CLowerCtx): boolean {
   const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'float32');
   if (!s) return false;
   const b = ctx.input(2);
+  const bias = b ? b.ptr : 'NULL';
+  if (nm.n === 2 && nm.m === 4) {
+    ctx.useKernel('sparse24.h');
+    if (sparseComputes(ctx, { o: c.O, k: c.K, p: c.P })) {
+      const tmp = ctx.scratch(2 * 4 * ctx.target.vectorFloats * 4);
+      for (let n = 0; n < c.batch; n++)
+        ctx.line(`edgec_spmm24_f32(${c.O}, ${c.K}, ${c.P}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${sparseKc(ctx)}, ${actArgs(ctx.node)}, (float *)${tmp});`);
+      return true;
+    }
+    // Dense product on the expanded weights: packed A panels in front of the GEMM's B block.
+    ctx.useKernel('conv.h');
+    const blk = gemmBlocking(ctx.target);
+    const g = convGeometry(ctx.node, c.x.info, c.w.info);
+    const [H, W] = to2d(g.inSpatial, 1);
+    const apFloats = Math.ceil(packedAFloats(c.O, c.K) / 16) * 16;
+    const work = Math.min(blk.kc, c.K) * Math.ceil(Math.min(blk.nc, H * W) / GEMM_NR) * GEMM_NR;
+    ctx.line(`float *ap = (float *)${ctx.scratch((apFloats + work) * 4)};`);
+    ctx.line(`edgec_sp24_expand_a(${c.O}, ${c.K}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ap);`);
+    const geo = [c.batch, c.K, H, W, c.O, H, W, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+    ctx.line(`edgec_conv2d(${c.x.ptr}, ap, ${bias}, ${c.y.ptr}, ${geo.join(', ')}, ${actArgs(ctx.node)}, ap + ${apFloats}, ${H}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(c.O)});`);
+    return true;
+  }
   for (let n = 0; n < c.batch; n++)
-    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${b ? b.ptr : 'NULL'}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
+    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
   applyActivation(ctx, c.y.ptr, c.batch * c.O * c.P);
   return true;
 }
@@ -109,7 +161,13 @@ function sparseGemm(ctx: CLowerCtx): boolean {
   // The kernel walks columns of A: transpose it into scratch first; Y is written with row stride N.
   ctx.line(`float *at = (float *)${ctx.scratch(q.g.k * q.g.m * 4)};`);
   ctx.line(`EDGEC_SP_TRANSPOSE(float, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
-  ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  if (nm.n === 2 && nm.m === 4) {
+    ctx.useKernel('sparse24.h');
+    const tmp = ctx.scratch(2 * 4 * ctx.target.vectorFloats * 4);
+    ctx.line(`edgec_spmm24_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, 0, EDGEC_ACT_NONE, 0.0f, 0.0f, (float *)${tmp});`);
+  } else {
+    ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  }
   applyActivation(ctx, q.y.ptr, q.g.m * q.g.n);
   return true;
 }

@@ -37,7 +37,7 @@ interface Counts { insns: number; fmla: number; sdot: number; smull: number; sad
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Build the counting plugin with the host compiler into a temporary folder; returns the .so path. */
-async function buildPlugin(dir: string): Promise<string> {
+export async function buildPlugin(dir: string): Promise<string> {
   const so = path.join(dir, 'libinsncount.so');
   const r = await run('gcc', ['-shared', '-fPIC', '-O2', path.join(HERE, 'qemu-insn-count.c'), '-o', so]);
   if (r.code !== 0) throw new Error(`building the qemu counting plugin failed:\n${r.stderr}`);
@@ -71,7 +71,7 @@ function markLayers(src: string, g: Graph): string {
 }
 
 /** Emit the graph for `target` with layer markers, cross-compile it; returns the aarch64 executable. */
-async function buildMarked(g: Graph, dir: string, target: Target): Promise<string> {
+export async function buildMarked(g: Graph, dir: string, target: Target): Promise<string> {
   fs.rmSync(dir, { recursive: true, force: true });
   const art = emitC(g, { prefix: 'model', target: cTargetFacts(target) });
   for (const [name, text] of art.files) {
@@ -83,7 +83,7 @@ async function buildMarked(g: Graph, dir: string, target: Target): Promise<strin
 }
 
 /** Counts of exactly one inference: a run with --repeat 1 (two inferences) minus a plain run (one). */
-async function countOne(target: Target, exe: string, plugin: string, g: Graph, input: Value[]): Promise<{ counts: Counts; outputs: Value[] }> {
+export async function countOne(target: Target, exe: string, plugin: string, g: Graph, input: Value[]): Promise<{ counts: Counts; outputs: Value[] }> {
   const outs = g.outputs.map((n) => g.tensors.get(n)!);
   const once = async (repeat: number) => {
     const log = path.join(path.dirname(exe), `count-${repeat}.txt`);

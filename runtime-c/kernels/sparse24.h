@@ -201,4 +201,29 @@ static EDGEC_UNUSED void edgec_sp24_expand_a(int O, int K, const float *EDGEC_RE
   }
 }
 
+/* Expand int8 2:4 storage into the dense int8 kernels' packed weight panels: element (o, k) at
+ * ((o / mr) * ceil(K / kq) * mr + (k / kq) * mr + o % mr) * kq + k % kq of `total` bytes, everything else zero (the
+ * int16-pair panels of qgemm.h: mr 6, kq 2; the dot panels of qdot.h: the vocabulary's mr, kq 4). */
+static EDGEC_UNUSED void edgec_sp24_expand_s8(int O, int K, const int8_t *EDGEC_RESTRICT vals,
+                                              const uint8_t *EDGEC_RESTRICT idx, int row_bytes, int mr, int kq,
+                                              ptrdiff_t total, int8_t *EDGEC_RESTRICT out) {
+  const int kept = K / 2, kb = (K + kq - 1) / kq;
+  ptrdiff_t i;
+  int o, g, t;
+  for (i = 0; i < total; i++) out[i] = 0;
+  for (o = 0; o < O; o++) {
+    int8_t *EDGEC_RESTRICT base = out + ((ptrdiff_t)(o / mr) * kb * mr + o % mr) * kq;
+    const int8_t *EDGEC_RESTRICT v = vals + (ptrdiff_t)o * kept;
+    const uint8_t *EDGEC_RESTRICT r = idx + (ptrdiff_t)o * row_bytes;
+    for (g = 0; g < K / 4; g++) {
+      const unsigned byte = r[g >> 1] >> ((g & 1) * 4);
+      for (t = 0; t < 2; t++) {
+        const int k = 4 * g + (int)((byte >> (2 * t)) & 3u);
+        base[(ptrdiff_t)(k / kq) * mr * kq + k % kq] = v[2 * g + t];
+      }
+    }
+  }
+}
+
 #endif
+

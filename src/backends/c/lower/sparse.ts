@@ -8,9 +8,9 @@ import { qgemmParams } from '../../../ops/linalg-int.js';
 import { broadcastStrides } from '../../../ops/util.js';
 import { isNm, packNm } from '../../../sparse/nm.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import type { SimdIsa } from '../vector-vocab.js';
+import { VECTOR_VOCABS, type SimdIsa } from '../vector-vocab.js';
 import { actArgs, bDirect, gemmBlocking, GEMM_NR, packedAFloats } from './linalg.js';
-import { constBias, emitQEpi, qop } from './qlinalg.js';
+import { constBias, emitQEpi, qop, QGEMM_MR } from './qlinalg.js';
 
 /** The N:M pattern a pruning pass recorded on a node (attribute `sparse` = [n, m]). */
 export function sparsePattern(node: Node): { n: number; m: number } | undefined {
@@ -115,8 +115,26 @@ function sparseConv(ctx: CLowerCtx): boolean {
   return true;
 }
 
-/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). */
-function sparseQConv(ctx: CLowerCtx): boolean {
+/** The dense int8 kernels' packed weight panels (constArray stem → panel rows mr and reduction run kq, see
+ * edgec_sp24_expand_s8) that a 2:4 layer rebuilds at run time from its compressed storage. */
+function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; slack: number }> {
+  return { qconv_w: { mr: QGEMM_MR, kq: 2, slack: 0 }, qdot_w: { mr: ctx.target.simd ? VECTOR_VOCABS[ctx.target.simd].qdot.mr : 0, kq: 4, slack: 16 } };
+}
+
+/** Where an int8 2:4 layer runs the sparse kernel: so far only few pixels (Gemm-like rows), where the dense int8
+ * GEMM's tiles run mostly empty (the sparse int8 kernel widens every input to int32 lanes; the dense ones use 16-bit
+ * pair or 4-byte dot products). Elsewhere the compressed weights are expanded into the dense kernel's panels. */
+export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
+  none: (s) => s.p <= 64,
+  scalar: (s) => s.p <= 64,
+  neon: (s) => s.p <= 64,
+  'neon-dotprod': (s) => s.p <= 64,
+  wasm: (s) => s.p <= 64,
+};
+
+/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). 2:4 layers where the
+ * sparse kernel loses run the dense lowering on panels expanded from the compressed storage at run time. */
+function sparseQConv(ctx: CLowerCtx, dense: CLowering): boolean {
   const nm = sparsePattern(ctx.node);
   const c = nm && pointwise(ctx);
   if (!nm || !c) return false;
@@ -126,6 +144,29 @@ function sparseQConv(ctx: CLowerCtx): boolean {
   const wd = c.w.value!.data;
   const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'int8');
   if (!s) return false;
+  if (nm.n === 2 && nm.m === 4 && !SPARSE_WINS_INT8[ctx.target.simd ?? 'none']({ o: c.O, k: c.K, p: c.P })) {
+    ctx.useKernel('sparse24.h');
+    const panels = int8Panels(ctx);
+    const expanding: CLowerCtx = {
+      ...ctx,
+      constArray: (stem, v) => {
+        const layout = panels[stem];
+        if (!layout || v.dtype !== 'int8') return ctx.constArray(stem, v);
+        // Self-check: the run-time expansion must rebuild exactly the panels the dense lowering packed.
+        const want = v.data as Int8Array;
+        const kb = Math.ceil(c.K / layout.kq);
+        const got = new Int8Array(want.length);
+        for (let o = 0; o < c.O; o++)
+          for (let k = 0; k < c.K; k++) got[((Math.floor(o / layout.mr) * kb + Math.floor(k / layout.kq)) * layout.mr + (o % layout.mr)) * layout.kq + (k % layout.kq)] = wd[o * c.K + k];
+        if (layout.mr === 0 || got.some((x, i) => x !== want[i])) throw new Error(`${ctx.node.name}: the 2:4 expansion does not rebuild the ${stem} panels (internal error)`);
+        const out = `(int8_t *)${ctx.scratch(want.length)}`;
+        ctx.line(`edgec_sp24_expand_s8(${c.O}, ${c.K}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${layout.mr}, ${layout.kq}, ${want.length}, ${out});`);
+        return out;
+      },
+    };
+    dense(expanding);
+    return true;
+  }
   emitQEpi(ctx, p.r, c.O, false, constBias(ctx, b, 'bias B'), c.K * 255 * 128);
   for (let n = 0; n < c.batch; n++)
     ctx.line(`edgec_spmm_s8(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.x.zeroPoint[0]}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, &e, ${s.koff});`);
@@ -188,18 +229,21 @@ function sparseQGemm(ctx: CLowerCtx): boolean {
   return true;
 }
 
-/** Sparse lowerings by op, float and integer; each returns false to hand the node to the dense lowering. */
-export const SPARSE_LOWERINGS: { float: Record<string, (ctx: CLowerCtx) => boolean>; int: Record<string, (ctx: CLowerCtx) => boolean> } = {
+/** A sparse lowering: emits the node and returns true, or returns false to hand it to the dense lowering (which it may also call itself). */
+type SparseLowering = (ctx: CLowerCtx, dense: CLowering) => boolean;
+
+/** Sparse lowerings by op, float and integer. */
+export const SPARSE_LOWERINGS: { float: Record<string, SparseLowering>; int: Record<string, SparseLowering> } = {
   float: { Conv: sparseConv, Gemm: sparseGemm },
   int: { Conv: sparseQConv, Gemm: sparseQGemm },
 };
 
 /** Wrap a lowering table so the ops with a sparse form try it first. */
-export function withSparse(table: Record<string, CLowering>, sparse: Record<string, (ctx: CLowerCtx) => boolean>): Record<string, CLowering> {
+export function withSparse(table: Record<string, CLowering>, sparse: Record<string, SparseLowering>): Record<string, CLowering> {
   const out = { ...table };
   for (const [op, lower] of Object.entries(sparse)) {
     const dense = table[op];
-    if (dense) out[op] = (ctx) => { if (!lower(ctx)) dense(ctx); };
+    if (dense) out[op] = (ctx) => { if (!lower(ctx, dense)) dense(ctx); };
   }
   return out;
 }

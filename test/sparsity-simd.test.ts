@@ -51,22 +51,24 @@ const TARGETS: { name: string; target: string | Target; missing?: string }[] = [
 
 /**
  * Pointwise Convs that reach every branch of edgec_spmm24_f32 and the expanded dense path, then a Gemm:
- * c1: K = 20 (an odd last group: K % 8 = 4), O = 7 (a row left after the row pairs), P = 6 * 11 = 66 pixels (full
- * 4-vector tiles, a 1-vector tile and a scalar tail on 4 and 8 lanes), HardSwish in the kernel (second output);
- * c1b: K = 20, O = 104, no bias; c2: K = 104 > 96 and P = 66 > 64, so the dense GEMM on expanded weights (SPARSE_WINS),
- * Sigmoid; g: Gemm with M = 6 rows (a 1-vector tile and a tail on 4 lanes), K = 132 (K % 8 = 4), N = 9, on transposed A.
+ * c1: K = 20 (an odd last group: K % 8 = 4), O = 7, P = 10 * 15 = 150 pixels (8-vector tiles, then a 4-vector or
+ * 1-vector row-pair tile and a scalar tail on 4 and 8 lanes), HardSwish in the kernel (second output);
+ * c1b: K = 20, O = 104, no bias; c2: K = 104, O = 12, Sigmoid; c3: a 66-pixel input, which runs the dense GEMM on
+ * expanded weights (SPARSE_WINS); g: Gemm with M = 18 rows (row-pair tiles and a tail), K = 100 (K % 8 = 4), N = 12,
+ * on transposed A.
  */
 const MODEL: ModelIn = {
-  inputs: [{ name: 'x', dims: [1, 20, 6, 11] }],
+  inputs: [{ name: 'x', dims: [1, 20, 10, 15] }, { name: 'z', dims: [1, 104, 6, 11] }],
   initializers: {
     w1: { dims: [7, 20, 1, 1], data: randn(140, 41) },
     b1: { dims: [7], data: randn(7, 42) },
     w1b: { dims: [104, 20, 1, 1], data: randn(2080, 43) },
     w2: { dims: [12, 104, 1, 1], data: randn(1248, 44).map((v) => v * 0.2) },
     b2: { dims: [12], data: randn(12, 45) },
-    shape: { dims: [2], data: [6, 132], dtype: 'int64' },
-    gw: { dims: [132, 9], data: randn(132 * 9, 46).map((v) => v * 0.1) },
-    gb: { dims: [9], data: randn(9, 47) },
+    w3: { dims: [16, 104, 1, 1], data: randn(1664, 50) },
+    shape: { dims: [2], data: [18, 100], dtype: 'int64' },
+    gw: { dims: [100, 12], data: randn(100 * 12, 46).map((v) => v * 0.1) },
+    gb: { dims: [12], data: randn(12, 47) },
   },
   nodes: [
     { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c1'] },
@@ -77,8 +79,9 @@ const MODEL: ModelIn = {
     { op: 'Reshape', inputs: ['s2', 'shape'], outputs: ['f'] },
     { op: 'Gemm', inputs: ['f', 'gw', 'gb'], outputs: ['g'] },
     { op: 'Relu', inputs: ['g'], outputs: ['y'] },
+    { op: 'Conv', inputs: ['z', 'w3'], outputs: ['y3'] },
   ],
-  outputs: ['y', 'h1'],
+  outputs: ['y', 'h1', 'y3'],
 };
 
 /** The model pruned to 2:4 (magnitude) after the core passes. */
@@ -90,26 +93,27 @@ function pruned() {
 
 test('2:4 layer choice: the sparse kernel where it wins, the expanded dense GEMM elsewhere; both keep the compressed weights', (t) => {
   const { g, rep } = pruned();
-  t.deepEqual(rep.layers.map((l) => l.sparsity), ['2:4', '2:4', '2:4', '2:4']);
+  t.deepEqual(rep.layers.map((l) => l.sparsity), ['2:4', '2:4', '2:4', '2:4', '2:4']);
   for (const [name, simd] of [['c', undefined], ['neon', 'neon-dotprod'], ['wasm', 'wasm']] as const) {
     const art = emitC(g, { prefix: 'model', target: { vectorFloats: 4, l1Bytes: 32768, l2Bytes: 1 << 20, simd } });
     const code = art.files.get('model.c')!;
-    // c1, c1b and the Gemm on the sparse kernel; c2 expanded.
-    t.is(code.match(/edgec_spmm24_f32\(/g)?.length, 3, name);
+    // c1, c1b, c2 and the Gemm on the sparse kernel; c3 expanded.
+    t.is(code.match(/edgec_spmm24_f32\(/g)?.length, 4, name);
     t.is(code.match(/edgec_sp24_expand_a\(/g)?.length, 1, name);
     t.true(art.kernels.includes('sparse24.h'), name);
   }
-  t.true(SPARSE_WINS.none({ o: 6625, k: 120, p: 40 }) && !SPARSE_WINS.none({ o: 480, k: 480, p: 480 }));
+  t.true(SPARSE_WINS.none({ o: 6625, k: 120, p: 40 }) && SPARSE_WINS.none({ o: 480, k: 480, p: 480 }) && !SPARSE_WINS.none({ o: 384, k: 384, p: 100 }));
 });
 
-const x: Value = { dtype: 'float32', shape: [1, 20, 6, 11], data: randn(20 * 66, 48) };
+const x: Value = { dtype: 'float32', shape: [1, 20, 10, 15], data: randn(20 * 150, 48) };
+const z: Value = { dtype: 'float32', shape: [1, 104, 6, 11], data: randn(104 * 66, 51) };
 
 for (const tg of TARGETS)
   (tg.missing ? test.skip : test)(`float 2:4 kernels on ${tg.name} compute what the pruned graph computes${tg.missing ? ` (skipped: needs ${tg.missing})` : ''}`, async (t) => {
     const { g } = pruned();
-    const want = runReference(g, { x });
-    const got = await jobs(() => runC(g, { x }, { target: tg.target }));
-    for (const o of ['y', 'h1']) {
+    const want = runReference(g, { x, z });
+    const got = await jobs(() => runC(g, { x, z }, { target: tg.target }));
+    for (const o of ['y', 'h1', 'y3']) {
       const m = compareValues(o, got[o], want[o]);
       t.true(m.rel_l2_err < 1e-5, `${o}: rel_l2 ${m.rel_l2_err}`);
     }
@@ -119,17 +123,22 @@ for (const tg of TARGETS)
 async function int8Check(t: ExecutionContext, target: string): Promise<void> {
   const dir = path.join(tmp, `q-${target}`);
   const { file } = importModel(MODEL);
-  const calib = path.join(tmp, `calib-${target}.npy`);
-  writeNpy(calib, { dtype: 'float32', shape: [6, 20, 6, 11], data: randn(6 * 20 * 66, 49) });
+  // Two inputs: a folder of sample folders, each with x.npy and z.npy.
+  const calib = path.join(tmp, `calib-${target}`);
+  for (let i = 0; i < 4; i++) {
+    fs.mkdirSync(path.join(calib, `s${i}`), { recursive: true });
+    writeNpy(path.join(calib, `s${i}`, 'x.npy'), { dtype: 'float32', shape: [1, 20, 10, 15], data: randn(20 * 150, 60 + i) });
+    writeNpy(path.join(calib, `s${i}`, 'z.npy'), { dtype: 'float32', shape: [1, 104, 6, 11], data: randn(104 * 66, 70 + i) });
+  }
   const r = await jobs(() => build({ model: file, target, quantize: 'int8', calib, verify: true, outDir: dir, sparsity: '2:4' }));
   t.true(r.verification?.integer?.bit_exact, JSON.stringify(r.verification?.integer));
   const code = fs.readFileSync(path.join(dir, 'model.c'), 'utf8');
-  // The Gemm (6 rows) on the sparse int8 kernel; the two pruned 66-pixel convs (c1 has fewer weights than the build's
-  // pruning minimum) on the dense int8 kernel (qgemm pairs or vocabulary dot panels) over weights expanded from the 2:4
-  // storage at run time.
-  t.deepEqual(r.sparsity!.layers.map((l) => l.sparsity), ['dense', '2:4', '2:4', '2:4']);
+  // The Gemm (18 rows) on the sparse int8 kernel; the pruned convs (c1 has fewer weights than the build's pruning
+  // minimum) on the dense int8 kernel (qgemm pairs or vocabulary dot panels) over weights expanded from the 2:4 storage
+  // at run time.
+  t.deepEqual(r.sparsity!.layers.map((l) => l.sparsity).sort(), ['2:4', '2:4', '2:4', '2:4', 'dense']);
   t.is(code.match(/edgec_spmm_s8\(/g)?.length, 1);
-  t.is(code.match(/edgec_sp24_expand_s8\(/g)?.length, 2);
+  t.is(code.match(/edgec_sp24_expand_s8\(/g)?.length, 3);
 }
 for (const tg of TARGETS.filter((x) => typeof x.target === 'string'))
   (tg.missing ? test.skip : test)(`int8 2:4 on ${tg.name} is bit-exact with the integer reference${tg.missing ? ` (skipped: needs ${tg.missing})` : ''}`, (t) => int8Check(t, tg.target as string));

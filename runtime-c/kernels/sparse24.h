@@ -1,9 +1,9 @@
 /* edgec 2:4 sparse float kernel: Y[O][P] = W X + bias with W stored as the two kept values of every group of four
  * reduction weights ([O][K / 2]) plus their 2-bit in-group indices (one byte per two groups, LSB first, `row_bytes`
- * per row). Only the kept half of the products is computed. Register tile: two output rows x four vectors of pixels;
- * every kept weight is one splat and four vector FMAs on the X row its index names (decoded from the index byte in
- * registers, no offset table), so the index decode is shared by the four vectors and the tile's X rows stay in L1
- * while every output row passes over them. Written once against a small set of vector names that map to the vector
+ * per row). Only the kept half of the products is computed. Register tile: one output row x eight vectors of pixels
+ * (pixel tails: two rows x four or one vectors); every kept weight is one splat and eight vector FMAs on the X row its
+ * index names (decoded from the index byte in registers, no offset table), so the index decode is shared by the eight
+ * vectors, and the reduction runs in blocks whose X rows stay in L1 while every output row passes over them. Written once against a small set of vector names that map to the vector
  * vocabulary (runtime-c/simd: NEON, WASM SIMD128, portable) when one is selected, to GNU 8-float vectors on the host,
  * and to plain loops elsewhere. */
 #ifndef EDGEC_KERNEL_SPARSE24_H
@@ -31,25 +31,25 @@ typedef edgec_vec8 edgec_spf;
 
 
 #if EDGEC_SPF_LANES > 1
-/* Register tiles of NV = 4 and NV = 1 vectors per output row: accumulators a0..a3 (a0 only), one kept weight w against
- * X row xr, initialisation from a value or from memory, and the store. */
+/* The tiles of the pixel tails, over two output rows: NV = 4 or 1 vectors per row (accumulators a0..a3 or a0), one
+ * kept weight w against X row xr, initialisation from a value or from memory, and the store. */
 #define EDGEC_SP24_FMA_4(a, w_, xr_)                                                                                   \
   a##0 = edgec_spf_fma(a##0, w_, edgec_spf_load(xr_));                                                                 \
   a##1 = edgec_spf_fma(a##1, w_, edgec_spf_load((xr_) + EDGEC_SPF_LANES));                                             \
   a##2 = edgec_spf_fma(a##2, w_, edgec_spf_load((xr_) + 2 * EDGEC_SPF_LANES));                                         \
   a##3 = edgec_spf_fma(a##3, w_, edgec_spf_load((xr_) + 3 * EDGEC_SPF_LANES))
-#define EDGEC_SP24_FMA_1(a, w_, xr_) a##0 = edgec_spf_fma(a##0, w_, edgec_spf_load(xr_))
 #define EDGEC_SP24_SET_4(a, b) edgec_spf a##0 = edgec_spf_splat(b), a##1 = a##0, a##2 = a##0, a##3 = a##0
-#define EDGEC_SP24_SET_1(a, b) edgec_spf a##0 = edgec_spf_splat(b)
 #define EDGEC_SP24_LOAD_4(a, p)                                                                                        \
   edgec_spf a##0 = edgec_spf_load(p), a##1 = edgec_spf_load((p) + EDGEC_SPF_LANES),                                    \
             a##2 = edgec_spf_load((p) + 2 * EDGEC_SPF_LANES), a##3 = edgec_spf_load((p) + 3 * EDGEC_SPF_LANES)
-#define EDGEC_SP24_LOAD_1(a, p) edgec_spf a##0 = edgec_spf_load(p)
 #define EDGEC_SP24_OUT_4(a, p)                                                                                         \
   edgec_spf_store((p), a##0);                                                                                          \
   edgec_spf_store((p) + EDGEC_SPF_LANES, a##1);                                                                        \
   edgec_spf_store((p) + 2 * EDGEC_SPF_LANES, a##2);                                                                    \
   edgec_spf_store((p) + 3 * EDGEC_SPF_LANES, a##3)
+#define EDGEC_SP24_FMA_1(a, w_, xr_) a##0 = edgec_spf_fma(a##0, w_, edgec_spf_load(xr_))
+#define EDGEC_SP24_SET_1(a, b) edgec_spf a##0 = edgec_spf_splat(b)
+#define EDGEC_SP24_LOAD_1(a, p) edgec_spf a##0 = edgec_spf_load(p)
 #define EDGEC_SP24_OUT_1(a, p) edgec_spf_store((p), a##0)
 /* Kept weight t (0..3) of index byte b, whose two groups start at X row xg. */
 #define EDGEC_SP24_KEPT(NV, a, v, b, t, xg, ldx)                                                                       \
@@ -103,6 +103,57 @@ typedef edgec_vec8 edgec_spf;
   EDGEC_SP24_OUT_##NV(c, y1);
 EDGEC_SP24_ROWS2(4)
 EDGEC_SP24_ROWS2(1)
+
+/* One output row over eight vectors of pixels (the main tile: one index decode and one splat per eight FMAs, eight
+ * independent accumulators), reductions [k0, k1) as edgec_sp24_rows2_1. */
+#define EDGEC_SP24_FMA8(t)                                                                                             \
+  do {                                                                                                                 \
+    const edgec_spf w_ = edgec_spf_splat(v0[t]);                                                                       \
+    const float *xr_ = xg + (ptrdiff_t)((((t) >> 1) << 2) + ((e >> (2 * (t))) & 3u)) * ldx;                           \
+    a0 = edgec_spf_fma(a0, w_, edgec_spf_load(xr_));                                                                   \
+    a1 = edgec_spf_fma(a1, w_, edgec_spf_load(xr_ + EDGEC_SPF_LANES));                                                 \
+    a2 = edgec_spf_fma(a2, w_, edgec_spf_load(xr_ + 2 * EDGEC_SPF_LANES));                                             \
+    a3 = edgec_spf_fma(a3, w_, edgec_spf_load(xr_ + 3 * EDGEC_SPF_LANES));                                             \
+    a4 = edgec_spf_fma(a4, w_, edgec_spf_load(xr_ + 4 * EDGEC_SPF_LANES));                                             \
+    a5 = edgec_spf_fma(a5, w_, edgec_spf_load(xr_ + 5 * EDGEC_SPF_LANES));                                             \
+    a6 = edgec_spf_fma(a6, w_, edgec_spf_load(xr_ + 6 * EDGEC_SPF_LANES));                                             \
+    a7 = edgec_spf_fma(a7, w_, edgec_spf_load(xr_ + 7 * EDGEC_SPF_LANES));                                             \
+  } while (0)
+EDGEC_INLINE EDGEC_FMA_CONTRACT void edgec_sp24_row_8(int k0, int k1, const float *EDGEC_RESTRICT v0,
+                                                      const uint8_t *EDGEC_RESTRICT i0, float b0,
+                                                      const float *EDGEC_RESTRICT xp, ptrdiff_t ldx,
+                                                      float *EDGEC_RESTRICT y0) {
+  const float *EDGEC_RESTRICT xg = xp + (ptrdiff_t)k0 * ldx;
+  const ptrdiff_t step = 8 * ldx;
+  int q = k0 / 8, t;
+  edgec_spf a0, a1, a2, a3, a4, a5, a6, a7;
+  if (k0 == 0) {
+    a0 = edgec_spf_splat(b0);
+    a1 = a0; a2 = a0; a3 = a0; a4 = a0; a5 = a0; a6 = a0; a7 = a0;
+  } else {
+    a0 = edgec_spf_load(y0); a1 = edgec_spf_load(y0 + EDGEC_SPF_LANES);
+    a2 = edgec_spf_load(y0 + 2 * EDGEC_SPF_LANES); a3 = edgec_spf_load(y0 + 3 * EDGEC_SPF_LANES);
+    a4 = edgec_spf_load(y0 + 4 * EDGEC_SPF_LANES); a5 = edgec_spf_load(y0 + 5 * EDGEC_SPF_LANES);
+    a6 = edgec_spf_load(y0 + 6 * EDGEC_SPF_LANES); a7 = edgec_spf_load(y0 + 7 * EDGEC_SPF_LANES);
+  }
+  for (v0 += 4 * q; q < k1 / 8; q++, xg += step, v0 += 4) {
+    const unsigned e = i0[q];
+    EDGEC_SP24_FMA8(0);
+    EDGEC_SP24_FMA8(1);
+    EDGEC_SP24_FMA8(2);
+    EDGEC_SP24_FMA8(3);
+  }
+  if (k1 % 8) {
+    const unsigned e = i0[q];
+    EDGEC_SP24_FMA8(0);
+    EDGEC_SP24_FMA8(1);
+  }
+  edgec_spf_store(y0, a0); edgec_spf_store(y0 + EDGEC_SPF_LANES, a1);
+  edgec_spf_store(y0 + 2 * EDGEC_SPF_LANES, a2); edgec_spf_store(y0 + 3 * EDGEC_SPF_LANES, a3);
+  edgec_spf_store(y0 + 4 * EDGEC_SPF_LANES, a4); edgec_spf_store(y0 + 5 * EDGEC_SPF_LANES, a5);
+  edgec_spf_store(y0 + 6 * EDGEC_SPF_LANES, a6); edgec_spf_store(y0 + 7 * EDGEC_SPF_LANES, a7);
+  (void)t;
+}
 #endif
 
 /* One output row over tn pixels in plain loops, reductions [k0, k1): acc[t] = (k0 == 0 ? b : acc[t]) + sum. */
@@ -121,13 +172,12 @@ EDGEC_INLINE void edgec_sp24_row_scalar(int k0, int k1, const float *EDGEC_RESTR
   }
 }
 
-/* Pixels per register tile (4 vectors). */
-#define EDGEC_SP24_TP (4 * EDGEC_SPF_LANES)
+#define EDGEC_SP24_TP (8 * EDGEC_SPF_LANES)
 
 /* Y[o * syo + p * syp] = act(bias[o] + sum over kept j of vals[o][j] * X[k_o(j)][p]) for o < O, p < P (X: [K][P] rows
  * ldx apart; K a multiple of 4). syo = P, syp = 1: a pointwise convolution on NCHW, reductions in blocks of kc (a
  * multiple of 8) so the X block a pixel tile reads stays in L1; syo = 1, syp = O: a Gemm on transposed A (one block;
- * `act` is applied by the caller: pass EDGEC_ACT_NONE). tmp: scratch of 2 * EDGEC_SP24_TP floats. */
+ * `act` is applied by the caller: pass EDGEC_ACT_NONE). tmp: scratch of EDGEC_SP24_TP floats. */
 static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_spmm24_f32(int O, int K, int P, const float *EDGEC_RESTRICT vals,
                                                              const uint8_t *EDGEC_RESTRICT idx, int row_bytes,
                                                              const float *bias, const float *EDGEC_RESTRICT x,
@@ -139,21 +189,31 @@ static EDGEC_UNUSED EDGEC_FMA_CONTRACT void edgec_spmm24_f32(int O, int K, int P
   if (syp != 1 || kc < 8) kc = K;
   for (p0 = 0; p0 < P;) {
     const int left = P - p0;
-    /* Tile width: four vectors, else one, else the scalar tail. */
-    const int tn = left >= EDGEC_SP24_TP ? EDGEC_SP24_TP : left >= EDGEC_SPF_LANES ? EDGEC_SPF_LANES : left;
+    /* Tile width: eight vectors (one row at a time), else four or one (row pairs), else the scalar tail. */
+    const int tn = left >= EDGEC_SP24_TP ? EDGEC_SP24_TP : left >= 4 * EDGEC_SPF_LANES ? 4 * EDGEC_SPF_LANES : left >= EDGEC_SPF_LANES ? EDGEC_SPF_LANES : left;
     const float *EDGEC_RESTRICT xp = x + p0;
     for (k0 = 0; k0 < K; k0 += kc) {
       const int k1 = K - k0 < kc ? K : k0 + kc, last = k1 == K;
       o = 0;
 #if EDGEC_SPF_LANES > 1
-      if (tn >= EDGEC_SPF_LANES)
+      if (tn == EDGEC_SP24_TP)
+        for (; o < O; o++) {
+          float *yo = y + (ptrdiff_t)o * syo + (ptrdiff_t)p0 * syp, *y0 = syp == 1 ? yo : tmp;
+          edgec_sp24_row_8(k0, k1, vals + (ptrdiff_t)o * kept, idx + (ptrdiff_t)o * row_bytes, bias ? bias[o] : 0.0f, xp,
+                           ldx, y0);
+          if (syp != 1)
+            for (t = 0; t < tn; t++) yo[t * syp] = y0[t];
+          else if (last)
+            edgec_act_run(y0, tn, act, aa, ab);
+        }
+      else if (tn >= EDGEC_SPF_LANES)
         for (; o + 2 <= O; o += 2) {
           const float *v0 = vals + (ptrdiff_t)o * kept;
           const uint8_t *i0 = idx + (ptrdiff_t)o * row_bytes;
           float *yo = y + (ptrdiff_t)o * syo + (ptrdiff_t)p0 * syp;
-          float *y0 = syp == 1 ? yo : tmp, *y1 = syp == 1 ? yo + syo : tmp + EDGEC_SP24_TP;
+          float *y0 = syp == 1 ? yo : tmp, *y1 = syp == 1 ? yo + syo : tmp + 4 * EDGEC_SPF_LANES;
           const float b0 = bias ? bias[o] : 0.0f, b1 = bias ? bias[o + 1] : 0.0f;
-          if (tn == EDGEC_SP24_TP)
+          if (tn == 4 * EDGEC_SPF_LANES)
             edgec_sp24_rows2_4(k0, k1, v0, v0 + kept, i0, i0 + row_bytes, b0, b1, xp, ldx, y0, y1);
           else
             edgec_sp24_rows2_1(k0, k1, v0, v0 + kept, i0, i0 + row_bytes, b0, b1, xp, ldx, y0, y1);

@@ -54,18 +54,18 @@ export interface SparseShape { o: number; k: number; p: number }
 
 /**
  * Whether the 2:4 vector kernel (sparse24.h) beats the dense GEMM on this layer, per vector ISA ('none': the host's
- * GNU vectors). The sparse kernel does half the multiply-adds but every kept weight is a splat plus four loads of the
- * X row its index names, against one load per six rows in the dense 6x16 tile, so it wins where the dense GEMM is
- * poorly fed: few pixels (Gemm rows, late small feature maps) or a short reduction (the X block of a pixel tile in L1).
- * Measured on AVX2 (bench/sparsity.ts, per layer): P <= 64 about 0.6-0.8x of dense, K <= 96 about 0.9x, wider layers
- * 1.0-1.2x. Elsewhere the layer keeps the compressed weights and expands them into the dense GEMM's panels per run.
+ * GNU vectors). The sparse kernel does half the multiply-adds; its main tile (one row x eight vectors of pixels, one
+ * splat and index decode per eight FMAs) wins wherever it covers most pixels, and on few pixels (Gemm rows) where the
+ * dense tiles run mostly empty. Measured on AVX2 (one thread, CPU time): 0.57-0.78x of the dense GEMM's time for O, K
+ * in 32..6625 with P = 40 or P >= 240; 1.02x at P = 100 (a 64-pixel tile plus tails). Between 64 and 128 pixels the
+ * layer keeps the compressed weights and expands them into the dense GEMM's panels per run.
  */
 export const SPARSE_WINS: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
-  none: (s) => s.p <= 64 || s.k <= 96,
-  scalar: (s) => s.p <= 64 || s.k <= 96,
-  neon: (s) => s.p <= 64 || s.k <= 96,
-  'neon-dotprod': (s) => s.p <= 64 || s.k <= 96,
-  wasm: (s) => s.p <= 64 || s.k <= 96,
+  none: (s) => s.p <= 64 || s.p >= 128,
+  scalar: (s) => s.p <= 64 || s.p >= 128,
+  neon: (s) => s.p <= 64 || s.p >= 128,
+  'neon-dotprod': (s) => s.p <= 64 || s.p >= 128,
+  wasm: (s) => s.p <= 64 || s.p >= 128,
 };
 
 /** Whether the lowering runs a 2:4 layer on the sparse kernel (else: compressed weights expanded for the dense GEMM). */
@@ -73,9 +73,9 @@ export function sparseComputes(ctx: CLowerCtx, s: SparseShape): boolean {
   return SPARSE_WINS[ctx.target.simd ?? 'none'](s);
 }
 
-/** Reduction rows per block of the 2:4 kernel: the X block of one register tile (4 vectors of pixels) in half of L1. */
+/** Reduction rows per block of the 2:4 kernel: the X block of its main tile (8 vectors of pixels) in half of L1. */
 function sparseKc(ctx: CLowerCtx): number {
-  return Math.max(8, Math.floor(ctx.target.l1Bytes / 2 / (4 * ctx.target.vectorFloats * 4) / 8) * 8);
+  return Math.max(8, Math.floor(ctx.target.l1Bytes / 2 / (8 * ctx.target.vectorFloats * 4) / 8) * 8);
 }
 
 /** Float pointwise Conv on N:M weights: 2:4 on the vector kernel or expanded into the dense GEMM; other N:M on the generic kernel. */
@@ -91,7 +91,7 @@ function sparseConv(ctx: CLowerCtx): boolean {
   if (nm.n === 2 && nm.m === 4) {
     ctx.useKernel('sparse24.h');
     if (sparseComputes(ctx, { o: c.O, k: c.K, p: c.P })) {
-      const tmp = ctx.scratch(2 * 4 * ctx.target.vectorFloats * 4);
+      const tmp = ctx.scratch(8 * ctx.target.vectorFloats * 4);
       for (let n = 0; n < c.batch; n++)
         ctx.line(`edgec_spmm24_f32(${c.O}, ${c.K}, ${c.P}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${sparseKc(ctx)}, ${actArgs(ctx.node)}, (float *)${tmp});`);
       return true;
@@ -204,7 +204,7 @@ function sparseGemm(ctx: CLowerCtx): boolean {
   ctx.line(`EDGEC_SP_TRANSPOSE(float, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
   if (nm.n === 2 && nm.m === 4) {
     ctx.useKernel('sparse24.h');
-    const tmp = ctx.scratch(2 * 4 * ctx.target.vectorFloats * 4);
+    const tmp = ctx.scratch(8 * ctx.target.vectorFloats * 4);
     ctx.line(`edgec_spmm24_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, 0, EDGEC_ACT_NONE, 0.0f, 0.0f, (float *)${tmp});`);
   } else {
     ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);

@@ -122,6 +122,7 @@ for (const name of argv.models.split(',')) {
     process.stderr.write(`${name}: timing dense and 2:4 on ${target.name}\n`);
     const [td, ts] = [await timeOn(graph, target, evals[0]), await timeOn(sparse!, target, evals[0])];
     speed.push(`| ${name} | float | ${target.name} | ${weightsOf(graph, target)} | ${weightsOf(sparse!, target)} | ${td.toFixed(2)} | ${ts.toFixed(2)} | ${(ts / td).toFixed(2)}x |`);
+    process.stderr.write(`${speed[speed.length - 1]}\n`);
   }
   if (argv.int8 && name === 'ppocr-rec') {
     process.stderr.write(`${name}: int8 dense and int8 2:4\n`);

@@ -1,7 +1,9 @@
 /**
  * 2:4 sparsity on PP-OCRv4 rec and det: output SQNR of magnitude, Wanda and SparseGPT pruning against the dense
- * model (on rendered text not used for calibration), weight bytes and speed dense against sparse (float, and int8
- * for rec with --int8). Writes bench/results/sparsity.md. `npm run bench:sparse [-- --int8]`.
+ * model (on rendered text not used for calibration), weight bytes and speed dense against sparse per target (host C,
+ * WASM SIMD128 in Node; float, and int8 for rec with --int8), which layers run the sparse kernel and which the dense
+ * GEMM on expanded weights, and with --neon the aarch64 instructions per inference under qemu (dense against sparse,
+ * per pruned layer). Writes bench/results/sparsity.md. `npm run bench:sparse [-- --int8 --neon]`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,9 +13,11 @@ import { hideBin } from 'yargs/helpers';
 import '../src/ops/index.js';
 import type { Graph, Value } from '../src/ir/types.js';
 import { cloneGraph } from '../src/ir/graph.js';
-import { buildProgram, compileGraph } from '../src/build.js';
+import { buildProgram, compileGraph, cTargetFacts } from '../src/build.js';
 import { emitC } from '../src/backends/c/emit.js';
-import { getTarget } from '../src/targets/targets.js';
+import { sparsePattern, SPARSE_WINS } from '../src/backends/c/lower/sparse.js';
+import { convGeometry } from '../src/ops/conv.js';
+import { getTarget, type Target } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
 import { sqnrDb } from '../src/quant/params.js';
 import { quantizeGraphInt8 } from '../src/quant/quantize.js';
@@ -21,17 +25,21 @@ import { sparsifyGraph, sparsityCalibration } from '../src/sparse/prune.js';
 import type { PruneMethod } from '../src/sparse/sparsegpt.js';
 import { REAL_MODELS } from '../test/helpers/models.js';
 import { detInput, haveOcrLines, recInput } from '../test/helpers/ocr-inputs.js';
+import { buildMarked, buildPlugin, countOne } from './neon-insns.js';
 
 const argv = yargs(hideBin(process.argv))
-  .option('repeat', { type: 'number', default: 10, describe: 'timed runs per measurement' })
-  .option('int8', { type: 'boolean', default: false, describe: 'also time int8 dense vs int8 2:4 (rec)' })
+  .option('repeat', { type: 'number', default: 10, describe: 'timed runs per measurement (the fastest is reported)' })
+  .option('targets', { type: 'string', default: 'c,wasm', describe: 'targets to time, comma-separated' })
+  .option('int8', { type: 'boolean', default: false, describe: 'also time int8 dense vs int8 2:4 (rec, host C)' })
+  .option('neon', { type: 'string', describe: 'count aarch64 instructions dense vs 2:4 (float rec) on this qemu target, e.g. rpi5' })
+  .option('methods', { type: 'string', default: 'magnitude,wanda,sparsegpt', describe: 'pruning methods for the SQNR columns (sparsegpt is always run: it is the timed one)' })
+  .option('models', { type: 'string', default: 'ppocr-rec,ppocr-det' })
   .option('out', { type: 'string', default: 'bench/results/sparsity.md' })
   .parseSync();
 
 if (!haveOcrLines()) throw new Error('bench:sparse needs ../shared/data/ocr_lines');
-const target = getTarget('c');
-const runner = runnerFor(target);
-const facts = { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes };
+const host = getTarget('c');
+const timed = argv.targets.split(',').map((n) => getTarget(n.trim()));
 
 /** Calibration and evaluation inputs per model (disjoint lines). */
 const DATA: Record<string, { calib: () => Value[]; evals: () => Value[] }> = {
@@ -39,67 +47,133 @@ const DATA: Record<string, { calib: () => Value[]; evals: () => Value[] }> = {
   'ppocr-det': { calib: () => [0, 6].map(detInput), evals: () => [30, 60].map(detInput) },
 };
 
-/** Compile a graph, run it on every input; returns outputs (first output per input), the program and weight bytes. */
-async function runAll(g: Graph, inputs: Value[], tag: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edgec-sparse-${tag}-`));
-  const program = await buildProgram(g, dir, target);
-  const outs = g.outputs.map((n) => g.tensors.get(n)!);
-  const outputs: Value[] = [];
-  for (const x of inputs) outputs.push((await runner.run(program, [x], outs)).outputs[0]);
-  return { program, outputs, outs, weights: emitC(g, { prefix: 'model', target: facts }).weightsBytes };
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-sparse-bench-'));
+let seq = 0;
+/** Compile a graph for a target into a fresh folder; returns the program. */
+const compile = (g: Graph, target: Target) => buildProgram(g, path.join(tmpRoot, `${seq++}`), target);
+const outsOf = (g: Graph) => g.outputs.map((n) => g.tensors.get(n)!);
+const weightsOf = (g: Graph, target: Target) => emitC(g, { prefix: 'model', target: cTargetFacts(target) }).weightsBytes;
+/** First outputs of the graph on every input, host C. */
+async function outputsOn(g: Graph, inputs: Value[]): Promise<Value[]> {
+  const program = await compile(g, host);
+  const out: Value[] = [];
+  for (const x of inputs) out.push((await runnerFor(host).run(program, [x], outsOf(g))).outputs[0]);
+  return out;
 }
-
+/** Fastest of `repeat` runs in ms. */
+async function timeOn(g: Graph, target: Target, x: Value): Promise<number> {
+  const program = await compile(g, target);
+  const r = await runnerFor(target).run(program, [x], outsOf(g), { repeat: argv.repeat });
+  return (r.minUs ?? r.medianUs!) / 1000;
+}
 const sqnr = (want: Value[], got: Value[]) => {
   const cat = (vs: Value[]) => Float32Array.from(vs.flatMap((v) => Array.from(v.data as Float32Array)));
   return sqnrDb(cat(want), cat(got));
 };
-const time = async (program: string, x: Value, outs: { dtype: string; shape: number[] }[]) =>
-  (await runner.run(program, [x], outs as never, { repeat: argv.repeat })).medianUs! / 1000;
 
-const lines: string[] = [];
-for (const name of ['ppocr-rec', 'ppocr-det']) {
+/** Pruned layers: sizes (O, K, P) and which kernel each ISA runs. */
+function layerRows(g: Graph, model: string): string[] {
+  const rows: string[] = [];
+  for (const n of g.nodes) {
+    if (!sparsePattern(n)) continue;
+    const w = g.tensors.get(n.inputs[1])!;
+    const x = g.tensors.get(n.inputs[0])!;
+    let s: { o: number; k: number; p: number };
+    if (n.op === 'Conv') {
+      const geo = convGeometry(n, x, w);
+      s = { o: geo.outC, k: geo.inC, p: geo.outSpatial.reduce((a, b) => a * b, 1) };
+    } else {
+      const transB = n.attrs.transB?.type === 'int' && n.attrs.transB.value !== 0;
+      s = { o: transB ? w.shape[0] : w.shape[1], k: transB ? w.shape[1] : w.shape[0], p: x.shape[0] };
+    }
+    const kind = (isa: keyof typeof SPARSE_WINS) => (n.op === 'Gemm' || SPARSE_WINS[isa](s) ? 'sparse' : 'dense (expanded)');
+    rows.push(`| ${model} | ${n.name} | ${n.op} | ${s.o} | ${s.k} | ${s.p} | ${kind('none')} | ${kind('neon-dotprod')} | ${kind('wasm')} |`);
+  }
+  return rows;
+}
+
+const speed: string[] = [];
+const quality: string[] = [];
+const layers: string[] = [];
+const neonRows: string[] = [];
+const methods = [...new Set([...argv.methods.split(',').map((x) => x.trim()), 'sparsegpt'])] as PruneMethod[];
+for (const name of argv.models.split(',')) {
   const m = REAL_MODELS.find((r) => r.name === name)!;
   process.stderr.write(`${name}: compiling and calibrating\n`);
-  const { graph } = compileGraph(m.file, target, { inputShapes: { [m.input]: m.shape } });
+  const { graph } = compileGraph(m.file, host, { inputShapes: { [m.input]: m.shape } });
   const calib = DATA[name].calib().map((v) => ({ [m.input]: v }));
   const evals = DATA[name].evals();
   const stats = sparsityCalibration(graph, calib);
-  const dense = await runAll(graph, evals, 'dense');
+  const dense = await outputsOn(graph, evals);
   const row: string[] = [];
-  let sparseRun: Awaited<ReturnType<typeof runAll>> | undefined;
+  let sparse: Graph | undefined;
   let pruned = 0;
-  for (const method of ['magnitude', 'wanda', 'sparsegpt'] as PruneMethod[]) {
+  for (const method of (['magnitude', 'wanda', 'sparsegpt'] as PruneMethod[]).filter((x) => methods.includes(x))) {
     const g = cloneGraph(graph);
     const rep = sparsifyGraph(g, undefined, { n: 2, m: 4, method, calibration: stats });
-    const r = await runAll(g, evals, method);
     pruned = rep.layers.filter((l) => l.sparsity === '2:4').length;
-    row.push(sqnr(dense.outputs, r.outputs).toFixed(2));
-    process.stderr.write(`${name} ${method}: output SQNR ${row[row.length - 1]} dB\n`);
-    if (method === 'sparsegpt') sparseRun = r;
+    row[['magnitude', 'wanda', 'sparsegpt'].indexOf(method)] = sqnr(dense, await outputsOn(g, evals)).toFixed(2);
+    process.stderr.write(`${name} ${method}: output SQNR ${row[['magnitude', 'wanda', 'sparsegpt'].indexOf(method)]} dB\n`);
+    if (method === 'sparsegpt') sparse = g;
   }
-  const td = await time(dense.program, evals[0], dense.outs);
-  const ts = await time(sparseRun!.program, evals[0], sparseRun!.outs);
-  lines.push(`| ${name} | ${pruned} | ${row.join(' | ')} | ${dense.weights} | ${sparseRun!.weights} | ${td.toFixed(2)} | ${ts.toFixed(2)} | ${(ts / td).toFixed(2)}x |`);
+  quality.push(`| ${name} | ${pruned} | ${[0, 1, 2].map((i) => row[i] ?? '-').join(' | ')} |`);
+  layers.push(...layerRows(sparse!, name));
+  for (const target of timed) {
+    process.stderr.write(`${name}: timing dense and 2:4 on ${target.name}\n`);
+    const [td, ts] = [await timeOn(graph, target, evals[0]), await timeOn(sparse!, target, evals[0])];
+    speed.push(`| ${name} | float | ${target.name} | ${weightsOf(graph, target)} | ${weightsOf(sparse!, target)} | ${td.toFixed(2)} | ${ts.toFixed(2)} | ${(ts / td).toFixed(2)}x |`);
+    process.stderr.write(`${speed[speed.length - 1]}\n`);
+  }
   if (argv.int8 && name === 'ppocr-rec') {
     process.stderr.write(`${name}: int8 dense and int8 2:4\n`);
-    const q = async (sparse: boolean) => {
+    const q = (withSparse: boolean) => {
       const g = cloneGraph(graph);
-      if (sparse) sparsifyGraph(g, undefined, { n: 2, m: 4, method: 'sparsegpt', calibration: stats });
+      if (withSparse) sparsifyGraph(g, undefined, { n: 2, m: 4, method: 'sparsegpt', calibration: stats });
       quantizeGraphInt8(g, { calib: calib.slice(0, 2), method: 'minmax', keepFloat: new Set() });
-      return runAll(g, evals, sparse ? 'int8-sparse' : 'int8');
+      return g;
     };
-    const [qd, qs] = [await q(false), await q(true)];
-    const [tqd, tqs] = [await time(qd.program, evals[0], qd.outs), await time(qs.program, evals[0], qs.outs)];
-    lines.push(`| ${name} int8 | ${pruned} | - | - | ${sqnr(dense.outputs, qs.outputs).toFixed(2)} (int8 dense ${sqnr(dense.outputs, qd.outputs).toFixed(2)}) | ${qd.weights} | ${qs.weights} | ${tqd.toFixed(2)} | ${tqs.toFixed(2)} | ${(tqs / tqd).toFixed(2)}x |`);
+    const [qd, qs] = [q(false), q(true)];
+    const [tqd, tqs] = [await timeOn(qd, host, evals[0]), await timeOn(qs, host, evals[0])];
+    speed.push(`| ${name} | int8 (2:4 SQNR ${sqnr(dense, await outputsOn(qs, evals)).toFixed(2)} dB, dense int8 ${sqnr(dense, await outputsOn(qd, evals)).toFixed(2)} dB) | c | ${weightsOf(qd, host)} | ${weightsOf(qs, host)} | ${tqd.toFixed(2)} | ${tqs.toFixed(2)} | ${(tqs / tqd).toFixed(2)}x |`);
+  }
+  if (argv.neon && name === 'ppocr-rec') {
+    const neon = getTarget(argv.neon);
+    process.stderr.write(`${name}: counting aarch64 instructions on ${neon.name} under qemu\n`);
+    const plugin = await buildPlugin(tmpRoot);
+    const [ed, es] = await Promise.all([buildMarked(graph, path.join(tmpRoot, 'neon-dense'), neon), buildMarked(sparse!, path.join(tmpRoot, 'neon-sparse'), neon)]);
+    const cd = (await countOne(neon, ed, plugin, graph, [evals[0]])).counts;
+    const cs = (await countOne(neon, es, plugin, sparse!, [evals[0]])).counts;
+    const byName = (g: Graph, c: typeof cd) => new Map(g.nodes.map((n, i) => [n.name, c.layers.get(i) ?? 0]));
+    const [ld, ls] = [byName(graph, cd), byName(sparse!, cs)];
+    let [sd, ss] = [0, 0];
+    for (const n of sparse!.nodes.filter((x) => sparsePattern(x))) {
+      sd += ld.get(n.name) ?? 0;
+      ss += ls.get(n.name) ?? 0;
+    }
+    neonRows.push(`| ${name} float | ${neon.name} | ${(cd.insns / 1e6).toFixed(1)} M | ${(cs.insns / 1e6).toFixed(1)} M | ${(cs.insns / cd.insns).toFixed(2)}x | ${(sd / 1e6).toFixed(1)} M | ${(ss / 1e6).toFixed(1)} M | ${(ss / sd).toFixed(2)}x |`);
   }
 }
+fs.rmSync(tmpRoot, { recursive: true, force: true });
 
 const table = [
-  '| model | 2:4 layers | SQNR magnitude (dB) | SQNR Wanda (dB) | SQNR SparseGPT (dB) | weights dense (B) | weights 2:4 (B) | dense (ms) | 2:4 (ms) | 2:4 / dense |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...lines,
+  '| model | 2:4 layers | SQNR magnitude (dB) | SQNR Wanda (dB) | SQNR SparseGPT (dB) |',
+  '|---|---:|---:|---:|---:|',
+  ...quality,
   '',
-  `Output SQNR against the dense float model on rendered text lines not used for calibration; gcc ${target.toolchain.cflags.join(' ')}, one thread, median of ${argv.repeat} runs.`,
+  '| model | precision | target | weights dense (B) | weights 2:4 (B) | dense (ms) | 2:4 (ms) | 2:4 / dense |',
+  '|---|---|---|---:|---:|---:|---:|---:|',
+  ...speed,
+  ...(neonRows.length
+    ? ['', '| model | target | dense insns | 2:4 insns | 2:4 / dense | pruned layers dense | pruned layers 2:4 | 2:4 / dense |', '|---|---|---:|---:|---:|---:|---:|---:|', ...neonRows]
+    : []),
+  '',
+  'Kernel per pruned layer (O outputs, K reduction, P pixels or Gemm rows) by vector ISA (SPARSE_WINS in src/backends/c/lower/sparse.ts); "dense (expanded)" keeps the 2:4 storage and expands it into the dense GEMM panels per run:',
+  '',
+  '| model | layer | op | O | K | P | host C (GNU vectors) | NEON | WASM |',
+  '|---|---|---|---:|---:|---:|---|---|---|',
+  ...layers,
+  '',
+  `Output SQNR against the dense float model on rendered text lines not used for calibration. Times: fastest of ${argv.repeat} runs, one thread; host ${host.toolchain.cc} ${host.toolchain.cflags.join(' ')}, wasm in Node (V8). NEON: instructions of one inference counted by a qemu TCG plugin.`,
 ].join('\n');
 fs.mkdirSync(path.dirname(argv.out), { recursive: true });
 fs.writeFileSync(argv.out, `${table}\n`);

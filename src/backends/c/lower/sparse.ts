@@ -1,15 +1,16 @@
-/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h; a node they cannot take goes to the dense lowering. */
+/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h (any N:M) and sparse24.h (2:4, the vector kernel); a node they cannot take goes to the dense lowering. */
 import type { Node } from '../../../ir/types.js';
 import { attrInt, attrInts, attrFloat } from '../../../ir/attrs.js';
-import { convGeometry } from '../../../ops/conv.js';
+import { convGeometry, to2d } from '../../../ops/conv.js';
 import { gemmGeometry } from '../../../ops/linalg.js';
 import { qconvParams } from '../../../ops/conv-int.js';
 import { qgemmParams } from '../../../ops/linalg-int.js';
 import { broadcastStrides } from '../../../ops/util.js';
 import { isNm, packNm } from '../../../sparse/nm.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
-import { actArgs } from './linalg.js';
-import { constBias, emitQEpi, qop } from './qlinalg.js';
+import { VECTOR_VOCABS, type SimdIsa } from '../vector-vocab.js';
+import { actArgs, bDirect, gemmBlocking, GEMM_NR, packedAFloats } from './linalg.js';
+import { constBias, emitQEpi, qop, QGEMM_MR } from './qlinalg.js';
 
 /** The N:M pattern a pruning pass recorded on a node (attribute `sparse` = [n, m]). */
 export function sparsePattern(node: Node): { n: number; m: number } | undefined {
@@ -30,7 +31,7 @@ function emitPacked(ctx: CLowerCtx, rows: number, k: number, at: (r: number, i: 
   const idx = ctx.constArray('sparse_indices', { dtype: 'uint8', shape: [indices.length], data: indices });
   const koff = `(int *)${ctx.scratch(((k / nm.m) * nm.n) * 4)}`;
   ctx.useKernel('sparse.h');
-  return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff };
+  return { geo: `${nm.n}, ${nm.m}, ${p.bits}, ${p.rowBytes}`, vals, idx, koff, rowBytes: p.rowBytes };
 }
 
 /** The node's fused activation over `count` contiguous outputs (nothing when it has none). */
@@ -48,7 +49,36 @@ function pointwise(ctx: CLowerCtx): { x: CTensor; w: CTensor; y: CTensor; O: num
   return { x, w, y: ctx.output(0), O: g.outC, K: g.inC, P: g.outSpatial.reduce((a, b) => a * b, 1), batch: g.batch };
 }
 
-/** Float pointwise Conv on N:M weights. */
+/** Layer sizes of a product on 2:4 weights: outputs O, reduction K, pixels (or Gemm rows) P. */
+export interface SparseShape { o: number; k: number; p: number }
+
+/**
+ * Whether the 2:4 vector kernel (sparse24.h) beats the dense GEMM on this layer, per vector ISA ('none': the host's
+ * GNU vectors). The sparse kernel does half the multiply-adds; its main tile (one row x eight vectors of pixels, one
+ * splat and index decode per eight FMAs) wins wherever it covers most pixels, and on few pixels (Gemm rows) where the
+ * dense tiles run mostly empty. Measured on AVX2 (one thread, CPU time): 0.57-0.78x of the dense GEMM's time for O, K
+ * in 32..6625 with P = 40 or P >= 240; 1.02x at P = 100 (a 64-pixel tile plus tails). Between 64 and 128 pixels the
+ * layer keeps the compressed weights and expands them into the dense GEMM's panels per run.
+ */
+export const SPARSE_WINS: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
+  none: (s) => s.p <= 64 || s.p >= 128,
+  scalar: (s) => s.p <= 64 || s.p >= 128,
+  neon: (s) => s.p <= 64 || s.p >= 128,
+  'neon-dotprod': (s) => s.p <= 64 || s.p >= 128,
+  wasm: (s) => s.p <= 64 || s.p >= 128,
+};
+
+/** Whether the lowering runs a 2:4 layer on the sparse kernel (else: compressed weights expanded for the dense GEMM). */
+export function sparseComputes(ctx: CLowerCtx, s: SparseShape): boolean {
+  return SPARSE_WINS[ctx.target.simd ?? 'none'](s);
+}
+
+/** Reduction rows per block of the 2:4 kernel: the X block of its main tile (8 vectors of pixels) in half of L1. */
+function sparseKc(ctx: CLowerCtx): number {
+  return Math.max(8, Math.floor(ctx.target.l1Bytes / 2 / (8 * ctx.target.vectorFloats * 4) / 8) * 8);
+}
+
+/** Float pointwise Conv on N:M weights: 2:4 on the vector kernel or expanded into the dense GEMM; other N:M on the generic kernel. */
 function sparseConv(ctx: CLowerCtx): boolean {
   const nm = sparsePattern(ctx.node);
   const c = nm && pointwise(ctx);
@@ -57,14 +87,54 @@ function sparseConv(ctx: CLowerCtx): boolean {
   const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'float32');
   if (!s) return false;
   const b = ctx.input(2);
+  const bias = b ? b.ptr : 'NULL';
+  if (nm.n === 2 && nm.m === 4) {
+    ctx.useKernel('sparse24.h');
+    if (sparseComputes(ctx, { o: c.O, k: c.K, p: c.P })) {
+      const tmp = ctx.scratch(8 * ctx.target.vectorFloats * 4);
+      for (let n = 0; n < c.batch; n++)
+        ctx.line(`edgec_spmm24_f32(${c.O}, ${c.K}, ${c.P}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${sparseKc(ctx)}, ${actArgs(ctx.node)}, (float *)${tmp});`);
+      return true;
+    }
+    // Dense product on the expanded weights: packed A panels in front of the GEMM's B block.
+    ctx.useKernel('conv.h');
+    const blk = gemmBlocking(ctx.target);
+    const g = convGeometry(ctx.node, c.x.info, c.w.info);
+    const [H, W] = to2d(g.inSpatial, 1);
+    const apFloats = Math.ceil(packedAFloats(c.O, c.K) / 16) * 16;
+    const work = Math.min(blk.kc, c.K) * Math.ceil(Math.min(blk.nc, H * W) / GEMM_NR) * GEMM_NR;
+    ctx.line(`float *ap = (float *)${ctx.scratch((apFloats + work) * 4)};`);
+    ctx.line(`edgec_sp24_expand_a(${c.O}, ${c.K}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ap);`);
+    const geo = [c.batch, c.K, H, W, c.O, H, W, 1, 1, 1, 1, 1, 1, 1, 0, 0];
+    ctx.line(`edgec_conv2d(${c.x.ptr}, ap, ${bias}, ${c.y.ptr}, ${geo.join(', ')}, ${actArgs(ctx.node)}, ap + ${apFloats}, ${H}, ${blk.mc}, ${blk.kc}, ${blk.nc}, ${bDirect(c.O)});`);
+    return true;
+  }
   for (let n = 0; n < c.batch; n++)
-    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${b ? b.ptr : 'NULL'}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
+    ctx.line(`edgec_spmm_f32(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, ${s.koff});`);
   applyActivation(ctx, c.y.ptr, c.batch * c.O * c.P);
   return true;
 }
 
-/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). */
-function sparseQConv(ctx: CLowerCtx): boolean {
+/** The dense int8 kernels' packed weight panels (constArray stem → panel rows mr and reduction run kq, see
+ * edgec_sp24_expand_s8) that a 2:4 layer rebuilds at run time from its compressed storage. */
+function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; slack: number }> {
+  return { qconv_w: { mr: QGEMM_MR, kq: 2, slack: 0 }, qdot_w: { mr: ctx.target.simd ? VECTOR_VOCABS[ctx.target.simd].qdot.mr : 0, kq: 4, slack: 16 } };
+}
+
+/** Where an int8 2:4 layer runs the sparse kernel: so far only few pixels (Gemm-like rows), where the dense int8
+ * GEMM's tiles run mostly empty (the sparse int8 kernel widens every input to int32 lanes; the dense ones use 16-bit
+ * pair or 4-byte dot products). Elsewhere the compressed weights are expanded into the dense kernel's panels. */
+export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
+  none: (s) => s.p <= 64,
+  scalar: (s) => s.p <= 64,
+  neon: (s) => s.p <= 64,
+  'neon-dotprod': (s) => s.p <= 64,
+  wasm: (s) => s.p <= 64,
+};
+
+/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). 2:4 layers where the
+ * sparse kernel loses run the dense lowering on panels expanded from the compressed storage at run time. */
+function sparseQConv(ctx: CLowerCtx, dense: CLowering): boolean {
   const nm = sparsePattern(ctx.node);
   const c = nm && pointwise(ctx);
   if (!nm || !c) return false;
@@ -74,6 +144,29 @@ function sparseQConv(ctx: CLowerCtx): boolean {
   const wd = c.w.value!.data;
   const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'int8');
   if (!s) return false;
+  if (nm.n === 2 && nm.m === 4 && !SPARSE_WINS_INT8[ctx.target.simd ?? 'none']({ o: c.O, k: c.K, p: c.P })) {
+    ctx.useKernel('sparse24.h');
+    const panels = int8Panels(ctx);
+    const expanding: CLowerCtx = {
+      ...ctx,
+      constArray: (stem, v) => {
+        const layout = panels[stem];
+        if (!layout || v.dtype !== 'int8') return ctx.constArray(stem, v);
+        // Self-check: the run-time expansion must rebuild exactly the panels the dense lowering packed.
+        const want = v.data as Int8Array;
+        const kb = Math.ceil(c.K / layout.kq);
+        const got = new Int8Array(want.length);
+        for (let o = 0; o < c.O; o++)
+          for (let k = 0; k < c.K; k++) got[((Math.floor(o / layout.mr) * kb + Math.floor(k / layout.kq)) * layout.mr + (o % layout.mr)) * layout.kq + (k % layout.kq)] = wd[o * c.K + k];
+        if (layout.mr === 0 || got.some((x, i) => x !== want[i])) throw new Error(`${ctx.node.name}: the 2:4 expansion does not rebuild the ${stem} panels (internal error)`);
+        const out = `(int8_t *)${ctx.scratch(want.length)}`;
+        ctx.line(`edgec_sp24_expand_s8(${c.O}, ${c.K}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${layout.mr}, ${layout.kq}, ${want.length}, ${out});`);
+        return out;
+      },
+    };
+    dense(expanding);
+    return true;
+  }
   emitQEpi(ctx, p.r, c.O, false, constBias(ctx, b, 'bias B'), c.K * 255 * 128);
   for (let n = 0; n < c.batch; n++)
     ctx.line(`edgec_spmm_s8(${c.O}, ${c.K}, ${c.P}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.x.zeroPoint[0]}, ${c.x.ptr} + ${n * c.K * c.P}, ${c.P}, ${c.y.ptr} + ${n * c.O * c.P}, ${c.P}, 1, &e, ${s.koff});`);
@@ -109,7 +202,13 @@ function sparseGemm(ctx: CLowerCtx): boolean {
   // The kernel walks columns of A: transpose it into scratch first; Y is written with row stride N.
   ctx.line(`float *at = (float *)${ctx.scratch(q.g.k * q.g.m * 4)};`);
   ctx.line(`EDGEC_SP_TRANSPOSE(float, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
-  ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  if (nm.n === 2 && nm.m === 4) {
+    ctx.useKernel('sparse24.h');
+    const tmp = ctx.scratch(8 * ctx.target.vectorFloats * 4);
+    ctx.line(`edgec_spmm24_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, 0, EDGEC_ACT_NONE, 0.0f, 0.0f, (float *)${tmp});`);
+  } else {
+    ctx.line(`edgec_spmm_f32(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${bias}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, ${s.koff});`);
+  }
   applyActivation(ctx, q.y.ptr, q.g.m * q.g.n);
   return true;
 }
@@ -130,18 +229,21 @@ function sparseQGemm(ctx: CLowerCtx): boolean {
   return true;
 }
 
-/** Sparse lowerings by op, float and integer; each returns false to hand the node to the dense lowering. */
-export const SPARSE_LOWERINGS: { float: Record<string, (ctx: CLowerCtx) => boolean>; int: Record<string, (ctx: CLowerCtx) => boolean> } = {
+/** A sparse lowering: emits the node and returns true, or returns false to hand it to the dense lowering (which it may also call itself). */
+type SparseLowering = (ctx: CLowerCtx, dense: CLowering) => boolean;
+
+/** Sparse lowerings by op, float and integer. */
+export const SPARSE_LOWERINGS: { float: Record<string, SparseLowering>; int: Record<string, SparseLowering> } = {
   float: { Conv: sparseConv, Gemm: sparseGemm },
   int: { Conv: sparseQConv, Gemm: sparseQGemm },
 };
 
 /** Wrap a lowering table so the ops with a sparse form try it first. */
-export function withSparse(table: Record<string, CLowering>, sparse: Record<string, (ctx: CLowerCtx) => boolean>): Record<string, CLowering> {
+export function withSparse(table: Record<string, CLowering>, sparse: Record<string, SparseLowering>): Record<string, CLowering> {
   const out = { ...table };
   for (const [op, lower] of Object.entries(sparse)) {
     const dense = table[op];
-    if (dense) out[op] = (ctx) => { if (!lower(ctx)) dense(ctx); };
+    if (dense) out[op] = (ctx) => { if (!lower(ctx, dense)) dense(ctx); };
   }
   return out;
 }

@@ -12,11 +12,13 @@
 #define EDGEC_RESTRICT __restrict__
 #define EDGEC_INLINE static inline __attribute__((always_inline))
 #define EDGEC_UNUSED __attribute__((unused))
+#define EDGEC_NOINLINE __attribute__((noinline))
 #else
 #define EDGEC_ALIGNED(n)
 #define EDGEC_RESTRICT
 #define EDGEC_INLINE static inline
 #define EDGEC_UNUSED
+#define EDGEC_NOINLINE
 #endif
 
 /* Arena buffers are aligned to this many bytes. */

@@ -267,7 +267,7 @@ function layerFunctionsSource(g: Graph, P: string, stmts: string[][], decls: Map
     if (!stmts[i].length) return;
     const text = stmts[i].join('\n');
     const used = [...decls].filter(([s]) => new RegExp(`\\b${s}\\b`).test(text)).map(([, d]) => d);
-    out.push(title(n).trim(), `static EDGEC_NOINLINE void ${P}_layer${i}(${params.map((p) => p.decl).join(', ')}) {`);
+    out.push(title(n).trim(), `static EDGEC_LAYER_FN void ${P}_layer${i}(${params.map((p) => p.decl).join(', ')}) {`);
     out.push('  uint8_t *arena = (uint8_t *)arena_v;', `  (void)arena; ${params.slice(0, -1).map((p) => `(void)${p.name};`).join(' ')}`, ...used);
     out.push('  {', ...stmts[i].map((l) => `    ${l}`), '  }', '}', '');
   });

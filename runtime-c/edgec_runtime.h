@@ -12,11 +12,14 @@
 #define EDGEC_RESTRICT __restrict__
 #define EDGEC_INLINE static inline __attribute__((always_inline))
 #define EDGEC_UNUSED __attribute__((unused))
+/* A layer function (Target.layerFunctions): kept out of line. */
+#define EDGEC_LAYER_FN __attribute__((noinline))
 #else
 #define EDGEC_ALIGNED(n)
 #define EDGEC_RESTRICT
 #define EDGEC_INLINE static inline
 #define EDGEC_UNUSED
+#define EDGEC_LAYER_FN
 #endif
 
 /* Arena buffers are aligned to this many bytes. */

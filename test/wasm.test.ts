@@ -17,9 +17,10 @@ import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
 import { runOrt } from './helpers/ort.js';
 import { edgec } from './helpers/cli.js';
 import { assertBitExact } from './helpers/qgraph.js';
-import { assertSpread, int, ints, layersGraph, type QLayer } from './helpers/qlayers.js';
+import { assertSpread, flt, int, ints, layersGraph, str, type QLayer } from './helpers/qlayers.js';
 import { vqElementwiseGraph, vqLinalgGraph, vqPoolGraph, vqSoftmaxGraph } from './helpers/vq-cases.js';
 import { browserUnavailable, classifyInBrowser, writeLineBmp } from './helpers/browser.js';
+import { checkFloatConvs, type FloatConv } from './helpers/float-convs.js';
 
 const CLS = REAL_MODELS.find((m) => m.name === 'ppocr-cls')!;
 const SHAPES = { [CLS.input]: CLS.shape };
@@ -161,6 +162,31 @@ run('int8 elementwise, pooling, Softmax and Gemm/MatMul on the SIMD128 vocabular
     assertSpread(t, ref, spread);
   }
 });
+
+const pad1 = { pads: ints(1, 1, 1, 1) };
+/** Float layers of every kernel the SIMD128 vocabulary runs, at the edges of its register passes and chunks. */
+const FLOAT_LAYERS: FloatConv[] = [
+  // SGEMM: 2-row passes over 6-row tiles with M = 13 (a last tile of one row: its other passes skipped), ragged
+  // columns (N = 7*9) and K; full tiles with each in-register activation; Sigmoid through the tile buffer.
+  { x: [1, 5, 7, 9], w: [13, 5, 3, 3], attrs: pad1 },
+  { x: [1, 16, 8, 16], w: [24, 16, 1, 1], attrs: { act: str('HardSwish') } },
+  { x: [1, 24, 6, 10], w: [18, 24, 1, 1], attrs: { act: str('Clip'), act_alpha: flt(-0.5), act_beta: flt(0.75) } },
+  { x: [1, 8, 4, 8], w: [14, 8, 1, 1], attrs: { act: str('LeakyRelu'), act_alpha: flt(0.1) } },
+  { x: [1, 12, 4, 16], w: [12, 12, 1, 1], attrs: { act: str('Sigmoid') } },
+  // K past one cache block (KC = 256): the second block accumulates into C.
+  { x: [1, 600, 2, 9], w: [7, 600, 1, 1], attrs: { act: str('Relu') } },
+  { x: [1, 3, 17, 16], w: [8, 3, 3, 3], attrs: { ...pad1, strides: ints(2, 2), act: str('Relu') } },
+  // Winograd F(2x2, 3x3) (odd output size) and the GEMM + col2im ConvTranspose.
+  { x: [1, 9, 11, 13], w: [10, 9, 3, 3], attrs: { ...pad1, act: str('HardSwish') } },
+  { op: 'ConvTranspose', x: [1, 8, 5, 7], w: [8, 3, 2, 2], attrs: { strides: ints(2, 2), act: str('Relu') } },
+  // Depthwise in 16-column chunks: tails of 13 and 5 columns, whole chunks, two-row pairs (5x5), stride 2.
+  { x: [1, 6, 11, 45], w: [6, 1, 3, 3], attrs: { ...pad1, group: int(6), act: str('Relu') } },
+  { x: [1, 4, 13, 37], w: [4, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), group: int(4) } },
+  { x: [1, 3, 9, 32], w: [3, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), group: int(3), act: str('HardSwish') } },
+  { x: [1, 5, 12, 21], w: [5, 1, 3, 3], attrs: { ...pad1, group: int(5), strides: ints(2, 2), act: str('HardSwish') } },
+];
+
+run('float layers on the SIMD128 vocabulary match the reference', (t) => checkFloatConvs(t, FLOAT_LAYERS, 'wasm'));
 
 const noBrowser = skipWhy ?? browserUnavailable();
 const browserTitle = 'browser example: headless Chromium shows the direction of an upright and an upside-down line';

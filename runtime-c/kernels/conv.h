@@ -131,8 +131,12 @@ typedef edgec_vec8 edgec_dwv;
 #define EDGEC_DW_FMA(acc, w, x) ((acc) + (w) * (x))
 #define EDGEC_DW_ACT(x, act, va, vb) edgec_v8_act((x), (act), (va), (vb))
 #endif
-/* Vectors per 32-column chunk. */
-#define EDGEC_DW_NV (32 / EDGEC_DW_L)
+/* Output columns per chunk (32 or 16; a vocabulary row sets 16 where 2 rows x 32 columns of accumulators would not
+ * fit its registers), and vectors per chunk. */
+#ifndef EDGEC_DW_COLS
+#define EDGEC_DW_COLS 32
+#endif
+#define EDGEC_DW_NV (EDGEC_DW_COLS / EDGEC_DW_L)
 
 #if defined(EDGEC_DW_VEC)
 /* NV (1 to EDGEC_DW_NV) vectors of depthwise outputs at column ow for ROWS (1 or 2) output rows that are SH plane rows
@@ -183,8 +187,8 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_chunk(const float *EDGEC_RESTRICT 
 /* Output rows of one depthwise channel over a zero-padded, phase-split plane (see edgec_conv2d_dw): plane row
  * oh * SH (row stride ws, SW phases of pw floats each) starts tap row 0 of output row oh; wk holds the KHxKW taps.
  * Column tap c = kw*DW lives in phase c % SW at offset c / SW, so every load is contiguous; rows hold slack for whole
- * vectors. Rows go two at a time for tall kernels; columns 32 at a time, then one chunk of TAIL (0-4, a constant)
- * 8-column groups. */
+ * vectors. Rows go two at a time for tall kernels; columns EDGEC_DW_COLS at a time, then one chunk of TAIL (0 to
+ * EDGEC_DW_COLS / 8, a constant) 8-column groups. */
 EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT plane, ptrdiff_t ws, ptrdiff_t pw,
                                                    const float *EDGEC_RESTRICT wk, float bias, float *EDGEC_RESTRICT yc,
                                                    int OH, int OW, const int SH, const int TAIL, const int KH,
@@ -194,20 +198,20 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_rows(const float *EDGEC_RESTRICT p
 #if defined(EDGEC_DW_VEC)
   const int vact = edgec_act_in_registers(act) ? act : EDGEC_ACT_NONE;
   const edgec_dwv va = EDGEC_DW_SPLAT(aa), vb = EDGEC_DW_SPLAT(ab), vbias = EDGEC_DW_SPLAT(bias);
-  const int body = OW / 32 * 32, pair = KH >= 4; /* two rows share enough plane rows to pay off from 4 taps up */
+  const int body = OW / EDGEC_DW_COLS * EDGEC_DW_COLS, pair = KH >= 4; /* two rows share enough plane rows to pay off from 4 taps up */
   for (oh = 0; oh < OH; oh += 1 + pair) {
     const float *xp = plane + (ptrdiff_t)oh * SH * ws;
     float *yr = yc + (ptrdiff_t)oh * OW;
     int ow;
     if (pair && oh + 1 < OH) {
-      for (ow = 0; ow < body; ow += 32)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, EDGEC_DW_NV, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      for (ow = 0; ow < body; ow += EDGEC_DW_COLS)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, EDGEC_DW_COLS, EDGEC_DW_NV, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (TAIL > 0)
         edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL * 8 / EDGEC_DW_L, 2, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (vact != act) edgec_act_run(yr, 2 * (ptrdiff_t)OW, act, aa, ab);
     } else {
-      for (ow = 0; ow < body; ow += 32)
-        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, 32, EDGEC_DW_NV, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
+      for (ow = 0; ow < body; ow += EDGEC_DW_COLS)
+        edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, ow, EDGEC_DW_COLS, EDGEC_DW_NV, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (TAIL > 0)
         edgec_dw_chunk(xp, ws, pw, wk, vbias, yr, OW, body, OW - body, TAIL * 8 / EDGEC_DW_L, 1, KH, KW, SH, SW, DH, DW, vact, va, vb);
       if (vact != act) edgec_act_run(yr, OW, act, aa, ab);
@@ -236,7 +240,7 @@ EDGEC_FMA_CONTRACT EDGEC_INLINE void edgec_dw_channel(const float *plane, ptrdif
                                                       float b, float *yc, int OH, int OW, const int SH, const int KH,
                                                       const int KW, const int SW, const int DH, const int DW, int act,
                                                       float aa, float ab) {
-  switch ((OW % 32 + 7) / 8) {
+  switch ((OW % EDGEC_DW_COLS + 7) / 8) {
   case 0: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 0, KH, KW, SW, DH, DW, act, aa, ab); break;
   case 1: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 1, KH, KW, SW, DH, DW, act, aa, ab); break;
   case 2: edgec_dw_rows(plane, ws, pw, wk, b, yc, OH, OW, SH, 2, KH, KW, SW, DH, DW, act, aa, ab); break;

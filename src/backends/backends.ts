@@ -45,7 +45,7 @@ export interface Backend {
 
 /** What the C emitter needs to know of a target. */
 export function cTargetFacts(target: Target): CTargetFacts {
-  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile, simd: target.simd };
+  return { vectorFloats: target.vectorFloats, l1Bytes: target.memory.l1Bytes, l2Bytes: target.memory.l2Bytes, kernelProfile: target.kernelProfile, simd: target.simd, layerFunctions: target.layerFunctions };
 }
 
 const cBackend: Backend = {

@@ -27,6 +27,9 @@ export interface Target {
   vectorFloats: number;
   /** What the kernels optimise for: 'speed' (default; blocked kernels with arena scratch) or 'size' (microcontrollers). */
   kernelProfile?: 'speed' | 'size';
+  /** Each layer in its own non-inlined C function instead of one run function holding every layer: for engines that
+   * compile per function (WebAssembly in V8 allocates registers per function, and one huge function spills). */
+  layerFunctions?: boolean;
   /** `size`: the binutils size tool whose section sizes the report gives (code, rodata, arena). */
   toolchain: { cc: string; cflags: string[]; ldflags: string[]; size?: string };
   /** Bare-metal boards: the emulated machine verification runs on and its memory map (origins as hex strings). */

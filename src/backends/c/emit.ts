@@ -27,6 +27,8 @@ export interface CTargetFacts {
   simd?: SimdIsa;
   /** Kernel profile (default 'speed'). */
   kernelProfile?: KernelProfile;
+  /** Each layer as its own non-inlined function called from the run function (Target.layerFunctions). */
+  layerFunctions?: boolean;
 }
 
 /** Emitter options: symbol prefix for the API, target facts. */
@@ -154,6 +156,17 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   if (packs.size) c.push(`void ${P}_unpack_weights(void);`);
   c.push('');
   const sig = runSignature(g, P);
+  // Arena tensors as C pointers, and each node's statements with its scratch offsets filled in.
+  const decls = new Map<string, string>();
+  for (const [r, s] of symbols) {
+    if (ioIndex.has(r) || g.tensors.get(r)?.data) continue;
+    const t = g.tensors.get(r) as Tensor;
+    decls.set(s, `  ${DTYPES[t.dtype].cType} *${s} = (${DTYPES[t.dtype].cType} *)(arena + ${plan.offsets.get(r)}); /* ${cleanComment(r)} [${t.shape.join('x')}] */`);
+  }
+  const stmts = bodies.map((body) => body.map((l) => l.replace(/arena \+ (S\d+_\d+)/g, (_, id: string) => `arena + ${plan.offsets.get(id)}`)));
+  const title = (n: Node) => `  /* ${cleanComment(n.name)}: ${n.op} -> [${g.tensors.get(n.outputs[0])?.shape.join('x') ?? ''}] */`;
+  const params = runParams(g);
+  if (opts.target.layerFunctions) c.push(...layerFunctionsSource(g, P, stmts, decls, title));
   c.push(`${sig} {`);
   if (packs.size) c.push(`  ${P}_unpack_weights();`);
   c.push('  uint8_t *arena = (uint8_t *)arena_v;');
@@ -161,18 +174,16 @@ export function emitC(g: Graph, opts: EmitOptions): CArtifact {
   // Inputs no node reads (a TFLite TRANSPOSE_CONV's output-shape input) are still parameters.
   const read = new Set(g.nodes.flatMap((n) => n.inputs));
   g.inputs.forEach((n, i) => { if (!read.has(n) && !g.outputs.includes(n)) c.push(`  (void)in${i};`); });
-  for (const [r, s] of symbols) {
-    if (ioIndex.has(r) || g.tensors.get(r)?.data) continue;
-    const t = g.tensors.get(r) as Tensor;
-    c.push(`  ${DTYPES[t.dtype].cType} *${s} = (${DTYPES[t.dtype].cType} *)(arena + ${plan.offsets.get(r)}); /* ${cleanComment(r)} [${t.shape.join('x')}] */`);
-  }
+  if (!opts.target.layerFunctions) c.push(...decls.values());
   g.nodes.forEach((n, i) => {
-    const body = bodies[i];
-    if (!body.length) return;
-    const outT = g.tensors.get(n.outputs[0]);
-    c.push(`  /* ${cleanComment(n.name)}: ${n.op} -> [${outT?.shape.join('x') ?? ''}] */`);
+    if (!stmts[i].length) return;
+    c.push(title(n));
+    if (opts.target.layerFunctions) {
+      c.push(`  ${P}_layer${i}(${params.map((p) => p.name).join(', ')});`);
+      return;
+    }
     c.push('  {');
-    for (const l of body) c.push(`    ${l.replace(/arena \+ (S\d+_\d+)/g, (_, id: string) => `arena + ${plan.offsets.get(id)}`)}`);
+    for (const l of stmts[i]) c.push(`    ${l}`);
     c.push('  }');
   });
   // Graph outputs that no node writes (constants, graph inputs, repeated outputs) are copied.
@@ -234,13 +245,33 @@ function cleanComment(s: string): string {
   return s.replace(/\*\//g, '* /');
 }
 
-function runSignature(g: Graph, P: string): string {
-  const args = [
-    ...g.inputs.map((n, i) => `const ${DTYPES[g.tensors.get(n)!.dtype].cType} *EDGEC_RESTRICT in${i}`),
-    ...g.outputs.map((n, i) => `${DTYPES[g.tensors.get(n)!.dtype].cType} *EDGEC_RESTRICT out${i}`),
-    'void *arena_v',
+/** The run function's parameters: inputs, outputs, then the arena. */
+function runParams(g: Graph): { name: string; decl: string }[] {
+  return [
+    ...g.inputs.map((n, i) => ({ name: `in${i}`, decl: `const ${DTYPES[g.tensors.get(n)!.dtype].cType} *EDGEC_RESTRICT in${i}` })),
+    ...g.outputs.map((n, i) => ({ name: `out${i}`, decl: `${DTYPES[g.tensors.get(n)!.dtype].cType} *EDGEC_RESTRICT out${i}` })),
+    { name: 'arena_v', decl: 'void *arena_v' },
   ];
-  return `int ${P}_run(${args.join(', ')})`;
+}
+
+function runSignature(g: Graph, P: string): string {
+  return `int ${P}_run(${runParams(g).map((p) => p.decl).join(', ')})`;
+}
+
+/** One non-inlined function per node with statements, taking the run function's parameters and declaring the arena
+ * tensors its statements name. */
+function layerFunctionsSource(g: Graph, P: string, stmts: string[][], decls: Map<string, string>, title: (n: Node) => string): string[] {
+  const params = runParams(g);
+  const out: string[] = [];
+  g.nodes.forEach((n, i) => {
+    if (!stmts[i].length) return;
+    const text = stmts[i].join('\n');
+    const used = [...decls].filter(([s]) => new RegExp(`\\b${s}\\b`).test(text)).map(([, d]) => d);
+    out.push(title(n).trim(), `static EDGEC_LAYER_FN void ${P}_layer${i}(${params.map((p) => p.decl).join(', ')}) {`);
+    out.push('  uint8_t *arena = (uint8_t *)arena_v;', `  (void)arena; ${params.slice(0, -1).map((p) => `(void)${p.name};`).join(' ')}`, ...used);
+    out.push('  {', ...stmts[i].map((l) => `    ${l}`), '  }', '}', '');
+  });
+  return out;
 }
 
 function ioMacros(g: Graph, P: string): string[] {

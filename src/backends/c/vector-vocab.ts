@@ -15,6 +15,9 @@ export interface VectorVocab {
   lanes: { f32: number; i32: number; i8: number };
   /** Float SGEMM micro-kernel tile (rows x columns); packed weight panels follow it. */
   sgemm: { mr: number; nr: number };
+  /** The micro-kernel's register pass over that tile (rows x vectors, EDGEC_SGEMM_RR/RV in vsgemm.h): as much of the
+   * tile as the register file holds without spilling. splatA: A values as splat loads rather than lane-indexed FMAs. */
+  sgemmPass: { rows: number; vectors: number; splatA: boolean };
   /** int8 dot GEMM tile (rows x columns; k in quads of 4): A panels [M/mr][K/4][mr][4], B panels [N/nr][K/4][nr][4]. */
   qdot: { mr: number; nr: number };
   /** Compiler flags the header needs beyond the target's own. */
@@ -30,6 +33,7 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     defines: {},
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
+    sgemmPass: { rows: 6, vectors: 4, splatA: false },
     qdot: { mr: 4, nr: 16 },
     cflags: [],
     peakMacsPerInsn: { f32: 1, i8: 1 },
@@ -39,6 +43,7 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     defines: { EDGEC_SIMD_DOTPROD: 0 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
+    sgemmPass: { rows: 6, vectors: 4, splatA: false },
     // Without SDOT an accumulator takes two registers (pair sums), so the tile has half the rows.
     qdot: { mr: 2, nr: 16 },
     cflags: [],
@@ -49,6 +54,7 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     defines: { EDGEC_SIMD_DOTPROD: 1 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
+    sgemmPass: { rows: 6, vectors: 4, splatA: false },
     qdot: { mr: 4, nr: 16 },
     cflags: [],
     peakMacsPerInsn: { f32: 4, i8: 16 },
@@ -56,9 +62,12 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   wasm: {
     header: 'edgec_simd_wasm.h',
     // Float depthwise on GNU 8-float vectors (two v128 each): measured ~30% faster in V8 than the 4-lane vocabulary form.
-    defines: { EDGEC_DW_VEXT: 1 },
+    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
+    // 16 v128 registers in V8 (15 allocatable on x64): 2 rows x 4 vectors (8 accumulators, 4 B vectors, a splat and a
+    // product) run without spills; the whole 6 x 16 tile spills and measured ~1.4x slower, 3 x 8 ~1.1x slower.
+    sgemmPass: { rows: 2, vectors: 4, splatA: true },
     // i32x4.dot_i16x8 on widened halves: an accumulator takes two vectors (pair sums), as NEON without SDOT.
     qdot: { mr: 2, nr: 16 },
     cflags: [],
@@ -77,6 +86,9 @@ export function vocabPreamble(isa: SimdIsa): string[] {
   const v = VECTOR_VOCABS[isa];
   return [
     ...Object.entries(v.defines).map(([k, x]) => `#define ${k} ${x}`),
+    `#define EDGEC_SGEMM_RR ${v.sgemmPass.rows}`,
+    `#define EDGEC_SGEMM_RV ${v.sgemmPass.vectors}`,
+    `#define EDGEC_SGEMM_SPLAT_A ${v.sgemmPass.splatA ? 1 : 0}`,
     `#define EDGEC_QDOT_MR ${v.qdot.mr}`,
     `#define EDGEC_QDOT_NR ${v.qdot.nr}`,
     `#include "simd/${v.header}"`,

@@ -28,28 +28,33 @@ EDGEC_INLINE int32_t edgec_qpool_padded(const edgec_qpool_geom *g, int z, int r,
          edgec_pool_padded_taps(c * g->sw - g->pw, g->kw, g->dw, g->iw + g->ew);
 }
 
+/* The largest code of one window of plane xp (-128 when the window has no input tap). */
+EDGEC_INLINE int32_t edgec_q_max_window(const int8_t *xp, const edgec_qpool_geom *g, int z, int r, int c) {
+  const ptrdiff_t slice = (ptrdiff_t)g->ih * g->iw;
+  int t[6], a, b, e;
+  const ptrdiff_t off = edgec_qpool_window(g, z, r, c, t);
+  int32_t m = -128;
+  for (a = t[0]; a < t[1]; a++)
+    for (b = t[2]; b < t[3]; b++) {
+      const ptrdiff_t row = off + (ptrdiff_t)a * g->dd * slice + (ptrdiff_t)b * g->dh * g->iw;
+      for (e = t[4]; e < t[5]; e++) {
+        const int32_t v = xp[row + (ptrdiff_t)e * g->dw];
+        m = v > m ? v : m;
+      }
+    }
+  return m;
+}
+
 /* int8 max pooling: the largest code of each window (-128 for a window with no input tap), clamped to [lo, hi]. */
 static EDGEC_UNUSED void edgec_q_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int8_t *EDGEC_RESTRICT y,
                                             const edgec_qpool_geom *g, int32_t lo, int32_t hi) {
-  const ptrdiff_t slice = (ptrdiff_t)g->ih * g->iw, plane = (ptrdiff_t)g->id * slice;
-  int p, z, r, c, a, b, e, t[6];
+  const ptrdiff_t plane = (ptrdiff_t)g->id * g->ih * g->iw;
+  int p, z, r, c;
   for (p = 0; p < g->nc; p++) {
     const int8_t *xp = x + p * plane;
     for (z = 0; z < g->od; z++)
       for (r = 0; r < g->oh; r++)
-        for (c = 0; c < g->ow; c++) {
-          const ptrdiff_t off = edgec_qpool_window(g, z, r, c, t);
-          int32_t m = -128;
-          for (a = t[0]; a < t[1]; a++)
-            for (b = t[2]; b < t[3]; b++) {
-              const ptrdiff_t row = off + (ptrdiff_t)a * g->dd * slice + (ptrdiff_t)b * g->dh * g->iw;
-              for (e = t[4]; e < t[5]; e++) {
-                const int32_t v = xp[row + (ptrdiff_t)e * g->dw];
-                m = v > m ? v : m;
-              }
-            }
-          *y++ = (int8_t)edgec_clampi(m, lo, hi);
-        }
+        for (c = 0; c < g->ow; c++) *y++ = (int8_t)edgec_clampi(edgec_q_max_window(xp, g, z, r, c), lo, hi);
   }
 }
 

@@ -55,23 +55,6 @@ static EDGEC_UNUSED void edgec_vq_mean_s8(const int8_t *EDGEC_RESTRICT x, int8_t
 #undef EDGEC_VQ_MEAN_OUT
 }
 
-/* The largest code of one window (-128 when it has no tap), as edgec_q_maxpool_s8. */
-EDGEC_INLINE int32_t edgec_vq_max1(const int8_t *xp, const edgec_qpool_geom *g, int z, int r, int c) {
-  const ptrdiff_t slice = (ptrdiff_t)g->ih * g->iw;
-  int t[6], a, b, e;
-  const ptrdiff_t off = edgec_qpool_window(g, z, r, c, t);
-  int32_t m = -128;
-  for (a = t[0]; a < t[1]; a++)
-    for (b = t[2]; b < t[3]; b++) {
-      const ptrdiff_t row = off + (ptrdiff_t)a * g->dd * slice + (ptrdiff_t)b * g->dh * g->iw;
-      for (e = t[4]; e < t[5]; e++) {
-        const int32_t v = xp[row + (ptrdiff_t)e * g->dw];
-        m = v > m ? v : m;
-      }
-    }
-  return m;
-}
-
 /* int8 max pooling (edgec_q_maxpool_s8): 16 output columns at a time where every tap of the row is inside it and
  * the stride is 1 or 2, the scalar window elsewhere; clamped to [lo, hi]. */
 static EDGEC_UNUSED void edgec_vq_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int8_t *EDGEC_RESTRICT y,
@@ -92,7 +75,7 @@ static EDGEC_UNUSED void edgec_vq_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int
       for (r = 0; r < g->oh; r++) {
         int8_t *yr = y + (((ptrdiff_t)p * g->od + z) * g->oh + r) * g->ow;
         const ptrdiff_t off = edgec_qpool_window(g, z, r, c0, t);
-        for (c = 0; c < c0; c++) yr[c] = (int8_t)edgec_clampi(edgec_vq_max1(xp, g, z, r, c), lo, hi);
+        for (c = 0; c < c0; c++) yr[c] = (int8_t)edgec_clampi(edgec_q_max_window(xp, g, z, r, c), lo, hi);
         c = c0;
         if (t[0] < t[1] && t[2] < t[3])
           for (; c + 16 <= vend; c += 16) {
@@ -108,7 +91,7 @@ static EDGEC_UNUSED void edgec_vq_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int
               }
             edgec_vi8_store(yr + c, edgec_vi8_min(edgec_vi8_max(m, vlo), vhi));
           }
-        for (; c < g->ow; c++) yr[c] = (int8_t)edgec_clampi(edgec_vq_max1(xp, g, z, r, c), lo, hi);
+        for (; c < g->ow; c++) yr[c] = (int8_t)edgec_clampi(edgec_q_max_window(xp, g, z, r, c), lo, hi);
       }
   }
 }

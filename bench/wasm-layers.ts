@@ -4,8 +4,7 @@
  * milliseconds per layer and per op, largest first. A diagnostic: the shipped bundle stays import-free. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadClang } from '../src/backends/wasm/clang.js';
-import { FREESTANDING_DIR } from '../src/backends/wasm/clang.js';
+import { FREESTANDING_DIR, loadClang, sourceTree } from '../src/backends/wasm/clang.js';
 import { getTarget } from '../src/targets/targets.js';
 import { RUNTIME_DIR } from '../src/backends/c/emit.js';
 import { vocabPreamble } from '../src/backends/c/vector-vocab.js';
@@ -21,44 +20,8 @@ const writeTo = process.argv.includes('--write') ? process.argv[process.argv.ind
 const top = Number(process.argv[process.argv.indexOf('--top') + 1] || 25) || 25;
 if (!dir || !fs.existsSync(path.join(dir, 'model.c'))) throw new Error('usage: wasm-layers.ts BUNDLE_DIR (a folder with model.c)');
 
-/** C sources and headers under `d` as a virtual tree. */
-function tree(d: string): Tree {
-  const t: Tree = {};
-  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(d, e.name);
-    if (e.isDirectory()) t[e.name] = tree(p);
-    else if (/\.[ch]$/.test(e.name) && e.name !== 'model_weights.c') t[e.name] = fs.readFileSync(p, 'utf8');
-  }
-  return t;
-}
-
-/** model_run with every layer in its own noinline function (--split: how V8 fares with one function per layer). */
-function splitLayers(lines: string[]): string[] {
-  const start = lines.findIndex((l) => /^int model_run\(/.test(l));
-  const end = lines.indexOf('  return 0;', start);
-  const sig = lines[start];
-  const params = sig.slice(sig.indexOf('(') + 1, sig.lastIndexOf(')'));
-  const names = params.split(',').map((p) => /(\w+)\s*$/.exec(p.trim())![1]);
-  const firstLayer = lines.findIndex((l, i) => i > start && /^ {2}\/\* .*?: \w+ -> /.test(l));
-  const decls = lines.slice(start + 1, firstLayer);
-  const fns: string[] = [];
-  const calls: string[] = [];
-  let i = firstLayer;
-  while (i < end) {
-    let j = i + 1;
-    while (j < end && !/^ {2}\/\* .*?: \w+ -> /.test(lines[j])) j++;
-    const k = fns.length;
-    fns.push(`static __attribute__((noinline)) void edgec_layer_${k}(${params}) {`, ...decls, ...lines.slice(i, j), '}');
-    calls.push(lines[i], `  edgec_layer_${k}(${names.join(', ')});`);
-    i = j;
-  }
-  return [...lines.slice(0, start), ...fns, sig, ...calls, ...lines.slice(end)];
-}
-
 // Instrument: a mark before each layer comment inside model_run and before its return.
-const original = fs.readFileSync(path.join(dir, 'model.c'), 'utf8').split('\n');
-const src = process.argv.includes('--split') ? splitLayers(original) : original;
+const src = fs.readFileSync(path.join(dir, 'model.c'), 'utf8').split('\n');
 const names: string[] = [];
 const kernels: string[] = [];
 const macs: number[] = [];
@@ -75,9 +38,9 @@ function convMacs(fn: string, args: string): number {
 const out: string[] = [];
 let inRun = false;
 // Each layer's kernel call: in its layer function (a title comment at column 0 opens one) or inline in model_run.
-const layerFns = original.some((l) => /^\/\* .*?: \w+ -> /.test(l));
+const layerFns = src.some((l) => /^\/\* .*?: \w+ -> /.test(l));
 let layers = 0;
-for (const line of original) {
+for (const line of src) {
   const call = (layerFns || inRun) && layers > kernels.length ? /\b(edgec_\w+)\((.*)\);/.exec(line) : null;
   if (call) {
     kernels.push(call[1]);
@@ -129,8 +92,8 @@ const target = getTarget('wasm');
 // EDGEC_PROF_CFLAGS: extra compiler flags to try (space-separated).
 const extra = process.env.EDGEC_PROF_CFLAGS?.split(' ').filter(Boolean) ?? [];
 const tc = { ...target.toolchain, cflags: [...target.toolchain.cflags, ...extra] };
-const files: Tree = { src: { ...tree(dir), 'model.c': out.join('\n') }, libc: tree(FREESTANDING_DIR) };
-if (fresh) Object.assign(files.src as Tree, { kernels: tree(path.join(RUNTIME_DIR, 'kernels')), simd: tree(path.join(RUNTIME_DIR, 'simd')), 'edgec_runtime.h': fs.readFileSync(path.join(RUNTIME_DIR, 'edgec_runtime.h'), 'utf8') });
+const files: Tree = { src: { ...sourceTree(dir, (n) => n === 'model_weights.c'), 'model.c': out.join('\n') }, libc: sourceTree(FREESTANDING_DIR) };
+if (fresh) Object.assign(files.src as Tree, { kernels: sourceTree(path.join(RUNTIME_DIR, 'kernels')), simd: sourceTree(path.join(RUNTIME_DIR, 'simd')), 'edgec_runtime.h': fs.readFileSync(path.join(RUNTIME_DIR, 'edgec_runtime.h'), 'utf8') });
 const cache = path.join(dir, '.prof');
 fs.mkdirSync(cache, { recursive: true });
 const wobj = path.join(cache, 'model_weights.o');

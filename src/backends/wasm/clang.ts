@@ -31,14 +31,14 @@ export function loadClang(): Promise<RunClang | undefined> {
   return loaded;
 }
 
-/** C sources and headers under `dir` (recursively), as a virtual tree. */
-function sourceTree(dir: string): Tree {
+/** C sources and headers under `dir` (recursively), as a virtual tree; `skip` leaves out files by name. */
+export function sourceTree(dir: string, skip: (name: string) => boolean = () => false): Tree {
   const t: Tree = {};
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) t[e.name] = sourceTree(p);
-    else if (/\.[ch]$/.test(e.name)) t[e.name] = fs.readFileSync(p, 'utf8');
+    if (e.isDirectory()) t[e.name] = sourceTree(p, skip);
+    else if (/\.[ch]$/.test(e.name) && !skip(e.name)) t[e.name] = fs.readFileSync(p, 'utf8');
   }
   return t;
 }

@@ -8,6 +8,7 @@ import { EdgecError } from '../util/errors.js';
 import { hasTool, run } from '../util/exec.js';
 import { RUNTIME_DIR } from '../backends/c/emit.js';
 import type { Target } from '../targets/targets.js';
+import type { RunResult } from './runner.js';
 import type { Runner, RunnerBuildOptions } from './runner.js';
 
 /** Raw little-endian bytes of a value as the C program sees it (int64 widened from float64 storage). */
@@ -52,7 +53,7 @@ export async function compileArtifact(dir: string, prefix: string, target: Targe
 }
 
 /** Run a built program (argv: the command and its leading arguments) once on raw input files; `repeat` also times runs. */
-export async function runProgram(argv: string[], inputs: Value[], outputs: TensorInfo[], opts: { repeat?: number } = {}): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }> {
+export async function runProgram(argv: string[], inputs: Value[], outputs: TensorInfo[], opts: { repeat?: number } = {}): Promise<RunResult> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgec-run-'));
   const name = path.basename(argv[argv.length - 1]);
   try {
@@ -68,7 +69,8 @@ export async function runProgram(argv: string[], inputs: Value[], outputs: Tenso
     const values = outputs.map((info, i) => bytesToValue(fs.readFileSync(outs[i]), info));
     const med = /median_us ([\d.]+)/.exec(r.stdout);
     const min = /min_us ([\d.]+)/.exec(r.stdout);
-    return { outputs: values, medianUs: med ? Number(med[1]) : undefined, minUs: min ? Number(min[1]) : undefined };
+    const cpu = /median_cpu_us ([\d.]+)/.exec(r.stdout);
+    return { outputs: values, medianUs: med ? Number(med[1]) : undefined, minUs: min ? Number(min[1]) : undefined, medianCpuUs: cpu ? Number(cpu[1]) : undefined };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -14,6 +14,14 @@ export interface RunnerBuildOptions {
   sanitize?: boolean;
 }
 
+/** Outputs of a run and, when it was timed, medians of wall-clock and (where the runner measures it) process CPU time. */
+export interface RunResult {
+  outputs: Value[];
+  medianUs?: number;
+  minUs?: number;
+  medianCpuUs?: number;
+}
+
 /** One way to execute artifacts of some targets. */
 export interface Runner {
   name: string;
@@ -22,7 +30,7 @@ export interface Runner {
   /** Build the program for an artifact folder; returns the program path. */
   build(dir: string, prefix: string, target: Target, opts?: RunnerBuildOptions): Promise<string>;
   /** Run once on inputs (in graph-input order); `repeat` > 0 also times that many runs. */
-  run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<{ outputs: Value[]; medianUs?: number; minUs?: number }>;
+  run(program: string, inputs: Value[], outputs: TensorInfo[], opts?: { repeat?: number }): Promise<RunResult>;
 }
 
 const RUNNERS: Record<string, Runner> = { native: nativeRunner, qemu: qemuRunner, 'qemu-cortex-m': cortexMRunner, 'hls-csim': hlsCsimRunner, cuda: cudaRunner, wasm: wasmRunner };

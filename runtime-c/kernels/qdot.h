@@ -372,6 +372,13 @@ EDGEC_INLINE void edgec_qdot_im2col(const int8_t *EDGEC_RESTRICT x, int Cg, int 
       }
 }
 
+#if !defined(EDGEC_QDOT_PAIRS)
+#define EDGEC_QDOT_PAIRS 0
+#endif
+#if EDGEC_QDOT_PAIRS
+#include "qpair.h"
+#endif
+
 /* 2-D int8 convolution on the dot GEMM. ap: per-group packed weights (A panels over Kg = C/G*KH*KW, group g at
  * ap + g * gstride bytes); e: per-output-channel epilogue whose bias includes -zx * sum(w). A 1x1 / stride 1 / no-pad
  * conv packs X directly in blocks of `blk` pixels; any other conv runs im2col (padding zx) over blocks of `blk` output
@@ -396,6 +403,12 @@ EDGEC_INLINE void edgec_qconv2d_dot(const int8_t *x, const int8_t *ap, ptrdiff_t
         ptrdiff_t p0;
         for (p0 = 0; p0 < hw; p0 += blk) {
           const int ncols = hw - p0 < blk ? (int)(hw - p0) : blk;
+#if EDGEC_QDOT_PAIRS /* two panels of int8 B hold one pair panel */
+          if (ncols > EDGEC_QDOT_NR) {
+            edgec_qpair_gemm(mg, ncols, kg, apg, aps, xg + p0, hw, yg + p0, ohw, e, g * mg, (int16_t *)(void *)bpack);
+            continue;
+          }
+#endif
           edgec_qdot_pack_b(kg, ncols, xg + p0, hw, bpack);
           edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + p0, ohw, e, g * mg);
         }
@@ -406,6 +419,13 @@ EDGEC_INLINE void edgec_qconv2d_dot(const int8_t *x, const int8_t *ap, ptrdiff_t
           const int ncols = (oh1 - oh0) * OW;
           const ptrdiff_t ldb = EDGEC_QCOL_LD(ncols);
           edgec_qdot_im2col(xg, cg, H, W, OW, KH, KW, SH, SW, DH, DW, PT, PL, oh0, oh1, zx, col, ldb);
+#if EDGEC_QDOT_PAIRS
+          if (ncols > EDGEC_QDOT_NR) {
+            edgec_qpair_gemm(mg, ncols, kg, apg, aps, col, ldb, yg + (ptrdiff_t)oh0 * OW, ohw, e, g * mg,
+                             (int16_t *)(void *)bpack);
+            continue;
+          }
+#endif
           edgec_qdot_pack_b(kg, ncols, col, ldb, bpack);
           edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + (ptrdiff_t)oh0 * OW, ohw, e, g * mg);
         }

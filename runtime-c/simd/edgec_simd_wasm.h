@@ -175,6 +175,20 @@ EDGEC_SIMD_FN v128_t edgec_vi16_splat2(const int16_t *p) {
 }
 /* acc lane i += a[2i] * b[2i] + a[2i+1] * b[2i+1] (i32x4.dot_i16x8_s). */
 #define edgec_vi32_dot2(acc, a, b) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((a), (b)))
+#define edgec_vi16_store(p, v) wasm_v128_store((p), (v))
+/* The 8 int8 at p sign-extended to int16 lanes. */
+#define edgec_vi16_load_i8(p) wasm_i16x8_load8x8(p)
+/* The int16 pair in 32-bit lane `lane` of v (a constant) in every 32-bit lane. */
+#define edgec_vi16_dup2(v, lane) wasm_i32x4_shuffle((v), (v), (lane), (lane), (lane), (lane))
+/* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
+EDGEC_SIMD_FN void edgec_vi16_zip_i8(v128_t r0, v128_t r1, v128_t out[4]) {
+  const v128_t lo = wasm_i8x16_shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const v128_t hi = wasm_i8x16_shuffle(r0, r1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  out[0] = wasm_i16x8_extend_low_i8x16(lo);
+  out[1] = wasm_i16x8_extend_high_i8x16(lo);
+  out[2] = wasm_i16x8_extend_low_i8x16(hi);
+  out[3] = wasm_i16x8_extend_high_i8x16(hi);
+}
 
 /* ---- 256-entry byte tables ---- */
 /* The table as 16 vectors of 16 entries. */

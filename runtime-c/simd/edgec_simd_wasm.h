@@ -79,11 +79,13 @@ EDGEC_SIMD_FN v128_t edgec_vi32_shl(v128_t x, v128_t s) {
                          (int32_t)((uint32_t)wasm_i32x4_extract_lane(x, 3) << wasm_i32x4_extract_lane(s, 3)));
 }
 /* gemmlowp SaturatingRoundingDoublingHighMul per lane: floor((a*b + 2^30) / 2^31) on 64-bit products (equal to
- * gemmlowp's truncating form with its sign-dependent nudge), INT32_MAX for INT32_MIN * INT32_MIN. */
+ * gemmlowp's truncating form with its sign-dependent nudge), INT32_MAX for INT32_MIN * INT32_MIN. Only the low 32 bits
+ * of each shifted product are kept, and those are the same for a logical shift (one instruction on x64, where V8
+ * emulates the 64-bit arithmetic shift with several). */
 EDGEC_SIMD_FN v128_t edgec_vi32_srdhm(v128_t a, v128_t b) {
   const v128_t nudge = wasm_i64x2_const_splat((int64_t)1 << 30);
-  const v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), nudge), 31);
-  const v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), nudge), 31);
+  const v128_t lo = wasm_u64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), nudge), 31);
+  const v128_t hi = wasm_u64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), nudge), 31);
   const v128_t r = wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6);
   const v128_t min = wasm_i32x4_const_splat(INT32_MIN);
   /* The one overflow gives INT32_MIN; flipping its bits gives INT32_MAX. */

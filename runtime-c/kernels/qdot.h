@@ -314,9 +314,17 @@ static EDGEC_UNUSED void edgec_qdot_pack_a(int M, int K, const int8_t *EDGEC_RES
       }
 }
 
+#if !defined(EDGEC_QDOT_PAIRS)
+#define EDGEC_QDOT_PAIRS 0
+#endif
+#if EDGEC_QDOT_PAIRS
+#include "qpair.h"
+#endif
+
 /* int8 Gemm/MatMul by constant weights: Y[M][N] = A[M][K] (element (i, k) at a[i*rs + k*cs]) times the weights in B
  * panels (bp, zero point 0; the activation zero point folded into e's bias), requantized per column into y8, or as
- * int32 plus the correction e->bias into y32 (e then carries only that). scratch: EDGEC_QDOT_APACK(M, K) bytes. */
+ * int32 plus the correction e->bias into y32 (e then carries only that). scratch: EDGEC_QDOT_APACK(M, K) bytes (under
+ * EDGEC_QDOT_PAIRS with M > 1: rounded up to 16, then EDGEC_QPAIR_PANEL(K4) int16). */
 static EDGEC_UNUSED void edgec_qdot_linear(int M, int N, int K, const int8_t *a, ptrdiff_t rs, ptrdiff_t cs,
                                            const int8_t *bp, int8_t *y8, int32_t *y32, const edgec_qepi *e,
                                            void *scratch) {
@@ -324,6 +332,14 @@ static EDGEC_UNUSED void edgec_qdot_linear(int M, int N, int K, const int8_t *a,
   int8_t *ap = (int8_t *)scratch;
   edgec_qdot_pack_a(M, K, a, rs, cs, ap);
   if (M == 1) memset(ap + 4 * K4, 0, 16);
+#if EDGEC_QDOT_PAIRS /* the pair panel follows packed A in scratch (EDGEC_QPAIR_PANEL(K4) more int16) */
+  if (M > 1) {
+    edgec_qpair_linear(M, N, K4, ap, (ptrdiff_t)4 * EDGEC_QDOT_MR * K4, bp, (ptrdiff_t)4 * EDGEC_QDOT_NR * K4,
+                       y32 ? (void *)y32 : (void *)y8, e, y32 ? EDGEC_QDOT_COL32 : EDGEC_QDOT_COLQ,
+                       (int16_t *)(void *)(ap + (EDGEC_QDOT_APACK(M, K) + 15) / 16 * 16));
+    return;
+  }
+#endif
   edgec_qdot_gemm_to(M, N, K4, ap, (ptrdiff_t)4 * EDGEC_QDOT_MR * K4, bp, (ptrdiff_t)4 * EDGEC_QDOT_NR * K4,
                      y32 ? (void *)y32 : (void *)y8, N, e, y32 ? EDGEC_QDOT_COL32 : EDGEC_QDOT_COLQ, M == 1, 0, 0);
 }
@@ -371,13 +387,6 @@ EDGEC_INLINE void edgec_qdot_im2col(const int8_t *EDGEC_RESTRICT x, int Cg, int 
         }
       }
 }
-
-#if !defined(EDGEC_QDOT_PAIRS)
-#define EDGEC_QDOT_PAIRS 0
-#endif
-#if EDGEC_QDOT_PAIRS
-#include "qpair.h"
-#endif
 
 /* 2-D int8 convolution on the dot GEMM. ap: per-group packed weights (A panels over Kg = C/G*KH*KW, group g at
  * ap + g * gstride bytes); e: per-output-channel epilogue whose bias includes -zx * sum(w). A 1x1 / stride 1 / no-pad

@@ -45,14 +45,23 @@ static EDGEC_UNUSED void edgec_qpair_pack(int K, int nr, const int8_t *EDGEC_RES
       out[(ptrdiff_t)(k / 2) * 2 * EDGEC_QDOT_NR + 2 * j + k % 2] = (int16_t)(j < nr && k < K ? b[(ptrdiff_t)k * rs + j] : 0);
 }
 
-/* Micro-kernel: rows row0, row0 + 1 (the first mr) of A panel a times pair panel b over K4 k-quads, requantized per
- * row into y (row stride ldy; the first nr columns). Inlined into one loop per epilogue flag set. */
-EDGEC_INLINE void edgec_qpair_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int16_t *EDGEC_RESTRICT b, int8_t *y,
-                                  ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int mode, int row0) {
-  const edgec_vi32 i0 = e->bias ? edgec_vi32_load1(e->bias + row0) : edgec_vi32_zero();
-  const edgec_vi32 i1 = e->bias ? edgec_vi32_load1(e->bias + row0 + 1) : edgec_vi32_zero();
-  edgec_vi32 c00 = i0, c01 = i0, c02 = i0, c03 = i0, c10 = i1, c11 = i1, c12 = i1, c13 = i1;
+/* Micro-kernel: rows row0, row0 + 1 (the first mr) of A panel a times pair panel b over K4 k-quads (columns col0..),
+ * written out by qdot.h's `mode` into y (row stride ldy elements; the first nr columns). Inlined into one loop per mode. */
+EDGEC_INLINE void edgec_qpair_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const int16_t *EDGEC_RESTRICT b, void *y,
+                                  ptrdiff_t ldy, int mr, int nr, const edgec_qepi *e, int mode, int row0, int col0) {
+  const size_t es = EDGEC_QDOT_BASE(mode) == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
+  edgec_vi32 c00, c01, c02, c03, c10, c11, c12, c13;
   int k;
+  if (EDGEC_QDOT_BASE(mode) == EDGEC_QDOT_ROWQ) {
+    const edgec_vi32 i0 = e->bias ? edgec_vi32_load1(e->bias + row0) : edgec_vi32_zero();
+    const edgec_vi32 i1 = e->bias ? edgec_vi32_load1(e->bias + row0 + 1) : edgec_vi32_zero();
+    c00 = c01 = c02 = c03 = i0;
+    c10 = c11 = c12 = c13 = i1;
+  } else {
+    edgec_vi32 cols[4];
+    edgec_qdot_col_bias(e, mode, col0, cols);
+    c00 = c10 = cols[0]; c01 = c11 = cols[1]; c02 = c12 = cols[2]; c03 = c13 = cols[3];
+  }
   for (k = 0; k < K4; k++) {
     /* Both rows' quads widened: pairs (row 0: lanes 0, 1; row 1: lanes 2, 3). */
     const edgec_vi16 aw = edgec_vi16_load_i8(a);
@@ -72,24 +81,28 @@ EDGEC_INLINE void edgec_qpair_ukr(int K4, const int8_t *EDGEC_RESTRICT a, const 
     a += 4 * EDGEC_QDOT_MR;
     b += 4 * EDGEC_QDOT_NR;
   }
-  edgec_qdot_out_row(c00, c01, c02, c03, e, mode, row0, 0, y, nr);
-  if (mr > 1) edgec_qdot_out_row(c10, c11, c12, c13, e, mode, row0 + 1, 0, y + ldy, nr);
+  edgec_qdot_out_row(c00, c01, c02, c03, e, mode, row0, col0, y, nr);
+  if (mr > 1) edgec_qdot_out_row(c10, c11, c12, c13, e, mode, row0 + 1, col0, (char *)y + (size_t)ldy * es, nr);
 }
 
-/* All row pairs of M rows (A panels at ap, aps bytes apart) times one pair panel, for one epilogue flag set. */
+/* All row pairs of M rows (A panels at ap, aps bytes apart) times one pair panel (columns col0..), for one mode. */
 #define EDGEC_QPAIR_ROWS(NAME, MODE)                                                                                   \
-  static EDGEC_UNUSED void NAME(int M, int K4, const int8_t *ap, ptrdiff_t aps, const int16_t *bp, int8_t *y,          \
-                                ptrdiff_t ldy, int nr, const edgec_qepi *ep, int row0) {                               \
+  static EDGEC_UNUSED void NAME(int M, int K4, const int8_t *ap, ptrdiff_t aps, const int16_t *bp, void *y,            \
+                                ptrdiff_t ldy, int nr, const edgec_qepi *ep, int row0, int col0) {                     \
     const edgec_qepi ec = *ep, *e = &ec; /* a local copy: the int8 stores cannot alias it */                           \
+    const size_t es = EDGEC_QDOT_BASE(MODE) == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;                                 \
     int i;                                                                                                             \
     for (i = 0; i < M; i += EDGEC_QDOT_MR)                                                                             \
-      edgec_qpair_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, bp, y + (ptrdiff_t)i * ldy, ldy,                  \
-                      M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR, nr, e, (MODE), row0 + i);                         \
+      edgec_qpair_ukr(K4, ap + (ptrdiff_t)(i / EDGEC_QDOT_MR) * aps, bp, (char *)y + (size_t)i * ldy * es, ldy,        \
+                      M - i < EDGEC_QDOT_MR ? M - i : EDGEC_QDOT_MR, nr, e, (MODE), row0 + i, col0);                   \
   }
 EDGEC_QPAIR_ROWS(edgec_qpair_rows, EDGEC_QDOT_ROWQ)
 EDGEC_QPAIR_ROWS(edgec_qpair_rows_l, EDGEC_QDOT_ROWQ | EDGEC_QDOT_LSH)
 EDGEC_QPAIR_ROWS(edgec_qpair_rows_c, EDGEC_QDOT_ROWQ | EDGEC_QDOT_CLAMP)
 EDGEC_QPAIR_ROWS(edgec_qpair_rows_lc, EDGEC_QDOT_ROWQ | EDGEC_QDOT_LSH | EDGEC_QDOT_CLAMP)
+/* Per column (Gemm/MatMul), the flags stay run-time values as in qdot.h. */
+EDGEC_QPAIR_ROWS(edgec_qpair_rows_colq, EDGEC_QDOT_COLQ | (ec.lsh ? EDGEC_QDOT_LSH : 0) | EDGEC_QDOT_CLAMP)
+EDGEC_QPAIR_ROWS(edgec_qpair_rows_col32, EDGEC_QDOT_COL32)
 #undef EDGEC_QPAIR_ROWS
 
 /* The convolution's product Y[M][n] (row stride ldy) = A (packed A panels, aps bytes apart) times columns [0, n) of
@@ -103,10 +116,37 @@ static EDGEC_UNUSED void edgec_qpair_gemm(int M, int n, int K, const int8_t *ap,
   for (j = 0; j < n; j += EDGEC_QDOT_NR) {
     const int nr = n - j < EDGEC_QDOT_NR ? n - j : EDGEC_QDOT_NR;
     edgec_qpair_pack(K, nr, b + j, rs, panel);
-    if (f == 0) edgec_qpair_rows(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0);
-    else if (f == EDGEC_QDOT_LSH) edgec_qpair_rows_l(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0);
-    else if (f == EDGEC_QDOT_CLAMP) edgec_qpair_rows_c(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0);
-    else edgec_qpair_rows_lc(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0);
+    if (f == 0) edgec_qpair_rows(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0, 0);
+    else if (f == EDGEC_QDOT_LSH) edgec_qpair_rows_l(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0, 0);
+    else if (f == EDGEC_QDOT_CLAMP) edgec_qpair_rows_c(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0, 0);
+    else edgec_qpair_rows_lc(M, K4, ap, aps, panel, y + j, ldy, nr, e, row0, 0);
+  }
+}
+
+/* One of qdot.h's int8 B panels (16 columns over K4 k-quads, [K4][16][4]) as a pair panel. */
+static EDGEC_UNUSED void edgec_qpair_from_quads(int K4, const int8_t *EDGEC_RESTRICT b, int16_t *EDGEC_RESTRICT out) {
+  int k, v;
+  for (k = 0; k < K4; k++, b += 4 * EDGEC_QDOT_NR, out += 4 * EDGEC_QDOT_NR)
+    for (v = 0; v < 4; v++) {
+      edgec_vi16 p[2];
+      edgec_vi16_quads_i8(edgec_vi8_load(b + 16 * v), p);
+      edgec_vi16_store(out + 8 * v, p[0]);
+      edgec_vi16_store(out + 2 * EDGEC_QDOT_NR + 8 * v, p[1]);
+    }
+}
+
+/* Gemm/MatMul by constant weights on pair panels: Y[M][N] (row stride N) = packed A (qdot.h's A panels of the
+ * activations, aps bytes apart) times qdot.h's B panels of the weights (bps bytes apart), each widened into `panel`
+ * (EDGEC_QPAIR_PANEL(K4) int16) before its row pairs run; written out per column (mode COLQ or COL32). */
+static EDGEC_UNUSED void edgec_qpair_linear(int M, int N, int K4, const int8_t *ap, ptrdiff_t aps, const int8_t *bp,
+                                            ptrdiff_t bps, void *y, const edgec_qepi *e, int mode, int16_t *panel) {
+  const size_t es = mode == EDGEC_QDOT_COL32 ? sizeof(int32_t) : 1;
+  int j;
+  for (j = 0; j < N; j += EDGEC_QDOT_NR) {
+    const int nr = N - j < EDGEC_QDOT_NR ? N - j : EDGEC_QDOT_NR;
+    edgec_qpair_from_quads(K4, bp + (ptrdiff_t)(j / EDGEC_QDOT_NR) * bps, panel);
+    if (mode == EDGEC_QDOT_COL32) edgec_qpair_rows_col32(M, K4, ap, aps, panel, (char *)y + (size_t)j * es, N, nr, e, 0, j);
+    else edgec_qpair_rows_colq(M, K4, ap, aps, panel, (char *)y + (size_t)j * es, N, nr, e, 0, j);
   }
 }
 

@@ -120,6 +120,14 @@ EDGEC_SIMD_FN edgec_vi16 edgec_vi16_dup2(edgec_vi16 v, int lane) {
   for (i = 0; i < 8; i++) r.v[i] = v.v[2 * lane + i % 2];
   return r;
 }
+/* Four k-quads of int8 (column c's bytes at 4c..4c+3) as int16 pairs: out[h] holds bytes 4c + 2h, 4c + 2h + 1 of
+ * columns c = 0..3, sign-extended. */
+EDGEC_SIMD_FN void edgec_vi16_quads_i8(edgec_vi8 v, edgec_vi16 out[2]) {
+  int h, c, t;
+  for (h = 0; h < 2; h++)
+    for (c = 0; c < 4; c++)
+      for (t = 0; t < 2; t++) out[h].v[2 * c + t] = v.v[4 * c + 2 * h + t];
+}
 /* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
 EDGEC_SIMD_FN void edgec_vi16_zip_i8(edgec_vi8 r0, edgec_vi8 r1, edgec_vi16 out[4]) {
   int q, i;

@@ -182,6 +182,13 @@ EDGEC_SIMD_FN v128_t edgec_vi16_splat2(const int16_t *p) {
 #define edgec_vi16_load_i8(p) wasm_i16x8_load8x8(p)
 /* The int16 pair in 32-bit lane `lane` of v (a constant) in every 32-bit lane. */
 #define edgec_vi16_dup2(v, lane) wasm_i32x4_shuffle((v), (v), (lane), (lane), (lane), (lane))
+/* Four k-quads of int8 (column c's bytes at 4c..4c+3) as int16 pairs: out[h] holds bytes 4c + 2h, 4c + 2h + 1 of
+ * columns c = 0..3, sign-extended. */
+EDGEC_SIMD_FN void edgec_vi16_quads_i8(v128_t v, v128_t out[2]) {
+  const v128_t p = wasm_i8x16_shuffle(v, v, 0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  out[0] = wasm_i16x8_extend_low_i8x16(p);
+  out[1] = wasm_i16x8_extend_high_i8x16(p);
+}
 /* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
 EDGEC_SIMD_FN void edgec_vi16_zip_i8(v128_t r0, v128_t r1, v128_t out[4]) {
   const v128_t lo = wasm_i8x16_shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);

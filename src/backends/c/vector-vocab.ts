@@ -69,7 +69,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     // product) run without spills; the whole 6 x 16 tile spills and measured ~1.4x slower, 3 x 8 ~1.1x slower.
     sgemmPass: { rows: 2, vectors: 4, splatA: true },
     // i32x4.dot_i16x8 on widened halves: an accumulator takes two vectors (pair sums), as NEON without SDOT.
-    // EDGEC_QDOT_PAIRS: convolutions widen activations once into int16 pair panels (qpair.h), 8 MACs per dot.
+    // EDGEC_QDOT_PAIRS: convolutions and Gemm/MatMul run on int16 pair panels widened once (qpair.h), 8 MACs per dot;
+    // this 2-row tile then holds 8 plain accumulators.
     qdot: { mr: 2, nr: 16 },
     cflags: [],
     // f32x4 mul + add (no FMA); i32x4.dot_i16x8 does 8 multiply-adds.

@@ -314,9 +314,17 @@ static EDGEC_UNUSED void edgec_qdot_pack_a(int M, int K, const int8_t *EDGEC_RES
       }
 }
 
+#if !defined(EDGEC_QDOT_PAIRS)
+#define EDGEC_QDOT_PAIRS 0
+#endif
+#if EDGEC_QDOT_PAIRS
+#include "qpair.h"
+#endif
+
 /* int8 Gemm/MatMul by constant weights: Y[M][N] = A[M][K] (element (i, k) at a[i*rs + k*cs]) times the weights in B
  * panels (bp, zero point 0; the activation zero point folded into e's bias), requantized per column into y8, or as
- * int32 plus the correction e->bias into y32 (e then carries only that). scratch: EDGEC_QDOT_APACK(M, K) bytes. */
+ * int32 plus the correction e->bias into y32 (e then carries only that). scratch: EDGEC_QDOT_APACK(M, K) bytes (under
+ * EDGEC_QDOT_PAIRS with M > 1: rounded up to 16, then EDGEC_QPAIR_PANEL(K4) int16). */
 static EDGEC_UNUSED void edgec_qdot_linear(int M, int N, int K, const int8_t *a, ptrdiff_t rs, ptrdiff_t cs,
                                            const int8_t *bp, int8_t *y8, int32_t *y32, const edgec_qepi *e,
                                            void *scratch) {
@@ -324,6 +332,14 @@ static EDGEC_UNUSED void edgec_qdot_linear(int M, int N, int K, const int8_t *a,
   int8_t *ap = (int8_t *)scratch;
   edgec_qdot_pack_a(M, K, a, rs, cs, ap);
   if (M == 1) memset(ap + 4 * K4, 0, 16);
+#if EDGEC_QDOT_PAIRS /* the pair panel follows packed A in scratch (EDGEC_QPAIR_PANEL(K4) more int16) */
+  if (M > 1) {
+    edgec_qpair_linear(M, N, K4, ap, (ptrdiff_t)4 * EDGEC_QDOT_MR * K4, bp, (ptrdiff_t)4 * EDGEC_QDOT_NR * K4,
+                       y32 ? (void *)y32 : (void *)y8, e, y32 ? EDGEC_QDOT_COL32 : EDGEC_QDOT_COLQ,
+                       (int16_t *)(void *)(ap + (EDGEC_QDOT_APACK(M, K) + 15) / 16 * 16));
+    return;
+  }
+#endif
   edgec_qdot_gemm_to(M, N, K4, ap, (ptrdiff_t)4 * EDGEC_QDOT_MR * K4, bp, (ptrdiff_t)4 * EDGEC_QDOT_NR * K4,
                      y32 ? (void *)y32 : (void *)y8, N, e, y32 ? EDGEC_QDOT_COL32 : EDGEC_QDOT_COLQ, M == 1, 0, 0);
 }
@@ -396,6 +412,12 @@ EDGEC_INLINE void edgec_qconv2d_dot(const int8_t *x, const int8_t *ap, ptrdiff_t
         ptrdiff_t p0;
         for (p0 = 0; p0 < hw; p0 += blk) {
           const int ncols = hw - p0 < blk ? (int)(hw - p0) : blk;
+#if EDGEC_QDOT_PAIRS /* two panels of int8 B hold one pair panel */
+          if (ncols > EDGEC_QDOT_NR) {
+            edgec_qpair_gemm(mg, ncols, kg, apg, aps, xg + p0, hw, yg + p0, ohw, e, g * mg, (int16_t *)(void *)bpack);
+            continue;
+          }
+#endif
           edgec_qdot_pack_b(kg, ncols, xg + p0, hw, bpack);
           edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + p0, ohw, e, g * mg);
         }
@@ -406,6 +428,13 @@ EDGEC_INLINE void edgec_qconv2d_dot(const int8_t *x, const int8_t *ap, ptrdiff_t
           const int ncols = (oh1 - oh0) * OW;
           const ptrdiff_t ldb = EDGEC_QCOL_LD(ncols);
           edgec_qdot_im2col(xg, cg, H, W, OW, KH, KW, SH, SW, DH, DW, PT, PL, oh0, oh1, zx, col, ldb);
+#if EDGEC_QDOT_PAIRS
+          if (ncols > EDGEC_QDOT_NR) {
+            edgec_qpair_gemm(mg, ncols, kg, apg, aps, col, ldb, yg + (ptrdiff_t)oh0 * OW, ohw, e, g * mg,
+                             (int16_t *)(void *)bpack);
+            continue;
+          }
+#endif
           edgec_qdot_pack_b(kg, ncols, col, ldb, bpack);
           edgec_qdot_gemm(mg, ncols, k4, apg, aps, bpack, bps, yg + (ptrdiff_t)oh0 * OW, ohw, e, g * mg);
         }

@@ -88,6 +88,26 @@ typedef int16x8_t edgec_vi16;
 static inline int32x4_t edgec_vi32_dot2(int32x4_t acc, int16x8_t a, int16x8_t b) {
   return vaddq_s32(acc, vpaddq_s32(vmull_s16(vget_low_s16(a), vget_low_s16(b)), vmull_high_s16(a, b)));
 }
+#define edgec_vi16_store(p, v) vst1q_s16((p), (v))
+/* The 8 int8 at p sign-extended to int16 lanes. */
+#define edgec_vi16_load_i8(p) vmovl_s8(vld1_s8(p))
+/* The int16 pair in 32-bit lane `lane` of v (a constant) in every 32-bit lane. */
+#define edgec_vi16_dup2(v, lane) vreinterpretq_s16_s32(vdupq_laneq_s32(vreinterpretq_s32_s16(v), (lane)))
+/* Four k-quads of int8 (column c's bytes at 4c..4c+3) as int16 pairs: out[h] holds bytes 4c + 2h, 4c + 2h + 1 of
+ * columns c = 0..3, sign-extended. */
+static inline void edgec_vi16_quads_i8(int8x16_t v, int16x8_t out[2]) {
+  const int16x8_t u = vreinterpretq_s16_s8(v);
+  out[0] = vmovl_s8(vget_low_s8(vreinterpretq_s8_s16(vuzp1q_s16(u, u))));
+  out[1] = vmovl_s8(vget_low_s8(vreinterpretq_s8_s16(vuzp2q_s16(u, u))));
+}
+/* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
+static inline void edgec_vi16_zip_i8(int8x16_t r0, int8x16_t r1, int16x8_t out[4]) {
+  const int8x16_t lo = vzip1q_s8(r0, r1), hi = vzip2q_s8(r0, r1);
+  out[0] = vmovl_s8(vget_low_s8(lo));
+  out[1] = vmovl_high_s8(lo);
+  out[2] = vmovl_s8(vget_low_s8(hi));
+  out[3] = vmovl_high_s8(hi);
+}
 
 /* ---- int8 lanes ---- */
 #define edgec_vi8_load(p) vld1q_s8(p)

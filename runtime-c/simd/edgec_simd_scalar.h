@@ -105,6 +105,38 @@ EDGEC_SIMD_FN edgec_vi16 edgec_vi16_splat2(const int16_t *p) {
 EDGEC_SIMD_FN edgec_vi32 edgec_vi32_dot2(edgec_vi32 acc, edgec_vi16 a, edgec_vi16 b) {
   EDGEC_SIMD_MAP4(edgec_vi32, (int32_t)((uint32_t)acc.v[i] + (uint32_t)(a.v[2 * i] * b.v[2 * i] + a.v[2 * i + 1] * b.v[2 * i + 1])));
 }
+EDGEC_SIMD_FN void edgec_vi16_store(int16_t *p, edgec_vi16 v) { memcpy(p, v.v, sizeof v.v); }
+/* The 8 int8 at p sign-extended to int16 lanes. */
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_load_i8(const int8_t *p) {
+  edgec_vi16 r;
+  int i;
+  for (i = 0; i < 8; i++) r.v[i] = p[i];
+  return r;
+}
+/* The int16 pair in 32-bit lane `lane` of v in every 32-bit lane. */
+EDGEC_SIMD_FN edgec_vi16 edgec_vi16_dup2(edgec_vi16 v, int lane) {
+  edgec_vi16 r;
+  int i;
+  for (i = 0; i < 8; i++) r.v[i] = v.v[2 * lane + i % 2];
+  return r;
+}
+/* Four k-quads of int8 (column c's bytes at 4c..4c+3) as int16 pairs: out[h] holds bytes 4c + 2h, 4c + 2h + 1 of
+ * columns c = 0..3, sign-extended. */
+EDGEC_SIMD_FN void edgec_vi16_quads_i8(edgec_vi8 v, edgec_vi16 out[2]) {
+  int h, c, t;
+  for (h = 0; h < 2; h++)
+    for (c = 0; c < 4; c++)
+      for (t = 0; t < 2; t++) out[h].v[2 * c + t] = v.v[4 * c + 2 * h + t];
+}
+/* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
+EDGEC_SIMD_FN void edgec_vi16_zip_i8(edgec_vi8 r0, edgec_vi8 r1, edgec_vi16 out[4]) {
+  int q, i;
+  for (q = 0; q < 4; q++)
+    for (i = 0; i < 4; i++) {
+      out[q].v[2 * i] = r0.v[4 * q + i];
+      out[q].v[2 * i + 1] = r1.v[4 * q + i];
+    }
+}
 
 /* ---- int8 lanes ---- */
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load(const int8_t *p) { edgec_vi8 r; memcpy(r.v, p, sizeof r.v); return r; }

@@ -79,11 +79,13 @@ EDGEC_SIMD_FN v128_t edgec_vi32_shl(v128_t x, v128_t s) {
                          (int32_t)((uint32_t)wasm_i32x4_extract_lane(x, 3) << wasm_i32x4_extract_lane(s, 3)));
 }
 /* gemmlowp SaturatingRoundingDoublingHighMul per lane: floor((a*b + 2^30) / 2^31) on 64-bit products (equal to
- * gemmlowp's truncating form with its sign-dependent nudge), INT32_MAX for INT32_MIN * INT32_MIN. */
+ * gemmlowp's truncating form with its sign-dependent nudge), INT32_MAX for INT32_MIN * INT32_MIN. Only the low 32 bits
+ * of each shifted product are kept, and those are the same for a logical shift (one instruction on x64, where V8
+ * emulates the 64-bit arithmetic shift with several). */
 EDGEC_SIMD_FN v128_t edgec_vi32_srdhm(v128_t a, v128_t b) {
   const v128_t nudge = wasm_i64x2_const_splat((int64_t)1 << 30);
-  const v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), nudge), 31);
-  const v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), nudge), 31);
+  const v128_t lo = wasm_u64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(a, b), nudge), 31);
+  const v128_t hi = wasm_u64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(a, b), nudge), 31);
   const v128_t r = wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6);
   const v128_t min = wasm_i32x4_const_splat(INT32_MIN);
   /* The one overflow gives INT32_MIN; flipping its bits gives INT32_MAX. */
@@ -175,6 +177,27 @@ EDGEC_SIMD_FN v128_t edgec_vi16_splat2(const int16_t *p) {
 }
 /* acc lane i += a[2i] * b[2i] + a[2i+1] * b[2i+1] (i32x4.dot_i16x8_s). */
 #define edgec_vi32_dot2(acc, a, b) wasm_i32x4_add((acc), wasm_i32x4_dot_i16x8((a), (b)))
+#define edgec_vi16_store(p, v) wasm_v128_store((p), (v))
+/* The 8 int8 at p sign-extended to int16 lanes. */
+#define edgec_vi16_load_i8(p) wasm_i16x8_load8x8(p)
+/* The int16 pair in 32-bit lane `lane` of v (a constant) in every 32-bit lane. */
+#define edgec_vi16_dup2(v, lane) wasm_i32x4_shuffle((v), (v), (lane), (lane), (lane), (lane))
+/* Four k-quads of int8 (column c's bytes at 4c..4c+3) as int16 pairs: out[h] holds bytes 4c + 2h, 4c + 2h + 1 of
+ * columns c = 0..3, sign-extended. */
+EDGEC_SIMD_FN void edgec_vi16_quads_i8(v128_t v, v128_t out[2]) {
+  const v128_t p = wasm_i8x16_shuffle(v, v, 0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  out[0] = wasm_i16x8_extend_low_i8x16(p);
+  out[1] = wasm_i16x8_extend_high_i8x16(p);
+}
+/* Two int8 rows interleaved and sign-extended: out[q] holds the int16 pairs (r0[j], r1[j]) of columns j = 4q..4q+3. */
+EDGEC_SIMD_FN void edgec_vi16_zip_i8(v128_t r0, v128_t r1, v128_t out[4]) {
+  const v128_t lo = wasm_i8x16_shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const v128_t hi = wasm_i8x16_shuffle(r0, r1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  out[0] = wasm_i16x8_extend_low_i8x16(lo);
+  out[1] = wasm_i16x8_extend_high_i8x16(lo);
+  out[2] = wasm_i16x8_extend_low_i8x16(hi);
+  out[3] = wasm_i16x8_extend_high_i8x16(hi);
+}
 
 /* ---- 256-entry byte tables ---- */
 /* The table as 16 vectors of 16 entries. */

@@ -62,13 +62,15 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   wasm: {
     header: 'edgec_simd_wasm.h',
     // Float depthwise on GNU 8-float vectors (two v128 each): measured ~30% faster in V8 than the 4-lane vocabulary form.
-    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16 },
+    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16, EDGEC_QDOT_PAIRS: 1 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     // 16 v128 registers in V8 (15 allocatable on x64): 2 rows x 4 vectors (8 accumulators, 4 B vectors, a splat and a
     // product) run without spills; the whole 6 x 16 tile spills and measured ~1.4x slower, 3 x 8 ~1.1x slower.
     sgemmPass: { rows: 2, vectors: 4, splatA: true },
     // i32x4.dot_i16x8 on widened halves: an accumulator takes two vectors (pair sums), as NEON without SDOT.
+    // EDGEC_QDOT_PAIRS: convolutions and Gemm/MatMul run on int16 pair panels widened once (qpair.h), 8 MACs per dot;
+    // this 2-row tile then holds 8 plain accumulators.
     qdot: { mr: 2, nr: 16 },
     cflags: [],
     // f32x4 mul + add (no FMA); i32x4.dot_i16x8 does 8 multiply-adds.

@@ -59,7 +59,10 @@ function emitDotProduct(ctx: CLowerCtx, d: DotProduct, y: CTensor): void {
     ctx.line(`const edgec_qepi e = {${corr}, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0};`);
   }
   const k4 = Math.ceil(d.k / 4);
-  const s = ctx.scratch((d.m === 1 ? 1 : roundUp(d.m, mr)) * k4 * 4 + 16);
+  const aBytes = (d.m === 1 ? 1 : roundUp(d.m, mr)) * k4 * 4 + 16;
+  // A vocabulary on int16 pairs widens one weight panel at a time after packed A (qpair.h): k4 quads x 16 columns x 4 int16.
+  const pairs = d.m > 1 && VECTOR_VOCABS[ctx.target.simd!].defines.EDGEC_QDOT_PAIRS ? roundUp(aBytes, 16) - aBytes + k4 * nr * 4 * 2 : 0;
+  const s = ctx.scratch(aBytes + pairs);
   const [y8, y32] = d.r ? [y.ptr, 'NULL'] : ['NULL', y.ptr];
   ctx.line(`edgec_qdot_linear(${d.m}, ${d.n}, ${d.k}, ${d.a.ptr}, ${d.rs}, ${d.cs}, ${wsym}, ${y8}, ${y32}, &e, ${s});`);
 }

@@ -1,5 +1,5 @@
 /** int8 depthwise Conv on the vocabulary dot-product kernel (runtime-c/kernels/vqdwconv.h): 3x3, 5x5 and 7x7 kernels,
- * strides 1, 2 and 3, asymmetric padding, depth multipliers, horizontal dilation, extreme zero points and per-channel
+ * strides 1, 2 and 3, asymmetric and tall padding, depth multipliers, horizontal dilation, extreme zero points and per-channel
  * weights, bit-exact with the integer reference on NEON with SDOT (qemu cortex-a76), NEON without it (qemu
  * cortex-a72), WASM SIMD128 (Node) and the portable vocabulary (native). */
 import test, { type ExecutionContext } from 'ava';
@@ -31,6 +31,11 @@ const DW: QLayer[] = [
   // 7x7 (the generic tap loop), vertical stride 3 (odd output rows start at odd padded rows), horizontal dilation 2.
   { op: 'Conv', x: [1, 4, 19, 21], w: [4, 1, 7, 7], attrs: { pads: ints(3, 3, 3, 3), strides: ints(3, 1), group: int(4) }, axis: 0, zx: -50, k: 49 },
   { op: 'Conv', x: [1, 5, 12, 33], w: [5, 1, 3, 3], attrs: { pads: ints(1, 2, 1, 2), dilations: ints(1, 2), group: int(5) }, axis: 0, zx: 20, k: 9 },
+  // Few input rows under tall kernels (PP-OCR cls): groups of kernel rows wholly in the padding are skipped, down to
+  // output rows that see no input row at all.
+  { op: 'Conv', x: [1, 6, 2, 40], w: [6, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), group: int(6) }, axis: 0, zx: -90, k: 25 },
+  { op: 'Conv', x: [1, 4, 3, 20], w: [4, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), strides: ints(2, 1), group: int(4) }, axis: 0, zx: 60, k: 25 },
+  { op: 'Conv', x: [1, 3, 4, 17], w: [3, 1, 3, 3], attrs: { pads: ints(5, 1, 6, 1), group: int(3) }, axis: 0, zx: 33, k: 9 },
   // Two images, a one-pixel-wide output and a 1x1 input.
   { op: 'Conv', x: [2, 3, 7, 2], w: [3, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), strides: ints(2, 2), group: int(3) }, axis: 0, zx: -1, k: 9 },
   { op: 'Conv', x: [1, 16, 1, 1], w: [16, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(16) }, axis: 0, zx: 5, k: 9 },

@@ -133,6 +133,67 @@ EDGEC_INLINE void edgec_vqdw_row(const int8_t *row, const ptrdiff_t *off, const 
   }
 }
 
+/* Taps (t, vector t / 4, lane t % 4) of the unrolled rows: 3 (3x3 kernels), 5 and 10 (5x5 kernels, one or two groups). */
+#define EDGEC_VQDW_TAPS3(X) X(0, 0, 0) X(1, 0, 1) X(2, 0, 2)
+#define EDGEC_VQDW_TAPS5(X) EDGEC_VQDW_TAPS3(X) X(3, 0, 3) X(4, 1, 0)
+#define EDGEC_VQDW_TAPS10(X) EDGEC_VQDW_TAPS5(X) X(5, 1, 1) X(6, 1, 2) X(7, 1, 3) X(8, 2, 0) X(9, 2, 1)
+
+/* edgec_vqdw_row for a constant tap list TAPS: the weight quads stay 4 to a vector (read whole, so the weights have 48
+ * bytes of slack) and each tap is a dot with one lane of them (SDOT by element), so 10 taps of two rows take 6
+ * registers beside the 8 accumulators. */
+#define EDGEC_VQDW_ROW_LANES(NAME, TAPS)                                                                               \
+  EDGEC_INLINE void NAME(const int8_t *row, const ptrdiff_t *off, const int8_t *wa, const int8_t *wb, int two,         \
+                         int32_t ba, int32_t bb, const edgec_vqdw_rq *rq, int mode, int8_t *y, int OW) {               \
+    const edgec_vdot ia = edgec_vdot_from(edgec_vi32_splat(ba)), ib = edgec_vdot_from(edgec_vi32_splat(bb));          \
+    const edgec_vqdw_rq q = *rq;                                                                                       \
+    const edgec_vi8 wa0 = edgec_vi8_load(wa), wa1 = edgec_vi8_load(wa + 16), wa2 = edgec_vi8_load(wa + 32);            \
+    const edgec_vi8 wb0 = edgec_vi8_load(wb), wb1 = edgec_vi8_load(wb + 16), wb2 = edgec_vi8_load(wb + 32);            \
+    ptrdiff_t o[10];                                                                                                   \
+    int ow;                                                                                                            \
+    TAPS(EDGEC_VQDW_OFF)                                                                                               \
+    for (ow = 0; ow < OW; ow += 16) {                                                                                  \
+      const int8_t *r = row + 4 * ow;                                                                                  \
+      const int n = OW - ow < 16 ? OW - ow : 16;                                                                       \
+      edgec_vdot a0 = ia, a1 = ia, a2 = ia, a3 = ia, b0 = ib, b1 = ib, b2 = ib, b3 = ib;                               \
+      if (two) {                                                                                                       \
+        TAPS(EDGEC_VQDW_TAP2)                                                                                          \
+        edgec_qdot_store8(y + OW + ow, edgec_vqdw_requant(edgec_vdot_sum(b0), edgec_vdot_sum(b1), edgec_vdot_sum(b2),  \
+                                                          edgec_vdot_sum(b3), &q, mode), n);                           \
+      } else {                                                                                                         \
+        TAPS(EDGEC_VQDW_TAP1)                                                                                          \
+      }                                                                                                                \
+      edgec_qdot_store8(y + ow, edgec_vqdw_requant(edgec_vdot_sum(a0), edgec_vdot_sum(a1), edgec_vdot_sum(a2),         \
+                                                   edgec_vdot_sum(a3), &q, mode), n);                                  \
+    }                                                                                                                  \
+    (void)wa0; (void)wa1; (void)wa2; (void)wb0; (void)wb1; (void)wb2;                                                \
+  }
+#define EDGEC_VQDW_OFF(t, v, l) o[t] = off[t];
+#define EDGEC_VQDW_TAP2(t, v, l)                                                                                       \
+  {                                                                                                                    \
+    const int8_t *s = r + o[t];                                                                                        \
+    const edgec_vi8 x0 = edgec_vi8_load(s), x1 = edgec_vi8_load(s + 16), x2 = edgec_vi8_load(s + 32),                  \
+                    x3 = edgec_vi8_load(s + 48);                                                                       \
+    a0 = edgec_vdot_acc_lane(a0, x0, wa##v, l); a1 = edgec_vdot_acc_lane(a1, x1, wa##v, l);                            \
+    a2 = edgec_vdot_acc_lane(a2, x2, wa##v, l); a3 = edgec_vdot_acc_lane(a3, x3, wa##v, l);                            \
+    b0 = edgec_vdot_acc_lane(b0, x0, wb##v, l); b1 = edgec_vdot_acc_lane(b1, x1, wb##v, l);                            \
+    b2 = edgec_vdot_acc_lane(b2, x2, wb##v, l); b3 = edgec_vdot_acc_lane(b3, x3, wb##v, l);                            \
+  }
+#define EDGEC_VQDW_TAP1(t, v, l)                                                                                       \
+  {                                                                                                                    \
+    const int8_t *s = r + o[t];                                                                                        \
+    a0 = edgec_vdot_acc_lane(a0, edgec_vi8_load(s), wa##v, l);                                                         \
+    a1 = edgec_vdot_acc_lane(a1, edgec_vi8_load(s + 16), wa##v, l);                                                    \
+    a2 = edgec_vdot_acc_lane(a2, edgec_vi8_load(s + 32), wa##v, l);                                                    \
+    a3 = edgec_vdot_acc_lane(a3, edgec_vi8_load(s + 48), wa##v, l);                                                    \
+  }
+EDGEC_VQDW_ROW_LANES(edgec_vqdw_row3, EDGEC_VQDW_TAPS3)
+EDGEC_VQDW_ROW_LANES(edgec_vqdw_row5, EDGEC_VQDW_TAPS5)
+EDGEC_VQDW_ROW_LANES(edgec_vqdw_row10, EDGEC_VQDW_TAPS10)
+#undef EDGEC_VQDW_TAP1
+#undef EDGEC_VQDW_TAP2
+#undef EDGEC_VQDW_OFF
+#undef EDGEC_VQDW_ROW_LANES
+
 /* Geometry of one depthwise call shared by its channels. */
 typedef struct {
   ptrdiff_t pw;  /* quads per column phase of a quad row */
@@ -178,9 +239,9 @@ EDGEC_INLINE void edgec_vqdw_rows(const int8_t *qp, const int8_t *wq, const int3
     {
       const ptrdiff_t *off = g->off + j0 * KW;
       int8_t *y = yc + (ptrdiff_t)oh * g->OW;
-      if (ta == 3) edgec_vqdw_row(row, off, wa, wb, 3, two, ba, bb, &rq, mode, y, g->OW);
-      else if (ta == 5) edgec_vqdw_row(row, off, wa, wb, 5, two, ba, bb, &rq, mode, y, g->OW);
-      else if (ta == 10) edgec_vqdw_row(row, off, wa, wb, 10, two, ba, bb, &rq, mode, y, g->OW);
+      if (ta == 3) edgec_vqdw_row3(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
+      else if (ta == 5) edgec_vqdw_row5(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
+      else if (ta == 10) edgec_vqdw_row10(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
       else edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, mode, y, g->OW);
     }
     oh += two;

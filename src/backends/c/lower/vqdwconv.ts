@@ -35,11 +35,11 @@ function scratchBytes(w: number, pl: number, oh: number, ow: number, kh: number,
 }
 
 /** Weight quads per output channel [phase s][J][KW][4] (byte i of quad (s, j, kw) is w[4j + i - s][kw], zero outside
- * the kernel; phase 1 only for odd vertical strides) and per channel [phase][J] the group sums times zx. */
+ * the kernel; phase 1 only for odd vertical strides; 48 zero bytes after the last) and per channel [phase][J] the group sums times zx. */
 export function vqdwWeights(w: ArrayLike<number>, m: number, kh: number, kw: number, sh: number, zx: number): { quads: Int8Array; sums: Int32Array } {
   const J = rowGroups(kh, sh);
   const nph = 1 + (sh & 1);
-  const quads = new Int8Array(m * nph * J * kw * 4);
+  const quads = new Int8Array(m * nph * J * kw * 4 + 48); // 48 bytes of slack: the unrolled rows read whole vectors
   const sums = new Int32Array(m * nph * J);
   let at = 0;
   for (let co = 0; co < m; co++)

@@ -138,7 +138,7 @@ EDGEC_INLINE void edgec_vqdw_row(const int8_t *row, const ptrdiff_t *off, const 
 #define EDGEC_VQDW_TAPS5(X) EDGEC_VQDW_TAPS3(X) X(3, 0, 3) X(4, 1, 0)
 #define EDGEC_VQDW_TAPS10(X) EDGEC_VQDW_TAPS5(X) X(5, 1, 1) X(6, 1, 2) X(7, 1, 3) X(8, 2, 0) X(9, 2, 1)
 
-/* edgec_vqdw_row for a constant tap list TAPS: the weight quads stay 4 to a vector (read whole, so the weights have 48
+/* edgec_vqdw_row for a constant tap list TAPS, with SDOT (EDGEC_SIMD_DOTPROD): the weight quads stay 4 to a vector (read whole, so the weights have 48
  * bytes of slack) and each tap is a dot with one lane of them (SDOT by element), so 10 taps of two rows take 6
  * registers beside the 8 accumulators. */
 #define EDGEC_VQDW_ROW_LANES(NAME, TAPS)                                                                               \
@@ -186,9 +186,11 @@ EDGEC_INLINE void edgec_vqdw_row(const int8_t *row, const ptrdiff_t *off, const 
     a2 = edgec_vdot_acc_lane(a2, edgec_vi8_load(s + 32), wa##v, l);                                                    \
     a3 = edgec_vdot_acc_lane(a3, edgec_vi8_load(s + 48), wa##v, l);                                                    \
   }
+#if EDGEC_SIMD_DOTPROD
 EDGEC_VQDW_ROW_LANES(edgec_vqdw_row3, EDGEC_VQDW_TAPS3)
 EDGEC_VQDW_ROW_LANES(edgec_vqdw_row5, EDGEC_VQDW_TAPS5)
 EDGEC_VQDW_ROW_LANES(edgec_vqdw_row10, EDGEC_VQDW_TAPS10)
+#endif
 #undef EDGEC_VQDW_TAP1
 #undef EDGEC_VQDW_TAP2
 #undef EDGEC_VQDW_OFF
@@ -239,9 +241,16 @@ EDGEC_INLINE void edgec_vqdw_rows(const int8_t *qp, const int8_t *wq, const int3
     {
       const ptrdiff_t *off = g->off + j0 * KW;
       int8_t *y = yc + (ptrdiff_t)oh * g->OW;
+#if EDGEC_SIMD_DOTPROD
       if (ta == 3) edgec_vqdw_row3(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
       else if (ta == 5) edgec_vqdw_row5(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
       else if (ta == 10) edgec_vqdw_row10(row, off, wa, wb, two, ba, bb, &rq, mode, y, g->OW);
+#else
+      /* Emulated dot products: a dot by lane costs a broadcast per tap and accumulator group, splat quads do not. */
+      if (ta == 3) edgec_vqdw_row(row, off, wa, wb, 3, two, ba, bb, &rq, mode, y, g->OW);
+      else if (ta == 5) edgec_vqdw_row(row, off, wa, wb, 5, two, ba, bb, &rq, mode, y, g->OW);
+      else if (ta == 10) edgec_vqdw_row(row, off, wa, wb, 10, two, ba, bb, &rq, mode, y, g->OW);
+#endif
       else edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, mode, y, g->OW);
     }
     oh += two;

@@ -110,7 +110,7 @@ const INT8_CASES: QLayer[] = [
   { op: 'Conv', x: [1, 6, 11, 9], w: [9, 2, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(3) }, axis: 0, zx: -128, zy: 127, k: 18 },
   { op: 'Conv', x: [1, 6, 15, 14], w: [8, 6, 3, 3], attrs: { pads: ints(0, 1, 2, 1), dilations: ints(2, 2) }, axis: 0, zx: 127, k: 54, bias: null },
   { op: 'Conv', x: [2, 9, 13, 17], w: [11, 9, 3, 3], attrs: { pads: ints(0, 1, 2, 1) }, axis: 0, zx: 17, zy: -9, k: 81, act: 'Relu' },
-  // Depthwise on the 2-term int16 dot (edgec_vi32_dot2): stride 1 (row pairs) and 2, ragged 32-output chunks.
+  // Depthwise on the dot-product kernel (vqdwconv.h): stride 1 (row pairs) and 2, ragged 16-output chunks.
   { op: 'Conv', x: [1, 6, 11, 45], w: [6, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(6) }, axis: 0, zx: -7, k: 9 },
   { op: 'Conv', x: [1, 5, 14, 37], w: [5, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), strides: ints(2, 2), group: int(5) }, axis: 0, zx: 3, k: 25 },
 ];

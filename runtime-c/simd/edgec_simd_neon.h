@@ -113,6 +113,8 @@ static inline void edgec_vi16_zip_i8(int8x16_t r0, int8x16_t r1, int16x8_t out[4
 #define edgec_vi8_load(p) vld1q_s8(p)
 #define edgec_vi8_store(p, v) vst1q_s8((p), (v))
 #define edgec_vi8_splat(x) vdupq_n_s8(x)
+/* The 4 bytes p[0..3] in every 32-bit lane (a weight quad for the dot products). */
+#define edgec_vi8_splat4(p) vreinterpretq_s8_s32(vld1q_dup_s32((const int32_t *)(const void *)(p)))
 #define edgec_vi8_max(a, b) vmaxq_s8((a), (b))
 #define edgec_vi8_min(a, b) vminq_s8((a), (b))
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */

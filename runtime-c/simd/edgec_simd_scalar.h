@@ -142,6 +142,8 @@ EDGEC_SIMD_FN void edgec_vi16_zip_i8(edgec_vi8 r0, edgec_vi8 r1, edgec_vi16 out[
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load(const int8_t *p) { edgec_vi8 r; memcpy(r.v, p, sizeof r.v); return r; }
 EDGEC_SIMD_FN void edgec_vi8_store(int8_t *p, edgec_vi8 v) { memcpy(p, v.v, sizeof v.v); }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat(int8_t x) { edgec_vi8 r; memset(r.v, x, sizeof r.v); return r; }
+/* The 4 bytes p[0..3] in every 32-bit lane (a weight quad for the dot products). */
+EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat4(const int8_t *p) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = p[i % 4]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_max(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_min(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */

@@ -115,6 +115,8 @@ EDGEC_SIMD_FN v128_t edgec_vi32_rdivpot(v128_t x, v128_t e) {
 #define edgec_vi8_load(p) wasm_v128_load(p)
 #define edgec_vi8_store(p, v) wasm_v128_store((p), (v))
 #define edgec_vi8_splat(x) wasm_i8x16_splat(x)
+/* The 4 bytes p[0..3] in every 32-bit lane (a weight quad for the dot products). */
+#define edgec_vi8_splat4(p) wasm_v128_load32_splat(p)
 #define edgec_vi8_max(a, b) wasm_i8x16_max((a), (b))
 #define edgec_vi8_min(a, b) wasm_i8x16_min((a), (b))
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */

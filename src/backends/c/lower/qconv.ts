@@ -5,6 +5,7 @@ import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import { isConv16, lowerConv16 } from './qconv16.js';
 import { foldZeroPoint, lowerQConvDot, qdotTile } from './qdot.js';
+import { isVqdw, lowerVqdw } from './vqdwconv.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
 
@@ -78,10 +79,15 @@ const int8Winograd = (ctx: CLowerCtx) => (ctx.target.kernelProfile ?? 'speed') =
 
 function lowerQConv(ctx: CLowerCtx): void {
   const tile = qdotTile(ctx);
-  const { x, y, g, p, wc } = qconvIO(ctx, false, tile !== undefined);
+  const vdw = !tile && isVqdw(ctx);
+  const { x, y, g, p, wc } = qconvIO(ctx, false, tile !== undefined || vdw);
   const zx = p.x.zeroPoint[0];
   if (tile) {
     lowerQConvDot(ctx, g, tile, x.ptr, y.ptr, zx);
+    return;
+  }
+  if (vdw) {
+    lowerVqdw(ctx, g, x.ptr, y.ptr, zx);
     return;
   }
   const cg = g.inC / g.group;

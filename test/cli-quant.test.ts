@@ -98,6 +98,12 @@ test('build --quantize int8 --int16: 16x8 Conv and an int16 HardSwish table, bit
   const sq = (r: { quantization: { outputs: { sqnr_db: number }[] } }) => r.quantization.outputs[0].sqnr_db;
   t.log(`output SQNR: int8 ${sq(int8).toFixed(2)} dB, first layers on int16 activations ${sq(wide).toFixed(2)} dB`);
   t.true(sq(wide) > sq(int8) + 3, `${sq(wide)} vs ${sq(int8)}`);
+  // An int16 output read by int8 nodes is requantized for them (the HardSwish stays an int8 table, not a float island).
+  const edge = await run('edge', ['--int16', 'Conv_0']);
+  t.true(edge.verification.integer.bit_exact);
+  t.deepEqual(edge.quantization.int16_nodes, ['Conv_0']);
+  t.true(edge.quantization.nodes.some((n: { op: string; mode: string }) => n.op === 'HardSwish' && n.mode === 'table'));
+  t.is(edge.quantization.float_islands.length, int8.quantization.float_islands.length);
   const bad = await edgec(['build', convNet(dir), '--quantize', 'int8', '--calib', calib, '-o', path.join(dir, 'bad'), '--int16', 'GlobalAveragePool_4']);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /node 'GlobalAveragePool_4' \(GlobalAveragePool\) has no int16-activation form/);

@@ -244,7 +244,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     const kept = opts.keepFloat?.has(n.name) || opts.keepFloat?.has(n.op);
     const limit = head.tail.has(n.name) ? 'float tail of a classifier head' : INT_LIMITS[n.op]?.(n, g);
     const x0 = n.inputs[0];
-    const inputIsInt = !!x0 && intOf.has(x0) && !isConst(g, x0);
+    const inputIsInt = !!x0 && (intOf.has(x0) || int16Of.has(x0)) && !isConst(g, x0);
     const floatOut = n.outputs.every((o) => !o || g.tensors.get(o)!.dtype === 'float32');
     let mode: QuantDecision['mode'] = 'float';
     let reason: string | undefined = kept ? 'kept float by request' : limit;
@@ -267,7 +267,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       continue;
     }
     if (mode === 'table' || (mode === 'int16' && def.quant === 'lut')) {
-      const xq = mode === 'int16' ? toInt16(x0) : intOf.get(x0)!;
+      const xq = mode === 'int16' ? toInt16(x0) : toInt(x0);
       const xqp = g.tensors.get(xq)!.quant!;
       const tail = tails.get(n.name) ?? [];
       const y = (tail.length ? tail[tail.length - 1] : n).outputs[0];

@@ -58,6 +58,8 @@ export interface BuildOptions {
   calibMethod?: CalibMethod;
   /** Node names or op types kept in float. */
   keepFloat?: string[];
+  /** Node names that run on int16 activations with int8 weights (16x8) under --quantize int8. */
+  int16?: string[];
   /** Mixed precision: keep sensitive layers float until every output reaches this SQNR (dB). */
   minSqnr?: number;
   /** Mixed precision: weight-byte budget the kept-float layers must fit. */
@@ -114,7 +116,7 @@ export interface BuildReport {
 export { cTargetFacts } from './backends/backends.js';
 
 /** Load a model and run the target's passes; returns the graph, the reference graph and the pass log. */
-export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'minSqnr' | 'maxWeightBytes' | 'gptq' | 'biasCorrection' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
+export function compileGraph(model: string, target: Target, opts: Pick<BuildOptions, 'inputShapes' | 'constInputs' | 'verifyIr' | 'progress' | 'quantize' | 'calib' | 'calibMethod' | 'keepFloat' | 'int16' | 'minSqnr' | 'maxWeightBytes' | 'gptq' | 'biasCorrection' | 'w4Group' | 'w4Method' | 'sparsity' | 'sparsityMethod' | 'sparsityMinSqnr' | 'sparsityConfig'>) {
   const progress = opts.progress ?? silentProgress;
   progress.start('import', 1);
   const imported = loadModel(model, { inputShapes: opts.inputShapes, constInputs: opts.constInputs });
@@ -152,7 +154,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
       log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
       return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
     }
-    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, gptq: opts.gptq, biasCorrection: opts.biasCorrection, progress });
+    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), int16: new Set(opts.int16 ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, gptq: opts.gptq, biasCorrection: opts.biasCorrection, progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
     runPipeline(g, INT8_PASSES, { verifyBetween: opts.verifyIr, onPass: (pass, nodes) => log.push({ pass, nodes }) });

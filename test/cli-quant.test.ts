@@ -76,7 +76,37 @@ test('build --quantize int8 --min-sqnr keeps sensitive layers float and reports 
   const q = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).quantization;
   t.true(q.mixed_precision.steps.length > 0);
   t.true(q.mixed_precision.steps.some((s: { kept: boolean }) => s.kept));
+  // The first step gives the most sensitive layer int16 activations (it and its readers), before any float island.
+  t.deepEqual(q.mixed_precision.steps[0], { ...q.mixed_precision.steps[0], precision: 'int16', kept: true });
+  t.true(q.int16_nodes.length >= 2, JSON.stringify(q.int16_nodes));
   t.regex(r.stdout, /mixed precision \(min SQNR 90 dB/);
+});
+
+test('build --quantize int8 --int16: 16x8 Conv and an int16 HardSwish table, bit-exact, closer to float than int8', async (t) => {
+  const dir = tmp();
+  const calib = calibFolder(dir, 4, [1, 3, 16, 16]);
+  const run = async (name: string, extra: string[]) => {
+    const out = path.join(dir, name);
+    const r = await edgec(['build', convNet(dir), '--quantize', 'int8', '--calib', calib, '-o', out, '--verify', ...extra]);
+    t.is(r.code, 0, r.stderr);
+    return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  };
+  const int8 = await run('int8', []);
+  const wide = await run('int16', ['--int16', 'Conv_0,Conv_0_HardSwish,Conv_2']);
+  t.true(wide.verification.integer.bit_exact);
+  t.deepEqual(wide.quantization.int16_nodes, ['Conv_0', 'Conv_0_HardSwish', 'Conv_2']);
+  const sq = (r: { quantization: { outputs: { sqnr_db: number }[] } }) => r.quantization.outputs[0].sqnr_db;
+  t.log(`output SQNR: int8 ${sq(int8).toFixed(2)} dB, first layers on int16 activations ${sq(wide).toFixed(2)} dB`);
+  t.true(sq(wide) > sq(int8) + 3, `${sq(wide)} vs ${sq(int8)}`);
+  // An int16 output read by int8 nodes is requantized for them (the HardSwish stays an int8 table, not a float island).
+  const edge = await run('edge', ['--int16', 'Conv_0']);
+  t.true(edge.verification.integer.bit_exact);
+  t.deepEqual(edge.quantization.int16_nodes, ['Conv_0']);
+  t.true(edge.quantization.nodes.some((n: { op: string; mode: string }) => n.op === 'HardSwish' && n.mode === 'table'));
+  t.is(edge.quantization.float_islands.length, int8.quantization.float_islands.length);
+  const bad = await edgec(['build', convNet(dir), '--quantize', 'int8', '--calib', calib, '-o', path.join(dir, 'bad'), '--int16', 'GlobalAveragePool_4']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /node 'GlobalAveragePool_4' \(GlobalAveragePool\) has no int16-activation form/);
 });
 
 test('build --quantize int8 --int8-rounding gptq --bias-correction: bit-exact, reported, no worse than nearest rounding', async (t) => {

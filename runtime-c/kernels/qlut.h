@@ -1,6 +1,6 @@
-/* edgec int8 table lookup for targets without a vector vocabulary (the host C target): y[i] = lut[x[i] + 128]. With
+/* edgec table lookups: int8 for targets without a vector vocabulary (the host C target): y[i] = lut[x[i] + 128]. With
  * AVX2 the table sits in 16 registers of 16 entries and 32 bytes go through 16 byte shuffles; elsewhere a plain loop.
- * (Targets with a vector vocabulary use kernels/vlut.h.) C99, no malloc, no globals. */
+ * (Targets with a vector vocabulary use kernels/vlut.h.) And int16 with interpolation on every target. C99, no malloc, no globals. */
 #ifndef EDGEC_KERNEL_QLUT_H
 #define EDGEC_KERNEL_QLUT_H
 
@@ -34,6 +34,18 @@ static EDGEC_UNUSED void edgec_qlut_s8(const int8_t *x, int8_t *y, ptrdiff_t n, 
   }
 #endif
   for (; i < n; i++) y[i] = lut[x[i] + 128];
+}
+
+/* int16 through a 513-entry table (TFLite's lut_lookup): entry 256 + (x >> 7) plus the slope to the next entry times
+ * the low 7 bits of x, rounded (x and y may be the same buffer). */
+static EDGEC_UNUSED void edgec_qlut_s16(const int16_t *x, int16_t *y, ptrdiff_t n, const int16_t *lut) {
+  ptrdiff_t i;
+  for (i = 0; i < n; i++) {
+    const int32_t v = x[i];
+    const int32_t k = 256 + (v >> 7);
+    const int32_t base = lut[k];
+    y[i] = (int16_t)(base + (((lut[k + 1] - base) * (v & 0x7f) + 64) >> 7));
+  }
 }
 
 #endif

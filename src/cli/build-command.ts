@@ -83,6 +83,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         .option('int8-rounding', { type: 'string', choices: ['nearest', 'gptq'], default: 'nearest', describe: 'int8 Conv weights: round to nearest, or GPTQ rounding against the calibration inputs (same per-channel scales)' })
         .option('bias-correction', { type: 'boolean', default: false, describe: 'int8: adjust each Conv bias so its per-channel output mean on the calibration inputs matches float' })
         .option('keep-float', { type: 'string', describe: 'comma-separated node names or op types that stay float under --quantize' })
+        .option('int16', { type: 'string', describe: 'comma-separated node names that run on int16 activations with int8 weights (16x8) under --quantize int8' })
         .option('min-sqnr', { type: 'number', describe: 'mixed precision: keep the most sensitive layers float until every output reaches this SQNR (dB) against float' })
         .option('max-weights', { type: 'number', describe: 'mixed precision: weight-byte budget (flash) the float layers must fit' })
         .option('reuse', { type: 'string', array: true, describe: 'FPGA targets: reuse factor for every layer (--reuse 4) or per layer (--reuse l03_conv=8,l07_conv=2); default: chosen to fit the DSPs' })
@@ -123,6 +124,7 @@ export function buildCommand(setCode: (code: number) => void): CommandModule {
         sparsityMinSqnr: argv['sparsity-min-sqnr'] as number | undefined,
         sparsityConfig: argv['sparsity-config'] as string | undefined,
         keepFloat: (argv['keep-float'] as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
+        int16: (argv.int16 as string | undefined)?.split(',').map((x) => x.trim()).filter(Boolean),
         progress: terminalProgress(),
       });
       process.stdout.write(`${formatReport(report)}\nwrote ${argv.output}\n`);

@@ -5,12 +5,13 @@ import type { QuantReport } from '../quant/quantize.js';
 export function formatQuantReport(q: QuantReport, top: number): string {
   const lines: string[] = [];
   const ints = q.nodes.filter((n) => n.mode !== 'float').length;
-  lines.push(`quantized ${q.scheme} (${q.method} calibration, ${q.samples} samples): ${ints} of ${q.nodes.length} nodes integer, ${q.float_islands.length} float`);
+  const wide = q.int16_nodes?.length ? ` (${q.int16_nodes.length} on int16 activations)` : '';
+  lines.push(`quantized ${q.scheme} (${q.method} calibration, ${q.samples} samples): ${ints} of ${q.nodes.length} nodes integer${wide}, ${q.float_islands.length} float`);
   for (const o of q.outputs) lines.push(`  output ${o.name}: SQNR ${o.sqnr_db.toFixed(1)} dB against float`);
   const mp = q.mixed_precision;
   if (mp) {
-    lines.push(`  mixed precision (min SQNR ${mp.min_sqnr_db ?? '-'} dB, weight budget ${mp.max_weight_bytes ?? '-'} B): ${mp.steps.filter((s) => s.kept).length} layer(s) kept float`);
-    for (const s of mp.steps) lines.push(`    ${s.kept ? 'float' : 'int8 '} ${s.node} (${s.op}, lost ${s.drop_db} dB) -> output ${s.output_sqnr_db} dB, weights ${s.weight_bytes} B`);
+    lines.push(`  mixed precision (min SQNR ${mp.min_sqnr_db ?? '-'} dB, weight budget ${mp.max_weight_bytes ?? '-'} B): ${mp.steps.filter((s) => s.kept && s.precision === 'int16').length} step(s) to int16 activations, ${mp.steps.filter((s) => s.kept && s.precision === 'float').length} layer(s) kept float`);
+    for (const s of mp.steps) lines.push(`    ${s.kept ? s.precision.padEnd(5) : 'int8 '} ${s.node} (${s.op}, lost ${s.drop_db} dB${s.precision === 'int16' ? `, tried int16 for ${s.int16_nodes!.join(' ')}` : ''}) -> output ${s.output_sqnr_db} dB, weights ${s.weight_bytes} B`);
   }
   const islands = new Map<string, number>();
   for (const f of q.float_islands) islands.set(`${f.op} (${f.reason ?? 'float'})`, (islands.get(`${f.op} (${f.reason ?? 'float'})`) ?? 0) + 1);

@@ -86,25 +86,40 @@ const requantize: OpDef = {
   intReference: (node, [x], [y]) => [requantizeData(node, x as QValue, y)],
 };
 
+/** Entries of an int16 table: 512 segments of 128 codes each and the end point (TFLite's lut.h). */
+export const LUT16_ENTRIES = 513;
+
 const lookupTable: OpDef = {
   op: 'LookupTable',
-  summary: 'int8/uint8 to int8/uint8 through a 256-entry table (quantized Sigmoid, Tanh, HardSwish, GELU, ...)',
+  summary: 'int8/uint8 through a 256-entry table, or int16 through a 513-entry table with linear interpolation (quantized Sigmoid, HardSwish, ...)',
   infer({ node, inputs }) {
     const x = requireInput(node, inputs, 0);
     const t = requireInput(node, inputs, 1);
-    if (x.dtype !== 'int8' && x.dtype !== 'uint8') nodeError(node, `input must be int8 or uint8, not ${x.dtype}`);
+    if (x.dtype === 'int16') {
+      if (t.dtype !== 'int16' || t.shape.length !== 1 || t.shape[0] !== LUT16_ENTRIES) nodeError(node, `an int16 input needs an int16 table of ${LUT16_ENTRIES} entries, got ${t.dtype} [${t.shape.join('x')}]`);
+      return [{ dtype: 'int16', shape: [...x.shape] }];
+    }
+    if (x.dtype !== 'int8' && x.dtype !== 'uint8') nodeError(node, `input must be int8, uint8 or int16, not ${x.dtype}`);
     if (t.shape.length !== 1 || t.shape[0] !== 256) nodeError(node, `table must have 256 entries, got [${t.shape.join('x')}]`);
     return [{ dtype: t.dtype, shape: [...x.shape] }];
   },
   reference(node, [x, t]) {
-    return lookup(node.name, x as Value, t as Value);
+    return lookup(x as Value, t as Value);
   },
   intReference(node, [x, t]) {
-    return lookup(node.name, x as Value, t as Value);
+    return lookup(x as Value, t as Value);
   },
 };
 
-function lookup(_name: string, x: Value, t: Value): Value[] {
+/** TFLite's lut_lookup: the segment's base entry plus the slope to the next entry times the low 7 bits, rounded. */
+export function lut16Lookup(v: number, lut: ArrayLike<number>): number {
+  const i = 256 + (v >> 7);
+  const base = lut[i];
+  return base + (((lut[i + 1] - base) * (v & 0x7f) + 64) >> 7);
+}
+
+function lookup(x: Value, t: Value): Value[] {
+  if (x.dtype === 'int16') return [{ dtype: 'int16', shape: [...x.shape], data: Int16Array.from(x.data, (v) => lut16Lookup(v, t.data)) }];
   const off = x.dtype === 'int8' ? 128 : 0;
   const out = t.dtype === 'int8' ? new Int8Array(x.data.length) : new Uint8Array(x.data.length);
   for (let i = 0; i < x.data.length; i++) out[i] = t.data[x.data[i] + off];

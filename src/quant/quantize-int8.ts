@@ -3,8 +3,8 @@ import type { Graph, Node, QuantParams, Tensor, Value } from '../ir/types.js';
 import { attrFloat, attrInt, attrString } from '../ir/attrs.js';
 import { getOp } from '../ops/registry.js';
 import { EdgecError } from '../util/errors.js';
-import { chooseQuantParams, quantizeData, weightParams } from './params.js';
-import { int8ChainTable, type TableStep } from './table.js';
+import { chooseQuantParams, quantizeData, symmetricParams, weightParams } from './params.js';
+import { int16ChainTable, int8ChainTable, type TableStep } from './table.js';
 import { roundHalfEven } from './fixed-point.js';
 import type { Range } from './calibrate.js';
 
@@ -16,13 +16,17 @@ export interface QuantizeInt8Options {
   keepFloat?: ReadonlySet<string>;
   /** Weights already quantized (GPTQ), by float weight tensor name; the rest are rounded to nearest. */
   weightCodes?: ReadonlyMap<string, { data: Int8Array; quant: QuantParams }>;
+  /** Nodes that run on int16 activations (16x8: int8 weights; a table node's scalar affine tail counts as the table). */
+  int16?: ReadonlySet<string>;
+  /** Ranges of the int16 activations (symmetric over the larger end); the int8 ranges when absent. */
+  ranges16?: Map<string, Range>;
 }
 
 /** How one node was treated, for the report. */
 export interface QuantDecision {
   node: string;
   op: string;
-  mode: 'int8' | 'table' | 'float';
+  mode: 'int8' | 'int16' | 'table' | 'float';
   reason?: string;
 }
 
@@ -127,10 +131,40 @@ function tableTails(g: Graph): Map<string, Node[]> {
   return tails;
 }
 
-/** Quantize a float graph in place (after calibration); returns the per-node decisions and each float tensor's int8 twin. */
+/** Ops with a 16x8 form the quantizer emits: convolutions (int16 in and out, int8 weights); 'lut' ops become int16 tables. */
+const INT16_OPS = new Set(['Conv', 'ConvTranspose']);
+
+/** Whether a node can run on int16 activations. */
+export function hasInt16Form(n: Node): boolean {
+  return INT16_OPS.has(n.op) || (getOp(n.op).quant === 'lut' && n.outputs.length === 1);
+}
+
+/**
+ * The nodes that must run on int16 activations for the output of `node` (a float graph's) to be int16: its producer (a
+ * table for the end of a table's scalar affine tail) and every reader; undefined when one of them has no int16 form.
+ */
+export function int16Group(g: Graph, node: string): string[] | undefined {
+  const n = g.nodes.find((m) => m.name === node);
+  if (!n || n.outputs.length !== 1) return undefined;
+  const head = [...tableTails(g)].find(([, tail]) => tail.some((u) => u.name === node))?.[0];
+  const producer = head ? g.nodes.find((m) => m.name === head)! : n;
+  const readers = g.nodes.filter((m) => m.inputs.includes(n.outputs[0]));
+  const group = [producer, ...readers];
+  return group.every(hasInt16Form) ? group.map((m) => m.name) : undefined;
+}
+
+/** Quant params attribute of a Quantize/Requantize to `dtype`. */
+const toAttr = (dtype: 'int8' | 'int16') => ({ to: { type: 'string' as const, value: dtype } });
+
+/**
+ * Quantize a float graph in place (after calibration); returns the per-node decisions and each float tensor's integer
+ * twin (the one its producer writes: int16 for 16x8 nodes, else int8).
+ */
 export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: QuantDecision[]; intOf: Map<string, string> } {
   const decisions: QuantDecision[] = [];
   const intOf = new Map<string, string>(); // float tensor → its int8 twin
+  const int16Of = new Map<string, string>(); // float tensor → its int16 twin
+  const twinOf = new Map<string, string>(); // float tensor → the twin its integer producer writes
   const produced = new Set<string>(g.inputs); // float tensors that exist at this point
   const replaced = new Set<string>(); // float tensors whose producer became integer
   const out: Node[] = [];
@@ -146,6 +180,28 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     if (!r) throw new EdgecError(`${g.source}: tensor '${t}' has no calibration range; the calibration run did not reach it`);
     return chooseQuantParams(r.min, r.max);
   };
+  const params16Of = (t: string): QuantParams => {
+    const r = opts.ranges16?.get(t) ?? opts.ranges.get(t);
+    if (!r) throw new EdgecError(`${g.source}: tensor '${t}' has no calibration range; the calibration run did not reach it`);
+    return symmetricParams([Math.max(-r.min, r.max)], 'int16');
+  };
+  /** Record the integer twin a node writes for float tensor `t`. */
+  const wrote = (t: string, q: string, dtype: 'int8' | 'int16') => {
+    (dtype === 'int16' ? int16Of : intOf).set(t, q);
+    twinOf.set(t, q);
+    replaced.add(t);
+  };
+  /** A new activation twin of `t`, converted from `src` (a float tensor: Quantize; an integer twin: Requantize). */
+  const convert = (t: string, src: string, dtype: 'int8' | 'int16', quant: QuantParams) => {
+    const name = fresh(`${t}_q${dtype === 'int16' ? 16 : 8}`);
+    addTensor({ name, dtype, shape: [...g.tensors.get(t)!.shape], quant });
+    const op = src === t ? 'Quantize' : 'Requantize';
+    out.push({ name: `${name}_${op.toLowerCase()}`, op, inputs: [src], outputs: [name], attrs: toAttr(dtype) });
+    (dtype === 'int16' ? int16Of : intOf).set(t, name);
+    return name;
+  };
+  /** The int16 twin of a float activation: from the float tensor where it exists, else requantized from the int8 twin. */
+  const toInt16 = (t: string): string => int16Of.get(t) ?? convert(t, replaced.has(t) ? intOf.get(t)! : t, 'int16', params16Of(t));
 
   /** The int8 twin of a float tensor: a quantized constant, or a Quantize node on the calibrated range. */
   const toInt = (t: string, quant?: QuantParams): string => {
@@ -154,6 +210,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     const src = g.tensors.get(t)!;
     const name = fresh(`${t}_q8`);
     const pre = opts.weightCodes?.get(t);
+    if (!src.data && replaced.has(t) && int16Of.has(t)) return convert(t, int16Of.get(t)!, 'int8', quant ?? paramsOf(t));
     if (src.data && pre) {
       addTensor({ name, dtype: 'int8', shape: [...src.shape], data: pre.data, quant: pre.quant });
     } else if (src.data) {
@@ -170,13 +227,14 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
   /** Make sure a float tensor exists (a Dequantize of its int twin when its producer went integer). */
   const toFloat = (t: string) => {
     if (!t || produced.has(t) || isConst(g, t) || !replaced.has(t)) return;
-    out.push({ name: `${t}_dequantize`, op: 'Dequantize', inputs: [intOf.get(t)!], outputs: [t], attrs: {} });
+    out.push({ name: `${t}_dequantize`, op: 'Dequantize', inputs: [twinOf.get(t)!], outputs: [t], attrs: {} });
     produced.add(t);
   };
 
   const head = classifierHeads(g);
   const tails = tableTails(g);
   const inTable = new Set<string>(); // tail nodes a table computes
+  const wide = (n: Node) => !!opts.int16?.has(n.name) || !!tails.get(n.name)?.some((u) => opts.int16?.has(u.name));
   for (const n of g.nodes) {
     if (inTable.has(n.name)) {
       decisions.push({ node: n.name, op: n.op, mode: 'table' });
@@ -186,11 +244,14 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     const kept = opts.keepFloat?.has(n.name) || opts.keepFloat?.has(n.op);
     const limit = head.tail.has(n.name) ? 'float tail of a classifier head' : INT_LIMITS[n.op]?.(n, g);
     const x0 = n.inputs[0];
-    const inputIsInt = !!x0 && intOf.has(x0) && !isConst(g, x0);
+    const inputIsInt = !!x0 && (intOf.has(x0) || int16Of.has(x0)) && !isConst(g, x0);
     const floatOut = n.outputs.every((o) => !o || g.tensors.get(o)!.dtype === 'float32');
     let mode: QuantDecision['mode'] = 'float';
     let reason: string | undefined = kept ? 'kept float by request' : limit;
-    if (!kept && !limit && floatOut) {
+    const w16 = !kept && !limit && floatOut && wide(n);
+    if (w16 && !hasInt16Form(n)) throw new EdgecError(`${g.source}: node '${n.name}' (${n.op}) has no int16-activation form; give --int16 only Conv, ConvTranspose or activation nodes`);
+    if (w16) mode = 'int16';
+    else if (!kept && !limit && floatOut) {
       if (def.quant === 'requant') mode = 'int8';
       else if (def.quant === 'same' && inputIsInt) mode = 'int8';
       else if (def.quant === 'lut' && inputIsInt && n.outputs.length === 1) mode = 'table';
@@ -205,12 +266,12 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       n.outputs.forEach((o) => o && produced.add(o));
       continue;
     }
-    if (mode === 'table') {
-      const xq = intOf.get(x0)!;
+    if (mode === 'table' || (mode === 'int16' && def.quant === 'lut')) {
+      const xq = mode === 'int16' ? toInt16(x0) : toInt(x0);
       const xqp = g.tensors.get(xq)!.quant!;
       const tail = tails.get(n.name) ?? [];
       const y = (tail.length ? tail[tail.length - 1] : n).outputs[0];
-      const yq = paramsOf(y);
+      const yq = mode === 'int16' ? params16Of(y) : paramsOf(y);
       const constOf = (t: string | undefined) => (t ? (g.tensors.get(t) as Value) : undefined);
       const steps: TableStep[] = [{ node: n, inputs: ['x', ...n.inputs.slice(1).map(constOf)] }];
       let cur = n.outputs[0];
@@ -219,14 +280,14 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
         cur = u.outputs[0];
         inTable.add(u.name);
       }
-      const data = int8ChainTable(steps, xqp, yq);
+      const dtype = mode === 'int16' ? 'int16' : 'int8';
+      const data = mode === 'int16' ? int16ChainTable(steps, xqp, yq) : int8ChainTable(steps, xqp, yq);
       const table = fresh(`${n.name}_table`);
-      addTensor({ name: table, dtype: 'int8', shape: [256], data, quant: yq });
-      const yName = fresh(`${y}_q8`);
-      addTensor({ name: yName, dtype: 'int8', shape: [...g.tensors.get(y)!.shape], quant: yq });
+      addTensor({ name: table, dtype, shape: [data.length], data, quant: yq });
+      const yName = fresh(`${y}_q${mode === 'int16' ? 16 : 8}`);
+      addTensor({ name: yName, dtype, shape: [...g.tensors.get(y)!.shape], quant: yq });
       out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
-      intOf.set(y, yName);
-      replaced.add(y);
+      wrote(y, yName, dtype);
       continue;
     }
     // Integer node.
@@ -238,7 +299,7 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       if (typeof w === 'number') return toInt(t, weightParams(g.tensors.get(t) as Value, w));
       if (def.quant === 'same' && k > 0) return t; // shape/index operands
       if (g.tensors.get(t)!.dtype !== 'float32') return t;
-      return toInt(t);
+      return mode === 'int16' && !isConst(g, t) ? toInt16(t) : toInt(t);
     });
     const biasAt = Object.entries(weights).find(([, w]) => w === 'bias');
     if (biasAt && inputs[Number(biasAt[0])]) {
@@ -246,24 +307,29 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
       const b = g.tensors.get(n.inputs[k])!;
       const sx = g.tensors.get(inputs[0])!.quant!.scale[0];
       const wq = g.tensors.get(inputs[1])!.quant!;
-      const name = fresh(`${n.inputs[k]}_i32`);
-      const data = new Int32Array(b.data!.length);
+      const name = fresh(`${n.inputs[k]}_i${mode === 'int16' ? 64 : 32}`);
+      const data = mode === 'int16' ? new Float64Array(b.data!.length) : new Int32Array(b.data!.length);
       const scale = new Float32Array(data.length);
       for (let c = 0; c < data.length; c++) {
         scale[c] = Math.fround(sx * wq.scale[wq.scale.length === 1 ? 0 : c]);
         data[c] = roundHalfEven(b.data![c] / scale[c]);
       }
-      addTensor({ name, dtype: 'int32', shape: [...b.shape], data, quant: { scale, zeroPoint: new Int32Array(data.length), axis: 0 } });
+      addTensor({ name, dtype: mode === 'int16' ? 'int64' : 'int32', shape: [...b.shape], data, quant: { scale, zeroPoint: new Int32Array(data.length), axis: 0 } });
       inputs[k] = name;
     }
     const outputs = n.outputs.map((o) => {
       if (!o) return o;
       if (head.heads.has(n.name)) return accumulatorTwin(o, inputs[0]!, inputs[1]!);
+      if (mode === 'int16') {
+        const name16 = fresh(`${o}_q16`);
+        addTensor({ name: name16, dtype: 'int16', shape: [...g.tensors.get(o)!.shape], quant: params16Of(o) });
+        wrote(o, name16, 'int16');
+        return name16;
+      }
       const q = def.quant === 'same' ? g.tensors.get(inputs[0])!.quant! : def.intOutputQuant?.(n) ?? paramsOf(o);
       const name = fresh(`${o}_q8`);
       addTensor({ name, dtype: 'int8', shape: [...g.tensors.get(o)!.shape], quant: q });
-      intOf.set(o, name);
-      replaced.add(o);
+      wrote(o, name, 'int8');
       return name;
     });
     out.push({ ...n, inputs, outputs });
@@ -276,13 +342,12 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
     const scale = Float32Array.from(sb, (s) => Math.fround(sa * s));
     const name = fresh(`${o}_acc32`);
     addTensor({ name, dtype: 'int32', shape, quant: { scale, zeroPoint: new Int32Array(scale.length), axis: shape.length - 1 } });
-    intOf.set(o, name);
-    replaced.add(o);
+    wrote(o, name, 'int8');
     return name;
   }
   g.outputs.forEach(toFloat);
   g.nodes = out;
-  return { decisions, intOf };
+  return { decisions, intOf: twinOf };
 }
 
 /** Per-tensor params of a constant operand (Add's bias vector, Mul's scale...). */

@@ -10,7 +10,7 @@ import { eliminateDeadCode } from '../passes/eliminate-dead-code.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import { EdgecError } from '../util/errors.js';
 import { chooseRanges, collectHistograms, type CalibMethod, type Range } from './calibrate.js';
-import { quantizeInt8, type QuantDecision } from './quantize-int8.js';
+import { int16Group, quantizeInt8, type QuantDecision } from './quantize-int8.js';
 import { dequantizeData, sqnrDb } from './params.js';
 import { gptqConvWeights } from './gptq-int8.js';
 import { correctBiases, correctedTensors, floatChannelMeans, type ChannelMeans } from './bias-correction.js';
@@ -20,6 +20,8 @@ export interface QuantizeOptions {
   calib: Record<string, Value>[];
   method: CalibMethod;
   keepFloat?: ReadonlySet<string>;
+  /** Nodes that run on int16 activations with int8 weights (16x8). */
+  int16?: ReadonlySet<string>;
   /** Keep the most sensitive layers float until every output's SQNR (dB) reaches this. */
   minSqnr?: number;
   /** Never let kept-float layers push the constant bytes above this budget. */
@@ -40,10 +42,13 @@ export interface QuantTensorReport {
   sqnr_db: number;
 }
 
-/** One mixed-precision step: a layer moved back to float and what it gave. */
+/** One mixed-precision step: a layer given int16 activations (with the readers of its output) or moved back to float, and what it gave. */
 export interface PrecisionChoice {
   node: string;
   op: string;
+  precision: 'int16' | 'float';
+  /** The nodes the step moved to int16: the layer and the readers of its output. */
+  int16_nodes?: string[];
   /** SQNR the layer's output lost against its inputs (dB): why it was chosen. */
   drop_db: number;
   output_sqnr_db: number;
@@ -62,6 +67,8 @@ export interface QuantReport {
   nodes: QuantDecision[];
   /** Float islands: nodes that stayed float, with the reason. */
   float_islands: QuantDecision[];
+  /** Nodes on int16 activations (16x8), by request or chosen by the mixed-precision loop. */
+  int16_nodes: string[];
   tensors: QuantTensorReport[];
   /** Output SQNR (dB) of the whole integer graph against the float graph, per output, on the calibration sample. */
   outputs: { name: string; sqnr_db: number }[];
@@ -90,14 +97,16 @@ function weightBytes(g: Graph): number {
 /** What every attempt shares: calibrated ranges, GPTQ weight codes, the bias-correction targets. */
 interface Calibrated {
   ranges: Map<string, Range>;
+  /** Full (min/max) ranges for int16 activations, which have the codes to spare. */
+  ranges16: Map<string, Range>;
   weightCodes?: Map<string, { data: Int8Array; quant: QuantParams }>;
   biasCorrection?: { feeds: Record<string, Value>[]; means?: ChannelMeans };
 }
 
 /** Quantize a copy of the float graph and measure it against the float values of one sample. */
-function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
+function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, int16: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
   const g = cloneGraph(float);
-  const { decisions, intOf } = quantizeInt8(g, { ranges: cal.ranges, keepFloat: keep, weightCodes: cal.weightCodes });
+  const { decisions, intOf } = quantizeInt8(g, { ranges: cal.ranges, ranges16: cal.ranges16, keepFloat: keep, int16, weightCodes: cal.weightCodes });
   runPipeline(g, [foldConstants, eliminateDeadCode]);
   const floatOf = new Map([...intOf].map(([f, q]) => [q, f]));
   const bc = cal.biasCorrection;
@@ -138,14 +147,16 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   const progress = opts.progress ?? silentProgress;
   runPipeline(g, [splitActivations]);
   const float = cloneGraph(g);
-  const cal: Calibrated = { ranges: chooseRanges(collectHistograms(g, opts.calib, progress), opts.method) };
+  const hists = collectHistograms(g, opts.calib, progress);
+  const cal: Calibrated = { ranges: chooseRanges(hists, opts.method), ranges16: chooseRanges(hists, 'minmax') };
   if (opts.gptq) cal.weightCodes = gptqConvWeights(float, opts.calib);
   if (opts.biasCorrection) cal.biasCorrection = { feeds: opts.calib };
   const sample = opts.calib[0];
   const floatVals = new Map<string, Value>(float.inputs.map((n) => [n, sample[n]]));
   runReference(float, sample, (name, v) => floatVals.set(name, v));
   const keep = new Set(opts.keepFloat ?? []);
-  let cur = attempt(float, cal, keep, sample, floatVals);
+  const int16 = new Set(opts.int16 ?? []);
+  let cur = attempt(float, cal, keep, int16, sample, floatVals);
   const steps: PrecisionChoice[] = [];
   if (opts.maxWeightBytes !== undefined && cur.weightBytes > opts.maxWeightBytes)
     throw new EdgecError(`--max-weights ${opts.maxWeightBytes}: the model's weights take ${cur.weightBytes} bytes even at int8; raise the budget or prune the model`);
@@ -154,18 +165,27 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   if (target !== undefined) {
     const tried = new Set<string>();
     progress.start('mixed precision', 24);
+    // Each step takes the layer that loses the most: int16 activations for its output first (it and its readers run
+    // 16x8), float when that does not help or the layers have no 16x8 form.
+    const step = (cand: { node: string; op: string; drop: number }, precision: PrecisionChoice['precision'], add: string[]): boolean => {
+      const set = precision === 'int16' ? int16 : keep;
+      add.forEach((n) => set.add(n));
+      const next = attempt(float, cal, keep, int16, sample, floatVals);
+      const fits = opts.maxWeightBytes === undefined || next.weightBytes <= opts.maxWeightBytes;
+      const ok = fits && worst(next) > worst(cur);
+      steps.push({ node: cand.node, op: cand.op, precision, int16_nodes: precision === 'int16' ? add : undefined, drop_db: round2(cand.drop), output_sqnr_db: worst(next), weight_bytes: next.weightBytes, kept: ok });
+      if (ok) cur = next;
+      else add.forEach((n) => set.delete(n));
+      progress.update(steps.length, `${cand.node} ${precision}: ${worst(next).toFixed(1)} dB`);
+      return ok;
+    };
     for (let it = 0; it < 24 && worst(cur) < target; it++) {
       const cand = sensitivity(float, cur, tried)[0];
       if (!cand) break;
       tried.add(cand.node);
-      keep.add(cand.node);
-      const next = attempt(float, cal, keep, sample, floatVals);
-      const fits = opts.maxWeightBytes === undefined || next.weightBytes <= opts.maxWeightBytes;
-      const better = worst(next) > worst(cur);
-      steps.push({ node: cand.node, op: cand.op, drop_db: round2(cand.drop), output_sqnr_db: worst(next), weight_bytes: next.weightBytes, kept: fits && better });
-      if (fits && better) cur = next;
-      else keep.delete(cand.node);
-      progress.update(it + 1, `${cand.node}: ${worst(next).toFixed(1)} dB`);
+      const wide = int16Group(float, cand.node)?.filter((n) => !int16.has(n) && !keep.has(n));
+      if (wide?.length && step(cand, 'int16', wide)) continue;
+      step(cand, 'float', [cand.node]);
     }
     progress.stop();
   }
@@ -180,6 +200,7 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
     samples: opts.calib.length,
     nodes: cur.decisions,
     float_islands: cur.decisions.filter((d) => d.mode === 'float'),
+    int16_nodes: cur.decisions.filter((d) => d.mode === 'int16').map((d) => d.node),
     tensors: cur.tensors,
     outputs: cur.outputs,
     weight_bytes: cur.weightBytes,

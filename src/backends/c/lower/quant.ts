@@ -62,6 +62,11 @@ const lookupTable: CLowering = (ctx) => {
   const t = need(ctx, 1);
   const y = ctx.output(0);
   const off = x.info.dtype === 'int8' ? ' + 128' : '';
+  if (x.info.dtype === 'int16') {
+    ctx.useKernel('qlut.h');
+    ctx.line(`edgec_qlut_s16(${x.ptr}, ${y.ptr}, ${numel(x.info.shape)}, ${t.ptr});`);
+    return;
+  }
   if (ctx.target.simd && x.info.dtype === 'int8' && t.info.dtype === 'int8') {
     // Targets with a vector vocabulary hold the table in registers (kernels/vlut.h).
     ctx.useKernel('vlut.h');

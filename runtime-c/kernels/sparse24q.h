@@ -56,91 +56,130 @@ EDGEC_INLINE edgec_sq_acc edgec_sq_mac2(edgec_sq_acc a, const int8_t *x0, int32_
 #define edgec_sq_keep(a, buf) memcpy((buf), &(a), 16 * sizeof(int32_t))
 #endif
 
-/* The X rows of the two kept weights of group h (0 or 1) of index byte b, whose groups start at X row xg. */
-#define EDGEC_SQ_ROWS(h, b, xg, ldx, r0, r1)                                                                           \
-  const int8_t *r0 = (xg) + (ptrdiff_t)(4 * (h) + (int)(((b) >> (4 * (h))) & 3u)) * (ldx);                          \
-  const int8_t *r1 = (xg) + (ptrdiff_t)(4 * (h) + (int)(((b) >> (4 * (h) + 2)) & 3u)) * (ldx)
+/* The X row offsets of the four kept weights of every index byte (two groups): tab[4 * b + t] for byte b, kept weight
+ * t, X rows ld apart (one table load replaces the decode and the multiply by the row stride). */
+EDGEC_INLINE void edgec_sp24q_offsets(ptrdiff_t ld, int32_t *EDGEC_RESTRICT tab) {
+  int b, t;
+  for (b = 0; b < 256; b++)
+    for (t = 0; t < 4; t++) tab[4 * b + t] = (int32_t)(((t >> 1) * 4 + ((b >> (2 * t)) & 3)) * ld);
+}
 
-/* One output row over 16 * NV (2 or 1) pixels of X (rows ldx apart, all K reductions), requantized with channel ch into
- * y (16 * NV contiguous int8). */
+/* One pair of kept weights (X rows r0, r1) into the NV accumulators a0.. of 16 pixels each. */
+#define EDGEC_SQ_MAC2_NV(NV, r0, w0, r1, w1)                                                                           \
+  a0 = edgec_sq_mac2(a0, (r0), (w0), (r1), (w1));                                                                      \
+  if ((NV) >= 2) a1 = edgec_sq_mac2(a1, (r0) + 16, (w0), (r1) + 16, (w1));                                             \
+  if ((NV) >= 4) a2 = edgec_sq_mac2(a2, (r0) + 32, (w0), (r1) + 32, (w1));                                             \
+  if ((NV) >= 4) a3 = edgec_sq_mac2(a3, (r0) + 48, (w0), (r1) + 48, (w1))
+
+/* One output row over 16 * NV (4, 2 or 1) pixels of X (rows ld apart, all K reductions; tab: edgec_sp24q_offsets of
+ * ld), requantized with channel ch into y (16 * NV contiguous int8). */
 #define EDGEC_SQ_TILE(NV)                                                                                              \
   EDGEC_INLINE void edgec_sp24q_tile##NV(int K, const int8_t *EDGEC_RESTRICT v, const uint8_t *EDGEC_RESTRICT idx,     \
-                                         const int8_t *EDGEC_RESTRICT x, ptrdiff_t ldx, const edgec_qepi *e, int ch,   \
+                                         const int8_t *EDGEC_RESTRICT x, ptrdiff_t ld,                                 \
+                                         const int32_t *EDGEC_RESTRICT tab, const edgec_qepi *e, int ch,               \
                                          int8_t *EDGEC_RESTRICT y) {                                                   \
     const int8_t *EDGEC_RESTRICT xg = x;                                                                               \
-    edgec_sq_acc a0 = edgec_sq_zero(), a1 = a0;                                                                        \
+    edgec_sq_acc a0 = edgec_sq_zero(), a1 = a0, a2 = a0, a3 = a0;                                                      \
     int q;                                                                                                             \
-    for (q = 0; q < K / 8; q++, xg += 8 * ldx, v += 4) {                                                               \
-      const unsigned b = idx[q];                                                                                       \
+    for (q = 0; q < K / 8; q++, xg += 8 * ld, v += 4) {                                                                \
+      const int32_t *o = tab + 4 * (int)idx[q];                                                                        \
+      const int8_t *r0 = xg + o[0], *r1 = xg + o[1], *r2 = xg + o[2], *r3 = xg + o[3];                                 \
       const edgec_sq_w w0 = edgec_sq_splat(v[0]), w1 = edgec_sq_splat(v[1]);                                           \
       const edgec_sq_w w2 = edgec_sq_splat(v[2]), w3 = edgec_sq_splat(v[3]);                                           \
-      EDGEC_SQ_ROWS(0, b, xg, ldx, r0, r1);                                                                            \
-      EDGEC_SQ_ROWS(1, b, xg, ldx, r2, r3);                                                                            \
-      a0 = edgec_sq_mac2(a0, r0, w0, r1, w1);                                                                          \
-      if (NV == 2) a1 = edgec_sq_mac2(a1, r0 + 16, w0, r1 + 16, w1);                                                   \
-      a0 = edgec_sq_mac2(a0, r2, w2, r3, w3);                                                                          \
-      if (NV == 2) a1 = edgec_sq_mac2(a1, r2 + 16, w2, r3 + 16, w3);                                                   \
+      EDGEC_SQ_MAC2_NV(NV, r0, w0, r1, w1);                                                                            \
+      EDGEC_SQ_MAC2_NV(NV, r2, w2, r3, w3);                                                                            \
     }                                                                                                                  \
     if (K % 8) { /* the last, odd group: low 4 bits of its byte */                                                     \
-      const unsigned b = idx[q];                                                                                       \
+      const int32_t *o = tab + 4 * (int)(idx[q] & 15u);                                                                \
+      const int8_t *r0 = xg + o[0], *r1 = xg + o[1];                                                                   \
       const edgec_sq_w w0 = edgec_sq_splat(v[0]), w1 = edgec_sq_splat(v[1]);                                           \
-      EDGEC_SQ_ROWS(0, b, xg, ldx, r0, r1);                                                                            \
-      a0 = edgec_sq_mac2(a0, r0, w0, r1, w1);                                                                          \
-      if (NV == 2) a1 = edgec_sq_mac2(a1, r0 + 16, w0, r1 + 16, w1);                                                   \
+      EDGEC_SQ_MAC2_NV(NV, r0, w0, r1, w1);                                                                            \
     }                                                                                                                  \
-    EDGEC_SQ_STORE##NV(a0, a1, e, ch, y);                                                                              \
+    EDGEC_SQ_STORE##NV(e, ch, y);                                                                                      \
   }
 #if defined(EDGEC_SQ_BUFFERED)
-#define EDGEC_SQ_STORE2(a0, a1, e, ch, y)                                                                              \
+#define EDGEC_SQ_STORE4(e, ch, y)                                                                                      \
+  {                                                                                                                    \
+    int32_t buf_[64];                                                                                                  \
+    edgec_sq_keep(a0, buf_);                                                                                           \
+    edgec_sq_keep(a1, buf_ + 16);                                                                                      \
+    edgec_sq_keep(a2, buf_ + 32);                                                                                      \
+    edgec_sq_keep(a3, buf_ + 48);                                                                                      \
+    edgec_q_requant_row(buf_, (y), 64, (e), (ch));                                                                     \
+  }
+#define EDGEC_SQ_STORE2(e, ch, y)                                                                                      \
   {                                                                                                                    \
     int32_t buf_[32];                                                                                                  \
+    (void)a2, (void)a3;                                                                                                \
     edgec_sq_keep(a0, buf_);                                                                                           \
     edgec_sq_keep(a1, buf_ + 16);                                                                                      \
     edgec_q_requant_row(buf_, (y), 32, (e), (ch));                                                                     \
   }
-#define EDGEC_SQ_STORE1(a0, a1, e, ch, y)                                                                              \
+#define EDGEC_SQ_STORE1(e, ch, y)                                                                                      \
   {                                                                                                                    \
     int32_t buf_[32];                                                                                                  \
-    (void)(a1);                                                                                                        \
+    (void)a1, (void)a2, (void)a3;                                                                                      \
     edgec_sq_keep(a0, buf_);                                                                                           \
     memset(buf_ + 16, 0, 16 * sizeof(int32_t));                                                                        \
     edgec_q_requant_row(buf_, (y), 16, (e), (ch));                                                                     \
   }
 #else
-#define EDGEC_SQ_STORE2(a0, a1, e, ch, y)                                                                              \
+#define EDGEC_SQ_STORE4(e, ch, y)                                                                                      \
+  edgec_sq_out(a0, (e), (ch), (y));                                                                                    \
+  edgec_sq_out(a1, (e), (ch), (y) + 16);                                                                               \
+  edgec_sq_out(a2, (e), (ch), (y) + 32);                                                                               \
+  edgec_sq_out(a3, (e), (ch), (y) + 48)
+#define EDGEC_SQ_STORE2(e, ch, y)                                                                                      \
+  (void)a2, (void)a3;                                                                                                  \
   edgec_sq_out(a0, (e), (ch), (y));                                                                                    \
   edgec_sq_out(a1, (e), (ch), (y) + 16)
-#define EDGEC_SQ_STORE1(a0, a1, e, ch, y)                                                                              \
-  (void)(a1);                                                                                                          \
+#define EDGEC_SQ_STORE1(e, ch, y)                                                                                      \
+  (void)a1, (void)a2, (void)a3;                                                                                        \
   edgec_sq_out(a0, (e), (ch), (y))
+#endif
+/* Pixels per main tile, in vectors of 16 (4 where the register file holds 16 accumulators and their operands: the
+ * vocabulary table sets it; 2 elsewhere). */
+#if !defined(EDGEC_SP24Q_NV)
+#define EDGEC_SP24Q_NV 2
+#endif
+#if EDGEC_SP24Q_NV == 4
+EDGEC_SQ_TILE(4)
 #endif
 EDGEC_SQ_TILE(2)
 EDGEC_SQ_TILE(1)
 
-/* Scratch bytes of edgec_spmm24_s8: a zero-padded 16-pixel copy of the pixel tail (K rows) and 32 outputs. */
-#define EDGEC_SP24Q_TMP(K) ((ptrdiff_t)16 * (K) + 32)
+/* Scratch bytes of edgec_spmm24_s8: the row offset tables of X and of the tail panel (2 x 1024 int32), a zero-padded
+ * 16-pixel copy of the pixel tail (K rows) and 64 outputs. */
+#define EDGEC_SP24Q_TMP(K) ((ptrdiff_t)8192 + 16 * (K) + 64)
 
 /* Y[o * syo + p * syp] = requant_o(sum over kept j of vals[o][j] * X[k_o(j)][p]) for o < O, p < P (X: [K][P] raw int8
  * rows ldx apart; K a multiple of 4; e's bias includes -zx * sum_k W[o][k]; channel o). syo = P, syp = 1: a pointwise
- * convolution on NCHW; syo = 1, syp = O: a Gemm on transposed A. Pixels in tiles of 32, then 16, then the tail padded
- * to 16 in tmp (EDGEC_SP24Q_TMP(K) bytes); each X tile stays in cache while every output row passes over it. */
+ * convolution on NCHW; syo = 1, syp = O: a Gemm on transposed A. Pixels in tiles of 16 * EDGEC_SP24Q_NV, 32, 16, then
+ * the tail padded to 16 in tmp (EDGEC_SP24Q_TMP(K) bytes, 4-byte aligned); each X tile stays in cache while every output row passes
+ * over it. */
 static EDGEC_UNUSED void edgec_spmm24_s8(int O, int K, int P, const int8_t *EDGEC_RESTRICT vals,
                                          const uint8_t *EDGEC_RESTRICT idx, int row_bytes, const int8_t *x,
                                          ptrdiff_t ldx, int8_t *y, ptrdiff_t syo, ptrdiff_t syp, const edgec_qepi *e,
-                                         int8_t *EDGEC_RESTRICT tmp) {
+                                         void *tmp) {
   const int kept = K / 2;
-  int8_t *EDGEC_RESTRICT out = tmp + (ptrdiff_t)16 * K;
+  int32_t *EDGEC_RESTRICT tabx = (int32_t *)tmp, *EDGEC_RESTRICT tabt = tabx + 1024;
+  int8_t *EDGEC_RESTRICT panel = (int8_t *)(tabt + 1024), *EDGEC_RESTRICT out = panel + (ptrdiff_t)16 * K;
   int p0 = 0, o, t, k;
+  edgec_sp24q_offsets(ldx, tabx);
   while (p0 < P) {
-    const int left = P - p0, tn = left >= 32 ? 32 : left >= 16 ? 16 : left;
+    const int left = P - p0, wide = 16 * EDGEC_SP24Q_NV;
+    const int tn = left >= wide ? wide : left >= 32 ? 32 : left >= 16 ? 16 : left;
     const int8_t *xp = x + p0;
+    const int32_t *tab = tabx;
     ptrdiff_t ld = ldx;
     if (tn < 16) { /* the tail: its columns copied into a zero-padded 16-pixel panel */
       for (k = 0; k < K; k++) {
-        memset(tmp + (ptrdiff_t)k * 16, 0, 16);
-        memcpy(tmp + (ptrdiff_t)k * 16, x + (ptrdiff_t)k * ldx + p0, (size_t)tn);
+        memset(panel + (ptrdiff_t)k * 16, 0, 16);
+        memcpy(panel + (ptrdiff_t)k * 16, x + (ptrdiff_t)k * ldx + p0, (size_t)tn);
       }
-      xp = tmp;
+      edgec_sp24q_offsets(16, tabt);
+      xp = panel;
+      tab = tabt;
       ld = 16;
     }
     for (o = 0; o < O; o++) {
@@ -148,10 +187,15 @@ static EDGEC_UNUSED void edgec_spmm24_s8(int O, int K, int P, const int8_t *EDGE
       int8_t *dst = syp == 1 && tn >= 16 ? yo : out;
       const int8_t *v = vals + (ptrdiff_t)o * kept;
       const uint8_t *r = idx + (ptrdiff_t)o * row_bytes;
-      if (tn == 32)
-        edgec_sp24q_tile2(K, v, r, xp, ld, e, o, dst);
+#if EDGEC_SP24Q_NV == 4
+      if (tn == 64)
+        edgec_sp24q_tile4(K, v, r, xp, ld, tab, e, o, dst);
       else
-        edgec_sp24q_tile1(K, v, r, xp, ld, e, o, dst);
+#endif
+      if (tn == 32)
+        edgec_sp24q_tile2(K, v, r, xp, ld, tab, e, o, dst);
+      else
+        edgec_sp24q_tile1(K, v, r, xp, ld, tab, e, o, dst);
       if (dst != yo)
         for (t = 0; t < tn; t++) yo[t * syp] = out[t];
     }

@@ -151,9 +151,9 @@ function emitSparse24q(ctx: CLowerCtx, r: QRequant, rows: number, k: number, at:
   ctx.useKernel('sparse24q.h');
   const w = Float64Array.from({ length: rows * k }, (_, i) => at(Math.floor(i / k), i % k));
   emitQEpi(ctx, r, rows, false, foldZeroPoint(w, rows, bias, zx), k * 255 * 128);
-  const tmp = ctx.scratch(16 * k + 32);
+  const tmp = ctx.scratch(8192 + 16 * k + 64);
   for (const c of calls)
-    ctx.line(`edgec_spmm24_s8(${rows}, ${k}, ${c.p}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${c.x}, ${c.ldx}, ${c.y}, ${c.syo}, ${c.syp}, &e, (int8_t *)${tmp});`);
+    ctx.line(`edgec_spmm24_s8(${rows}, ${k}, ${c.p}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${c.x}, ${c.ldx}, ${c.y}, ${c.syo}, ${c.syp}, &e, ${tmp});`);
 }
 
 /** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). 2:4 layers run the

@@ -7,7 +7,7 @@
  * reference. Symmetric weights in [-127, 127] (the lowering checks): a pair sum of int8 products then fits int16. The
  * activation zero point is folded into the epilogue's bias (sum (x - zx) w = sum x w - zx sum w). Written once against
  * a few accumulator names that map to the vector vocabulary (runtime-c/simd: NEON, WASM SIMD128, portable) when one is
- * selected, to GNU vectors on the host, and to plain loops elsewhere. */
+ * selected, to AVX2 pmaddwd or GNU vectors on the host, and to plain loops elsewhere. */
 #ifndef EDGEC_KERNEL_SPARSE24Q_H
 #define EDGEC_KERNEL_SPARSE24Q_H
 
@@ -22,6 +22,34 @@ typedef edgec_vi8 edgec_sq_w;
 #define edgec_sq_mac2(a, x0, w0, x1, w1) edgec_vacc16_mac2((a), edgec_vi8_load(x0), (w0), edgec_vi8_load(x1), (w1))
 /* The 16 accumulators of channel ch requantized into 16 int8 at y. */
 #define edgec_sq_out(a, e, ch, y) edgec_vi8_store((y), edgec_q_requant16((a).v0, (a).v1, (a).v2, (a).v3, (e), (ch)))
+#elif defined(EDGEC_QAVX2)
+/* AVX2: the two X rows interleaved as int16 pairs and multiplied by the weight pair with pmaddwd (exact int32 pair
+ * sums); lo holds pixels 0-3 and 8-11, hi pixels 4-7 and 12-15 (the in-lane interleave), put in order when kept. */
+typedef struct {
+  __m256i lo, hi;
+} edgec_sq_acc;
+typedef int32_t edgec_sq_w;
+EDGEC_INLINE edgec_sq_acc edgec_sq_zero(void) {
+  edgec_sq_acc r;
+  r.lo = r.hi = _mm256_setzero_si256();
+  return r;
+}
+#define edgec_sq_splat(v) ((int32_t)(v))
+EDGEC_INLINE edgec_sq_acc edgec_sq_mac2(edgec_sq_acc a, const int8_t *x0, int32_t w0, const int8_t *x1, int32_t w1) {
+  const __m256i w = _mm256_set1_epi32((int32_t)(((uint32_t)w0 & 0xffffu) | ((uint32_t)w1 << 16)));
+  const __m256i p = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x0));
+  const __m256i q = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x1));
+  a.lo = _mm256_add_epi32(a.lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(p, q), w));
+  a.hi = _mm256_add_epi32(a.hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(p, q), w));
+  return a;
+}
+#define edgec_sq_keep(a, buf)                                                                                          \
+  (_mm256_storeu_si256((__m256i *)(void *)(buf), _mm256_permute2x128_si256((a).lo, (a).hi, 0x20)),                   \
+   _mm256_storeu_si256((__m256i *)(void *)((buf) + 8), _mm256_permute2x128_si256((a).lo, (a).hi, 0x31)))
+#if !defined(EDGEC_SP24Q_NV)
+#define EDGEC_SP24Q_NV 4
+#endif
+#define EDGEC_SQ_BUFFERED 1
 #elif defined(EDGEC_HAVE_V8) && (defined(__clang__) || __GNUC__ >= 9)
 typedef int8_t edgec_sq_c16 __attribute__((vector_size(16), aligned(1)));
 typedef int16_t edgec_sq_w __attribute__((vector_size(32)));
@@ -51,7 +79,7 @@ EDGEC_INLINE edgec_sq_acc edgec_sq_mac2(edgec_sq_acc a, const int8_t *x0, int32_
 #define EDGEC_SQ_BUFFERED 1
 #endif
 
-#if defined(EDGEC_SQ_BUFFERED)
+#if defined(EDGEC_SQ_BUFFERED) && !defined(edgec_sq_keep)
 /* Accumulators through an int32 buffer of 32 (edgec_q_requant_row reads whole 32-element chunks). */
 #define edgec_sq_keep(a, buf) memcpy((buf), &(a), 16 * sizeof(int32_t))
 #endif
@@ -165,7 +193,7 @@ static EDGEC_UNUSED void edgec_spmm24_s8(int O, int K, int P, const int8_t *EDGE
   int32_t *EDGEC_RESTRICT tabx = (int32_t *)tmp, *EDGEC_RESTRICT tabt = tabx + 1024;
   int8_t *EDGEC_RESTRICT panel = (int8_t *)(tabt + 1024), *EDGEC_RESTRICT out = panel + (ptrdiff_t)16 * K;
   int p0 = 0, o, t, k;
-  edgec_sp24q_offsets(ldx, tabx);
+  if (P >= 16) edgec_sp24q_offsets(ldx, tabx); /* only the tail's panel table when every tile is the tail */
   while (p0 < P) {
     const int left = P - p0, wide = 16 * EDGEC_SP24Q_NV;
     const int tn = left >= wide ? wide : left >= 32 ? 32 : left >= 16 ? 16 : left;
@@ -173,10 +201,8 @@ static EDGEC_UNUSED void edgec_spmm24_s8(int O, int K, int P, const int8_t *EDGE
     const int32_t *tab = tabx;
     ptrdiff_t ld = ldx;
     if (tn < 16) { /* the tail: its columns copied into a zero-padded 16-pixel panel */
-      for (k = 0; k < K; k++) {
-        memset(panel + (ptrdiff_t)k * 16, 0, 16);
-        memcpy(panel + (ptrdiff_t)k * 16, x + (ptrdiff_t)k * ldx + p0, (size_t)tn);
-      }
+      for (k = 0; k < K; k++)
+        for (t = 0; t < 16; t++) panel[(ptrdiff_t)k * 16 + t] = t < tn ? x[(ptrdiff_t)k * ldx + p0 + t] : 0;
       edgec_sp24q_offsets(16, tabt);
       xp = panel;
       tab = tabt;

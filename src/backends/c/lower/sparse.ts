@@ -124,14 +124,18 @@ function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; sl
 }
 
 /**
- * Whether the int8 2:4 kernel (sparse24q.h) beats the dense int8 GEMM on this layer, per vector ISA ('none': the
- * host's GNU vectors). The sparse kernel does half the multiply-adds, as int16 pair sums widened into int32 lanes
- * (8 multiply-adds an instruction at best on NEON, fewer on WASM); it wins where the dense kernel's int8 products are
- * no cheaper (NEON without SDOT: SMULL + SADALP; WASM: widened i32x4.dot_i16x8_s; the portable loops) and loses to
- * SDOT (16 multiply-adds an instruction). Elsewhere the compressed weights are expanded into the dense panels per run.
+ * Whether the int8 2:4 kernel (sparse24q.h) beats the dense int8 kernel on this layer, per vector ISA ('none': the
+ * host's GNU vectors). It does half the multiply-adds, as int16 pair sums widened into int32 lanes (about 4 products
+ * an instruction on NEON), so it wins where the dense int8 products are no cheaper: NEON without SDOT (SMULL + SADALP;
+ * PP-OCR rec int8 under qemu on cortex-a72: pointwise layers 0.59-0.65x of the dense instructions, P = 40 layers
+ * 0.8x), WASM (widened i32x4.dot_i16x8_s) and the portable loops. SDOT does 16 products an instruction: on dotprod
+ * the dense kernel on expanded weights is faster (cortex-a76: the 2:4 kernel 1.9-3.1x the dense instructions). On the
+ * host, AVX2's pmaddwd GEMM does about 6 products an instruction against the GNU-vector form's 2 (rec int8 under
+ * callgrind: 2.1x the dense instructions with the 2:4 kernel on every layer): only few pixels (Gemm-like rows).
+ * Elsewhere the compressed weights are expanded into the dense kernel's panels per run.
  */
 export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
-  none: () => true,
+  none: (s) => s.p <= 64,
   scalar: () => true,
   neon: () => true,
   'neon-dotprod': () => false,

@@ -130,12 +130,12 @@ function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; sl
  * PP-OCR rec int8 under qemu on cortex-a72: pointwise layers 0.59-0.65x of the dense instructions, P = 40 layers
  * 0.8x), WASM (widened i32x4.dot_i16x8_s) and the portable loops. SDOT does 16 products an instruction: on dotprod
  * the dense kernel on expanded weights is faster (cortex-a76: the 2:4 kernel 1.9-3.1x the dense instructions). On the
- * host, AVX2's pmaddwd GEMM does about 6 products an instruction against the GNU-vector form's 2 (rec int8 under
- * callgrind: 2.1x the dense instructions with the 2:4 kernel on every layer): only few pixels (Gemm-like rows).
+ * AVX2 host both multiply with pmaddwd and come out even (rec int8 under callgrind: 1.05x the dense instructions with
+ * the 2:4 kernel on every layer, 1.07x with the large layers on expanded weights): the 2:4 kernel everywhere.
  * Elsewhere the compressed weights are expanded into the dense kernel's panels per run.
  */
 export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
-  none: (s) => s.p <= 64,
+  none: () => true,
   scalar: () => true,
   neon: () => true,
   'neon-dotprod': () => false,

@@ -129,7 +129,9 @@ function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; sl
  * an instruction on NEON), so it wins where the dense int8 products are no cheaper: NEON without SDOT (SMULL + SADALP;
  * PP-OCR rec int8 under qemu on cortex-a72: pointwise layers 0.59-0.65x of the dense instructions, P = 40 layers
  * 0.8x), WASM (widened i32x4.dot_i16x8_s) and the portable loops. SDOT does 16 products an instruction: on dotprod
- * the dense kernel on expanded weights is faster (cortex-a76: the 2:4 kernel 1.9-3.1x the dense instructions). On the
+ * the dense kernel on expanded weights is faster (cortex-a76: the 2:4 kernel 1.9-3.1x the dense instructions), except
+ * on a single pixel, whose dense lowering (a GEMV) stores its own weight copy that the run-time expansion does not
+ * rebuild: there the 2:4 kernel keeps the artifact compressed. On the
  * AVX2 host both multiply with pmaddwd and come out even (rec int8 under callgrind: 1.05x the dense instructions with
  * the 2:4 kernel on every layer, 1.07x with the large layers on expanded weights): the 2:4 kernel everywhere.
  * Elsewhere the compressed weights are expanded into the dense kernel's panels per run.
@@ -138,7 +140,7 @@ export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => bool
   none: () => true,
   scalar: () => true,
   neon: () => true,
-  'neon-dotprod': () => false,
+  'neon-dotprod': (s) => s.p < 16,
   wasm: () => true,
 };
 

@@ -3,7 +3,7 @@
  * model (on rendered text not used for calibration), weight bytes and speed dense against sparse per target (host C,
  * WASM SIMD128 in Node; float, and int8 for rec with --int8), which layers run the sparse kernel and which the dense
  * GEMM on expanded weights, and with --neon the aarch64 instructions per inference under qemu (dense against sparse,
- * per pruned layer). Writes bench/results/sparsity.md. `npm run bench:sparse [-- --int8 --neon]`.
+ * per pruned layer; float, and int8 with --int8). Writes bench/results/sparsity.md. `npm run bench:sparse [-- --int8 --neon]`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +15,7 @@ import type { Graph, Value } from '../src/ir/types.js';
 import { cloneGraph } from '../src/ir/graph.js';
 import { buildProgram, compileGraph, cTargetFacts } from '../src/build.js';
 import { emitC } from '../src/backends/c/emit.js';
-import { sparsePattern, SPARSE_WINS } from '../src/backends/c/lower/sparse.js';
+import { sparsePattern, SPARSE_WINS, SPARSE_WINS_INT8 } from '../src/backends/c/lower/sparse.js';
 import { convGeometry } from '../src/ops/conv.js';
 import { getTarget, type Target } from '../src/targets/targets.js';
 import { runnerFor } from '../src/runners/runner.js';
@@ -30,7 +30,7 @@ import { buildMarked, buildPlugin, countOne } from './neon-insns.js';
 const argv = yargs(hideBin(process.argv))
   .option('repeat', { type: 'number', default: 10, describe: 'timed runs per measurement (the fastest is reported)' })
   .option('targets', { type: 'string', default: 'c,wasm', describe: 'targets to time, comma-separated' })
-  .option('int8', { type: 'boolean', default: false, describe: 'also time int8 dense vs int8 2:4 (rec, host C)' })
+  .option('int8', { type: 'boolean', default: false, describe: 'also time int8 dense vs int8 2:4 (rec, the timed targets; with --neon also count its instructions)' })
   .option('neon', { type: 'string', describe: 'count aarch64 instructions dense vs 2:4 (float rec) on this qemu target, e.g. rpi5' })
   .option('methods', { type: 'string', default: 'magnitude,wanda,sparsegpt', describe: 'pruning methods for the SQNR columns (sparsegpt is always run: it is the timed one)' })
   .option('models', { type: 'string', default: 'ppocr-rec,ppocr-det' })
@@ -87,9 +87,30 @@ function layerRows(g: Graph, model: string): string[] {
       s = { o: transB ? w.shape[0] : w.shape[1], k: transB ? w.shape[1] : w.shape[0], p: x.shape[0] };
     }
     const kind = (isa: keyof typeof SPARSE_WINS) => (n.op === 'Gemm' || SPARSE_WINS[isa](s) ? 'sparse' : 'dense (expanded)');
-    rows.push(`| ${model} | ${n.name} | ${n.op} | ${s.o} | ${s.k} | ${s.p} | ${kind('none')} | ${kind('neon-dotprod')} | ${kind('wasm')} |`);
+    const kind8 = (isa: keyof typeof SPARSE_WINS_INT8) => (n.op === 'Gemm' || SPARSE_WINS_INT8[isa](s) ? 'sparse' : 'dense (expanded)');
+    rows.push(`| ${model} | ${n.name} | ${n.op} | ${s.o} | ${s.k} | ${s.p} | ${kind('none')} | ${kind('neon-dotprod')} | ${kind('wasm')} | ${kind8('none')} | ${kind8('neon')} | ${kind8('neon-dotprod')} | ${kind8('wasm')} |`);
   }
   return rows;
+}
+
+/** aarch64 instructions of one inference under qemu on the --neon target, dense against 2:4: whole model and the pruned
+ * layers (a table row). */
+async function neonCounts(label: string, dense: Graph, sparse: Graph, x: Value): Promise<string> {
+  const neon = getTarget(argv.neon!);
+  process.stderr.write(`${label}: counting aarch64 instructions on ${neon.name} under qemu\n`);
+  const plugin = await buildPlugin(tmpRoot);
+  const tag = seq++;
+  const [ed, es] = await Promise.all([buildMarked(dense, path.join(tmpRoot, `neon-dense-${tag}`), neon), buildMarked(sparse, path.join(tmpRoot, `neon-sparse-${tag}`), neon)]);
+  const cd = (await countOne(neon, ed, plugin, dense, [x])).counts;
+  const cs = (await countOne(neon, es, plugin, sparse, [x])).counts;
+  const byName = (g: Graph, c: typeof cd) => new Map(g.nodes.map((n, i) => [n.name, c.layers.get(i) ?? 0]));
+  const [ld, ls] = [byName(dense, cd), byName(sparse, cs)];
+  let [sd, ss] = [0, 0];
+  for (const n of sparse.nodes.filter((y) => sparsePattern(y))) {
+    sd += ld.get(n.name) ?? 0;
+    ss += ls.get(n.name) ?? 0;
+  }
+  return `| ${label} | ${neon.name} | ${(cd.insns / 1e6).toFixed(1)} M | ${(cs.insns / 1e6).toFixed(1)} M | ${(cs.insns / cd.insns).toFixed(2)}x | ${(sd / 1e6).toFixed(1)} M | ${(ss / 1e6).toFixed(1)} M | ${(ss / sd).toFixed(2)}x |`;
 }
 
 const speed: string[] = [];
@@ -133,25 +154,14 @@ for (const name of argv.models.split(',')) {
       return g;
     };
     const [qd, qs] = [q(false), q(true)];
-    const [tqd, tqs] = [await timeOn(qd, host, evals[0]), await timeOn(qs, host, evals[0])];
-    speed.push(`| ${name} | int8 (2:4 SQNR ${sqnr(dense, await outputsOn(qs, evals)).toFixed(2)} dB, dense int8 ${sqnr(dense, await outputsOn(qd, evals)).toFixed(2)} dB) | c | ${weightsOf(qd, host)} | ${weightsOf(qs, host)} | ${tqd.toFixed(2)} | ${tqs.toFixed(2)} | ${(tqs / tqd).toFixed(2)}x |`);
-  }
-  if (argv.neon && name === 'ppocr-rec') {
-    const neon = getTarget(argv.neon);
-    process.stderr.write(`${name}: counting aarch64 instructions on ${neon.name} under qemu\n`);
-    const plugin = await buildPlugin(tmpRoot);
-    const [ed, es] = await Promise.all([buildMarked(graph, path.join(tmpRoot, 'neon-dense'), neon), buildMarked(sparse!, path.join(tmpRoot, 'neon-sparse'), neon)]);
-    const cd = (await countOne(neon, ed, plugin, graph, [evals[0]])).counts;
-    const cs = (await countOne(neon, es, plugin, sparse!, [evals[0]])).counts;
-    const byName = (g: Graph, c: typeof cd) => new Map(g.nodes.map((n, i) => [n.name, c.layers.get(i) ?? 0]));
-    const [ld, ls] = [byName(graph, cd), byName(sparse!, cs)];
-    let [sd, ss] = [0, 0];
-    for (const n of sparse!.nodes.filter((x) => sparsePattern(x))) {
-      sd += ld.get(n.name) ?? 0;
-      ss += ls.get(n.name) ?? 0;
+    if (argv.neon) neonRows.push(await neonCounts(`${name} int8`, qd, qs, evals[0]));
+    const label = `int8 (2:4 SQNR ${sqnr(dense, await outputsOn(qs, evals)).toFixed(2)} dB, dense int8 ${sqnr(dense, await outputsOn(qd, evals)).toFixed(2)} dB)`;
+    for (const target of timed) {
+      const [tqd, tqs] = [await timeOn(qd, target, evals[0]), await timeOn(qs, target, evals[0])];
+      speed.push(`| ${name} | ${label} | ${target.name} | ${weightsOf(qd, target)} | ${weightsOf(qs, target)} | ${tqd.toFixed(2)} | ${tqs.toFixed(2)} | ${(tqs / tqd).toFixed(2)}x |`);
     }
-    neonRows.push(`| ${name} float | ${neon.name} | ${(cd.insns / 1e6).toFixed(1)} M | ${(cs.insns / 1e6).toFixed(1)} M | ${(cs.insns / cd.insns).toFixed(2)}x | ${(sd / 1e6).toFixed(1)} M | ${(ss / 1e6).toFixed(1)} M | ${(ss / sd).toFixed(2)}x |`);
   }
+  if (argv.neon && name === 'ppocr-rec') neonRows.push(await neonCounts(`${name} float`, graph, sparse!, evals[0]));
 }
 fs.rmSync(tmpRoot, { recursive: true, force: true });
 
@@ -167,10 +177,10 @@ const table = [
     ? ['', '| model | target | dense insns | 2:4 insns | 2:4 / dense | pruned layers dense | pruned layers 2:4 | 2:4 / dense |', '|---|---|---:|---:|---:|---:|---:|---:|', ...neonRows]
     : []),
   '',
-  'Kernel per pruned layer (O outputs, K reduction, P pixels or Gemm rows) by vector ISA (SPARSE_WINS in src/backends/c/lower/sparse.ts); "dense (expanded)" keeps the 2:4 storage and expands it into the dense GEMM panels per run:',
+  'Kernel per pruned layer (O outputs, K reduction, P pixels or Gemm rows) by vector ISA (SPARSE_WINS and SPARSE_WINS_INT8 in src/backends/c/lower/sparse.ts); "dense (expanded)" keeps the 2:4 storage and expands it into the dense GEMM panels per run:',
   '',
-  '| model | layer | op | O | K | P | host C (GNU vectors) | NEON | WASM |',
-  '|---|---|---|---:|---:|---:|---|---|---|',
+  '| model | layer | op | O | K | P | float host C (GNU vectors) | float NEON | float WASM | int8 host C | int8 NEON | int8 NEON dotprod | int8 WASM |',
+  '|---|---|---|---:|---:|---:|---|---|---|---|---|---|---|',
   ...layers,
   '',
   `Output SQNR against the dense float model on rendered text lines not used for calibration. Times: fastest of ${argv.repeat} runs, one thread; host ${host.toolchain.cc} ${host.toolchain.cflags.join(' ')}, wasm in Node (V8). NEON: instructions of one inference counted by a qemu TCG plugin.`,

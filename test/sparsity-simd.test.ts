@@ -11,11 +11,11 @@ import { CORE_PASSES } from '../src/passes/pipeline.js';
 import { sparsifyGraph } from '../src/sparse/prune.js';
 import { runReference } from '../src/interp/reference.js';
 import { compareValues } from '../src/verify/metrics.js';
-import { build } from '../src/build.js';
+import { build, compileGraph, cTargetFacts } from '../src/build.js';
 import { getTarget, type Target } from '../src/targets/targets.js';
 import { wasmRunner } from '../src/runners/wasm.js';
 import { emitC } from '../src/backends/c/emit.js';
-import { SPARSE_WINS } from '../src/backends/c/lower/sparse.js';
+import { SPARSE_WINS, SPARSE_WINS_INT8 } from '../src/backends/c/lower/sparse.js';
 import { writeNpy } from '../src/util/npy.js';
 import type { Value } from '../src/ir/types.js';
 import type { ModelIn } from './helpers/onnx-builder.js';
@@ -119,26 +119,59 @@ for (const tg of TARGETS)
     }
   });
 
-/** int8 + 2:4 through build (SparseGPT with calibration), verified bit-exact against the integer reference. */
-async function int8Check(t: ExecutionContext, target: string): Promise<void> {
-  const dir = path.join(tmp, `q-${target}`);
-  const { file } = importModel(MODEL);
-  // Two inputs: a folder of sample folders, each with x.npy and z.npy.
-  const calib = path.join(tmp, `calib-${target}`);
+/** Calibration samples for the int8 builds: a folder of sample folders, each with x.npy and z.npy. */
+function calibFolder(name: string): string {
+  const calib = path.join(tmp, `calib-${name}`);
   for (let i = 0; i < 4; i++) {
     fs.mkdirSync(path.join(calib, `s${i}`), { recursive: true });
     writeNpy(path.join(calib, `s${i}`, 'x.npy'), { dtype: 'float32', shape: [1, 20, 10, 15], data: randn(20 * 150, 60 + i) });
     writeNpy(path.join(calib, `s${i}`, 'z.npy'), { dtype: 'float32', shape: [1, 104, 6, 11], data: randn(104 * 66, 70 + i) });
   }
-  const r = await jobs(() => build({ model: file, target, quantize: 'int8', calib, verify: true, outDir: dir, sparsity: '2:4' }));
+  return calib;
+}
+
+/** The kernels the int8 2:4 layers of MODEL run on a target: the pruned convs (c1 has fewer weights than the build's
+ * pruning minimum) on the int8 2:4 kernel where SPARSE_WINS_INT8 says it wins, else on the dense int8 kernel (qgemm
+ * pairs or vocabulary dot panels) over weights expanded from the 2:4 storage at run time; the Gemm (18 rows) always on
+ * the int8 2:4 kernel. */
+function int8Kernels(t: ExecutionContext, code: string, simd: Target['simd']): void {
+  const wins = SPARSE_WINS_INT8[simd ?? 'none'];
+  const convs = [{ o: 104, k: 20, p: 150 }, { o: 12, k: 104, p: 150 }, { o: 16, k: 104, p: 66 }].filter((s) => wins(s)).length;
+  t.is(code.match(/edgec_spmm24_s8\(/g)?.length ?? 0, 1 + convs);
+  t.is(code.match(/edgec_sp24_expand_s8\(/g)?.length ?? 0, 3 - convs);
+  t.is(code.match(/edgec_spmm_s8\(/g)?.length ?? 0, 0);
+}
+
+/** int8 + 2:4 through build (SparseGPT with calibration), verified bit-exact against the integer reference. */
+async function int8Check(t: ExecutionContext, target: string): Promise<void> {
+  const dir = path.join(tmp, `q-${target}`);
+  const { file } = importModel(MODEL);
+  const r = await jobs(() => build({ model: file, target, quantize: 'int8', calib: calibFolder(target), verify: true, outDir: dir, sparsity: '2:4' }));
   t.true(r.verification?.integer?.bit_exact, JSON.stringify(r.verification?.integer));
-  const code = fs.readFileSync(path.join(dir, 'model.c'), 'utf8');
-  // The Gemm (18 rows) on the sparse int8 kernel; the pruned convs (c1 has fewer weights than the build's pruning
-  // minimum) on the dense int8 kernel (qgemm pairs or vocabulary dot panels) over weights expanded from the 2:4 storage
-  // at run time.
   t.deepEqual(r.sparsity!.layers.map((l) => l.sparsity).sort(), ['2:4', '2:4', '2:4', '2:4', 'dense']);
-  t.is(code.match(/edgec_spmm_s8\(/g)?.length, 1);
-  t.is(code.match(/edgec_sp24_expand_s8\(/g)?.length, 3);
+  int8Kernels(t, fs.readFileSync(path.join(dir, 'model.c'), 'utf8'), getTarget(target).simd);
 }
 for (const tg of TARGETS.filter((x) => typeof x.target === 'string'))
   (tg.missing ? test.skip : test)(`int8 2:4 on ${tg.name} is bit-exact with the integer reference${tg.missing ? ` (skipped: needs ${tg.missing})` : ''}`, (t) => int8Check(t, tg.target as string));
+
+test('int8 2:4 on the portable vocabulary is bit-exact with the integer reference', async (t) => {
+  const { file } = importModel(MODEL);
+  const { graph } = compileGraph(file, portable, { quantize: 'int8', calib: calibFolder('portable'), sparsity: '2:4' });
+  const code = emitC(graph, { prefix: 'model', target: cTargetFacts(portable) }).files.get('model.c')!;
+  int8Kernels(t, code, 'scalar');
+  const want = runReference(graph, { x, z });
+  const got = await jobs(() => runC(graph, { x, z }, { target: portable }));
+  for (const o of graph.outputs) t.deepEqual(Array.from(got[o].data), Array.from(want[o].data), o);
+});
+
+test('int8 2:4 layers whose kept weights reach -128 keep the dense kernel (the 2:4 kernel sums int8 pairs in int16)', (t) => {
+  const { file } = importModel(MODEL);
+  const { graph } = compileGraph(file, getTarget('c'), { quantize: 'int8', calib: calibFolder('min'), sparsity: '2:4' });
+  const w = graph.nodes.filter((n) => n.op === 'Conv' && n.attrs.sparse).map((n) => graph.tensors.get(n.inputs[1])!.data as Int8Array);
+  // The portable vocabulary: the 2:4 kernel wins on every layer there (SPARSE_WINS_INT8).
+  const code = (g: typeof graph) => emitC(g, { prefix: 'model', target: cTargetFacts(portable) }).files.get('model.c')!;
+  t.is(code(graph).match(/edgec_sp24_expand_s8\(/g)?.length ?? 0, 0);
+  // One kept weight of every pruned conv set to -128: each falls back to the expanded dense kernel.
+  for (const d of w) d[d.findIndex((v) => v !== 0)] = -128;
+  t.is(code(graph).match(/edgec_sp24_expand_s8\(/g)?.length, 3);
+});

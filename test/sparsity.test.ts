@@ -120,9 +120,9 @@ test('int8 + 2:4 (SparseGPT default with --calib): the C artifact is bit-exact w
   t.is(sparse.sparsity?.method, 'sparsegpt');
   t.true(sparse.verification?.integer?.bit_exact, JSON.stringify(sparse.verification?.integer));
   t.true(sparse.ok);
-  // Both layers (the pointwise Conv and the Gemm, through its transposed A) run the sparse int8 kernel.
+  // Both layers (the pointwise Conv and the Gemm, through its transposed A) run the int8 2:4 kernel.
   const code = fs.readFileSync(path.join(dir, 'sparse', 'model.c'), 'utf8');
-  t.is(code.match(/edgec_spmm_s8\(/g)?.length, 2);
+  t.is(code.match(/edgec_spmm24_s8\(/g)?.length, 2);
   t.true(code.includes('EDGEC_SP_TRANSPOSE(int8_t'));
   t.log(`weights bytes: dense ${dense.sizes.weights_bytes}, 2:4 ${sparse.sizes.weights_bytes}; layer SQNR ${sparse.sparsity!.layers.map((l) => l.sqnr?.toFixed(1)).join(', ')} dB`);
   t.true(sparse.sizes.weights_bytes < 0.75 * dense.sizes.weights_bytes);

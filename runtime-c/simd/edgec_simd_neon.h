@@ -155,6 +155,27 @@ static inline void edgec_vi8_store_zip4(int8_t *p, int8x16_t r0, int8x16_t r1, i
   vst4q_s8(p, v);
 }
 
+/* Sixteen int32 lanes as four vectors (lanes 0-3, 4-7, 8-11, 12-15): the accumulators of 16 int8 lanes. */
+typedef struct {
+  int32x4_t v0, v1, v2, v3;
+} edgec_vacc16;
+static inline edgec_vacc16 edgec_vacc16_zero(void) {
+  edgec_vacc16 r;
+  r.v0 = r.v1 = r.v2 = r.v3 = vdupq_n_s32(0);
+  return r;
+}
+/* acc += x0 * w0 + x1 * w1 on 16 int8 lanes, the pair summed in int16 (callers keep |x0 w0 + x1 w1| < 2^15: weights
+ * in [-127, 127]): SMULL + SMLAL per half, then SADDW into the int32 lanes. */
+static inline edgec_vacc16 edgec_vacc16_mac2(edgec_vacc16 a, int8x16_t x0, int8x16_t w0, int8x16_t x1, int8x16_t w1) {
+  const int16x8_t lo = vmlal_s8(vmull_s8(vget_low_s8(x0), vget_low_s8(w0)), vget_low_s8(x1), vget_low_s8(w1));
+  const int16x8_t hi = vmlal_high_s8(vmull_high_s8(x0, w0), x1, w1);
+  a.v0 = vaddw_s16(a.v0, vget_low_s16(lo));
+  a.v1 = vaddw_high_s16(a.v1, lo);
+  a.v2 = vaddw_s16(a.v2, vget_low_s16(hi));
+  a.v3 = vaddw_high_s16(a.v3, hi);
+  return a;
+}
+
 /* A 256-byte table held in registers, and y[i] = table[x[i] + 128] on 16 int8 lanes (4 TBL/TBX of 64 bytes). */
 typedef struct {
   int8x16x4_t q[4];

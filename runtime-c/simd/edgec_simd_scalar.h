@@ -158,6 +158,19 @@ EDGEC_SIMD_FN void edgec_vi8_widen4(edgec_vi8 v, edgec_vi32 out[4]) {
   int i;
   for (i = 0; i < 16; i++) out[i / 4].v[i % 4] = v.v[i];
 }
+/* Sixteen int32 lanes as four vectors (lanes 0-3, 4-7, 8-11, 12-15): the accumulators of 16 int8 lanes. */
+typedef struct { edgec_vi32 v0, v1, v2, v3; } edgec_vacc16;
+EDGEC_SIMD_FN edgec_vacc16 edgec_vacc16_zero(void) { edgec_vacc16 r; memset(&r, 0, sizeof r); return r; }
+/* acc += x0 * w0 + x1 * w1 on 16 int8 lanes, the pair summed in int16 (callers keep |x0 w0 + x1 w1| < 2^15: weights
+ * in [-127, 127]). */
+EDGEC_SIMD_FN edgec_vacc16 edgec_vacc16_mac2(edgec_vacc16 a, edgec_vi8 x0, edgec_vi8 w0, edgec_vi8 x1, edgec_vi8 w1) {
+  edgec_vi32 *q[4];
+  int i;
+  q[0] = &a.v0; q[1] = &a.v1; q[2] = &a.v2; q[3] = &a.v3;
+  for (i = 0; i < 16; i++)
+    q[i / 4]->v[i % 4] += (int16_t)(x0.v[i] * w0.v[i] + x1.v[i] * w1.v[i]);
+  return a;
+}
 /* Four int32 vectors (16 lanes in order) to int8: clamp(v + zp, -128, 127). */
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_from_i32(edgec_vi32 v0, edgec_vi32 v1, edgec_vi32 v2, edgec_vi32 v3, int32_t zp) {
   const edgec_vi32 *v[4];

@@ -201,6 +201,27 @@ EDGEC_SIMD_FN void edgec_vi16_zip_i8(v128_t r0, v128_t r1, v128_t out[4]) {
   out[3] = wasm_i16x8_extend_high_i8x16(hi);
 }
 
+/* Sixteen int32 lanes as four vectors (lanes 0-3, 4-7, 8-11, 12-15): the accumulators of 16 int8 lanes. */
+typedef struct {
+  v128_t v0, v1, v2, v3;
+} edgec_vacc16;
+EDGEC_SIMD_FN edgec_vacc16 edgec_vacc16_zero(void) {
+  edgec_vacc16 r;
+  r.v0 = r.v1 = r.v2 = r.v3 = wasm_i32x4_const_splat(0);
+  return r;
+}
+/* acc += x0 * w0 + x1 * w1 on 16 int8 lanes, the pair summed in int16 (callers keep |x0 w0 + x1 w1| < 2^15: weights
+ * in [-127, 127]): i16x8.extmul per half, then the int16 sums widened into the int32 lanes. */
+EDGEC_SIMD_FN edgec_vacc16 edgec_vacc16_mac2(edgec_vacc16 a, v128_t x0, v128_t w0, v128_t x1, v128_t w1) {
+  const v128_t lo = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x0, w0), wasm_i16x8_extmul_low_i8x16(x1, w1));
+  const v128_t hi = wasm_i16x8_add(wasm_i16x8_extmul_high_i8x16(x0, w0), wasm_i16x8_extmul_high_i8x16(x1, w1));
+  a.v0 = wasm_i32x4_add(a.v0, wasm_i32x4_extend_low_i16x8(lo));
+  a.v1 = wasm_i32x4_add(a.v1, wasm_i32x4_extend_high_i16x8(lo));
+  a.v2 = wasm_i32x4_add(a.v2, wasm_i32x4_extend_low_i16x8(hi));
+  a.v3 = wasm_i32x4_add(a.v3, wasm_i32x4_extend_high_i16x8(hi));
+  return a;
+}
+
 /* ---- 256-entry byte tables ---- */
 /* The table as 16 vectors of 16 entries. */
 typedef struct {

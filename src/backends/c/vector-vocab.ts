@@ -40,7 +40,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   },
   neon: {
     header: 'edgec_simd_neon.h',
-    defines: { EDGEC_SIMD_DOTPROD: 0 },
+    // The int8 2:4 kernel's main tile: 4 vectors of 16 pixels (16 int32 accumulators of the 32 registers).
+    defines: { EDGEC_SIMD_DOTPROD: 0, EDGEC_SP24Q_NV: 4 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     sgemmPass: { rows: 6, vectors: 4, splatA: false },
@@ -51,7 +52,7 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   },
   'neon-dotprod': {
     header: 'edgec_simd_neon.h',
-    defines: { EDGEC_SIMD_DOTPROD: 1 },
+    defines: { EDGEC_SIMD_DOTPROD: 1, EDGEC_SP24Q_NV: 4 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     sgemmPass: { rows: 6, vectors: 4, splatA: false },

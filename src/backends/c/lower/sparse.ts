@@ -1,4 +1,4 @@
-/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h (any N:M) and sparse24.h (2:4, the vector kernel); a node they cannot take goes to the dense lowering. */
+/** C lowerings of N:M-pruned Conv (1x1) and Gemm weights onto runtime-c/kernels/sparse.h (any N:M), sparse24.h (float 2:4, the vector kernel) and sparse24q.h (int8 2:4); a node they cannot take goes to the dense lowering. */
 import type { Node } from '../../../ir/types.js';
 import { attrInt, attrInts, attrFloat } from '../../../ir/attrs.js';
 import { convGeometry, to2d } from '../../../ops/conv.js';
@@ -11,6 +11,8 @@ import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { VECTOR_VOCABS, type SimdIsa } from '../vector-vocab.js';
 import { actArgs, bDirect, gemmBlocking, GEMM_NR, packedAFloats } from './linalg.js';
 import { constBias, emitQEpi, qop, QGEMM_MR } from './qlinalg.js';
+import { foldZeroPoint } from './qdot.js';
+import type { QRequant } from '../../../quant/qlinear.js';
 
 /** The N:M pattern a pruning pass recorded on a node (attribute `sparse` = [n, m]). */
 export function sparsePattern(node: Node): { n: number; m: number } | undefined {
@@ -121,19 +123,48 @@ function int8Panels(ctx: CLowerCtx): Record<string, { mr: number; kq: number; sl
   return { qconv_w: { mr: QGEMM_MR, kq: 2, slack: 0 }, qdot_w: { mr: ctx.target.simd ? VECTOR_VOCABS[ctx.target.simd].qdot.mr : 0, kq: 4, slack: 16 } };
 }
 
-/** Where an int8 2:4 layer runs the sparse kernel: so far only few pixels (Gemm-like rows), where the dense int8
- * GEMM's tiles run mostly empty (the sparse int8 kernel widens every input to int32 lanes; the dense ones use 16-bit
- * pair or 4-byte dot products). Elsewhere the compressed weights are expanded into the dense kernel's panels. */
+/**
+ * Whether the int8 2:4 kernel (sparse24q.h) beats the dense int8 kernel on this layer, per vector ISA ('none': the
+ * host's GNU vectors). It does half the multiply-adds, as int16 pair sums widened into int32 lanes (about 4 products
+ * an instruction on NEON), so it wins where the dense int8 products are no cheaper: NEON without SDOT (SMULL + SADALP;
+ * PP-OCR rec int8 under qemu on cortex-a72: pointwise layers 0.59-0.65x of the dense instructions, P = 40 layers
+ * 0.8x), WASM (widened i32x4.dot_i16x8_s) and the portable loops. SDOT does 16 products an instruction: on dotprod
+ * the dense kernel on expanded weights is faster (cortex-a76: the 2:4 kernel 1.9-3.1x the dense instructions), except
+ * on a single pixel, whose dense lowering (a GEMV) stores its own weight copy that the run-time expansion does not
+ * rebuild: there the 2:4 kernel keeps the artifact compressed. On the
+ * AVX2 host both multiply with pmaddwd and come out even (rec int8 under callgrind: 1.05x the dense instructions with
+ * the 2:4 kernel on every layer, 1.07x with the large layers on expanded weights): the 2:4 kernel everywhere.
+ * Elsewhere the compressed weights are expanded into the dense kernel's panels per run.
+ */
 export const SPARSE_WINS_INT8: Record<SimdIsa | 'none', (s: SparseShape) => boolean> = {
-  none: (s) => s.p <= 64,
-  scalar: (s) => s.p <= 64,
-  neon: (s) => s.p <= 64,
-  'neon-dotprod': (s) => s.p <= 64,
-  wasm: (s) => s.p <= 64,
+  none: () => true,
+  scalar: () => true,
+  neon: () => true,
+  'neon-dotprod': (s) => s.p < 16,
+  wasm: () => true,
 };
 
-/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). 2:4 layers where the
- * sparse kernel loses run the dense lowering on panels expanded from the compressed storage at run time. */
+/** Whether int8 weights suit the 2:4 kernel: all in [-127, 127] (it sums two int8 products in int16). */
+function pairSumsFit(w: ArrayLike<number>): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] === -128) return false;
+  return true;
+}
+
+/** The int8 2:4 kernel on rows x k weights (`at`), raw int8 X ([k][p] rows ldx apart at xs[n]) into ys[n]: the epilogue
+ * with the activation zero point folded into the bias, then one call per batch item. */
+function emitSparse24q(ctx: CLowerCtx, r: QRequant, rows: number, k: number, at: (o: number, i: number) => number, bias: ArrayLike<number> | undefined,
+  zx: number, s: { vals: string; idx: string; rowBytes: number }, calls: { x: string; y: string; ldx: number; p: number; syo: number; syp: number }[]): void {
+  ctx.useKernel('sparse24q.h');
+  const w = Float64Array.from({ length: rows * k }, (_, i) => at(Math.floor(i / k), i % k));
+  emitQEpi(ctx, r, rows, false, foldZeroPoint(w, rows, bias, zx), k * 255 * 128);
+  const tmp = ctx.scratch(8192 + 16 * k + 64);
+  for (const c of calls)
+    ctx.line(`edgec_spmm24_s8(${rows}, ${k}, ${c.p}, ${s.vals}, ${s.idx}, ${s.rowBytes}, ${c.x}, ${c.ldx}, ${c.y}, ${c.syo}, ${c.syp}, &e, ${tmp});`);
+}
+
+/** int8 pointwise Conv on N:M weights (symmetric weights only: a pruned weight is then code 0). 2:4 layers run the
+ * int8 2:4 kernel where it wins, elsewhere the dense lowering on panels expanded from the compressed storage at run
+ * time; other N:M patterns run the generic kernel. */
 function sparseQConv(ctx: CLowerCtx, dense: CLowering): boolean {
   const nm = sparsePattern(ctx.node);
   const c = nm && pointwise(ctx);
@@ -142,9 +173,16 @@ function sparseQConv(ctx: CLowerCtx, dense: CLowering): boolean {
   const p = qconvParams(ctx.node, false, [qop(c.x), qop(c.w), qop(b)], qop(c.y));
   if (p.w.zeroPoint.some((z) => z !== 0)) return false;
   const wd = c.w.value!.data;
-  const s = emitPacked(ctx, c.O, c.K, (r, i) => wd[r * c.K + i], nm, 'int8');
+  const at = (r: number, i: number) => wd[r * c.K + i];
+  const s = emitPacked(ctx, c.O, c.K, at, nm, 'int8');
   if (!s) return false;
-  if (nm.n === 2 && nm.m === 4 && !SPARSE_WINS_INT8[ctx.target.simd ?? 'none']({ o: c.O, k: c.K, p: c.P })) {
+  const shape = { o: c.O, k: c.K, p: c.P };
+  if (nm.n === 2 && nm.m === 4 && SPARSE_WINS_INT8[ctx.target.simd ?? 'none'](shape) && pairSumsFit(wd)) {
+    const calls = Array.from({ length: c.batch }, (_, n) => ({ x: `${c.x.ptr} + ${n * c.K * c.P}`, y: `${c.y.ptr} + ${n * c.O * c.P}`, ldx: c.P, p: c.P, syo: c.P, syp: 1 }));
+    emitSparse24q(ctx, p.r, c.O, c.K, at, constBias(ctx, b, 'bias B'), p.x.zeroPoint[0], s, calls);
+    return true;
+  }
+  if (nm.n === 2 && nm.m === 4) {
     ctx.useKernel('sparse24.h');
     const panels = int8Panels(ctx);
     const expanding: CLowerCtx = {
@@ -222,9 +260,15 @@ function sparseQGemm(ctx: CLowerCtx): boolean {
   if (p.b.zeroPoint.some((z) => z !== 0) || !p.r) return false; // int32 accumulator heads use the dense kernel
   const s = emitPacked(ctx, q.g.n, q.g.k, q.at, nm, 'int8');
   if (!s) return false;
-  emitQEpi(ctx, p.r, q.g.n, true, q.bias, q.g.k * 255 * 128);
+  // 2:4 on the int8 2:4 kernel on every ISA: the generic kernel is slower, and few rows leave the dense tiles mostly empty.
+  const fast = nm.n === 2 && nm.m === 4 && pairSumsFit(q.b.value!.data);
+  if (!fast) emitQEpi(ctx, p.r, q.g.n, true, q.bias, q.g.k * 255 * 128);
   ctx.line(`int8_t *at = (int8_t *)${ctx.scratch(q.g.k * q.g.m)};`);
   ctx.line(`EDGEC_SP_TRANSPOSE(int8_t, ${q.a.ptr}, at, ${q.g.m}, ${q.g.k});`);
+  if (fast) {
+    emitSparse24q(ctx, p.r, q.g.n, q.g.k, q.at, q.bias, p.a.zeroPoint[0], s, [{ x: 'at', y: q.y.ptr, ldx: q.g.m, p: q.g.m, syo: 1, syp: q.g.n }]);
+    return true;
+  }
   ctx.line(`edgec_spmm_s8(${q.g.n}, ${q.g.k}, ${q.g.m}, ${s.geo}, ${s.vals}, ${s.idx}, ${p.a.zeroPoint[0]}, at, ${q.g.m}, ${q.y.ptr}, 1, ${q.g.n}, &e, ${s.koff});`);
   return true;
 }

@@ -1,9 +1,10 @@
-/** Integer Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip: C == integer reference bit for bit, TFLite Micro goldens, float semantics. */
+/** Integer Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip and computed-table HardSwish/HardSigmoid: C == integer reference bit for bit, TFLite Micro goldens, float semantics. */
 import test, { type ExecutionContext } from 'ava';
 import type { Attr, QuantParams, Value } from '../src/ir/types.js';
 import { roundHalfAway } from '../src/quant/fixed-point.js';
 import { runReference } from '../src/interp/reference.js';
 import { addParams } from '../src/quant/kernels.js';
+import { int8Table } from '../src/quant/table.js';
 import { assertBitExact, qp } from './helpers/qgraph.js';
 import { assertNearFloat, f, q8, qnode, randomFeeds, s } from './helpers/qcheck.js';
 
@@ -156,3 +157,21 @@ test('integer elementwise errors name the node and op', (t) => {
   const h = qnode('Add', { a: q8([4], 0.1, 0), b: q8([4], 0.1, 0) }, qp(0.1, 0), { act: s('Sigmoid') });
   t.regex(t.throws(() => runReference(h, randomFeeds(h)))!.message, /\(Add\): fused Sigmoid cannot run on integers/);
 });
+
+/** `n` int8 codes spread from -128 to 127 (every code when n = 256). */
+const allCodes = (n: number): Record<string, Value> => ({ x: { dtype: 'int8', shape: [n], data: Int8Array.from({ length: n }, (_, c) => Math.round((c * 255) / (n - 1)) - 128) } });
+
+for (const [op, attrs, label] of [['HardSwish', {}, ''], ['HardSigmoid', { alpha: f(0.2), beta: f(0.5) }, ' alpha 0.2'], ['HardSigmoid', { alpha: f(1 / 6), beta: f(0.5) }, ' alpha 1/6']] as const) {
+  test(`${op}${label}: the table C rebuilds at run time equals the stored table of the same op, every code`, async (t) => {
+    for (const [k, [sx, zx, sy, zy]] of [[0.05, 3, 0.02, -7], [0.1, -20, 1 / 255, -128], [0.0123, 40, 0.05, -110]].entries()) {
+      // 256 codes go through the rebuilt table; 200 (a squeeze-excitation gate) are evaluated one by one.
+      const n = k === 1 ? 200 : 256;
+      const g = qnode(op, { x: q8([n], sx, zx) }, qp(sy, zy), attrs as Record<string, Attr>);
+      const feeds = allCodes(n);
+      const out = await assertBitExact(t, g, feeds);
+      const node = { name: op, op, inputs: ['x'], outputs: ['y'], attrs: attrs as Record<string, Attr> };
+      const table = int8Table(node, qp(sx, zx), qp(sy, zy));
+      t.deepEqual(Array.from(out.y.data), Array.from(feeds.x.data, (c) => table[c + 128]), `${op} ${sx} ${zx} -> ${sy} ${zy}, ${n} codes`);
+    }
+  });
+}

@@ -5,6 +5,7 @@ import { getOp } from '../ops/registry.js';
 import { EdgecError } from '../util/errors.js';
 import { chooseQuantParams, quantizeData, weightParams } from './params.js';
 import { int8ChainTable, type TableStep } from './table.js';
+import { COMPUTED_TABLE_OPS } from '../ops/elementwise.js';
 import { roundHalfEven } from './fixed-point.js';
 import type { Range } from './calibrate.js';
 
@@ -16,6 +17,8 @@ export interface QuantizeInt8Options {
   keepFloat?: ReadonlySet<string>;
   /** Weights already quantized (GPTQ), by float weight tensor name; the rest are rounded to nearest. */
   weightCodes?: ReadonlyMap<string, { data: Int8Array; quant: QuantParams }>;
+  /** Keep lone HardSwish/HardSigmoid as int8 nodes whose table the backend rebuilds (no stored 256-byte table). */
+  computedTables?: boolean;
 }
 
 /** How one node was treated, for the report. */
@@ -219,12 +222,16 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
         cur = u.outputs[0];
         inTable.add(u.name);
       }
-      const data = int8ChainTable(steps, xqp, yq);
-      const table = fresh(`${n.name}_table`);
-      addTensor({ name: table, dtype: 'int8', shape: [256], data, quant: yq });
       const yName = fresh(`${y}_q8`);
       addTensor({ name: yName, dtype: 'int8', shape: [...g.tensors.get(y)!.shape], quant: yq });
-      out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
+      if (opts.computedTables && !tail.length && COMPUTED_TABLE_OPS.has(n.op)) {
+        out.push({ ...n, inputs: [xq], outputs: [yName] });
+      } else {
+        const data = int8ChainTable(steps, xqp, yq);
+        const table = fresh(`${n.name}_table`);
+        addTensor({ name: table, dtype: 'int8', shape: [256], data, quant: yq });
+        out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
+      }
       intOf.set(y, yName);
       replaced.add(y);
       continue;

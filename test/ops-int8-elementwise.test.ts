@@ -175,3 +175,20 @@ for (const [op, attrs, label] of [['HardSwish', {}, ''], ['HardSigmoid', { alpha
     }
   });
 }
+
+test('host kernels: Mul by one factor per row (squeeze-excitation gate) and same-shape Add, fused Relu, C == reference', async (t) => {
+  const cases: [string, number[], number[], Record<string, Attr>][] = [
+    ['Mul', [1, 24, 7, 9], [1, 24, 1, 1], {}],
+    ['Mul', [1, 5, 1, 1], [1, 5, 3, 40], {}],
+    ['Mul', [200, 96], [200, 1], { act: s('Relu') }],
+    ['Add', [1, 16, 3, 37], [1, 16, 3, 37], {}],
+    ['Add', [6144], [6144], { act: s('Relu') }],
+  ];
+  for (const [k, [op, sa, sb, attrs]] of cases.entries()) {
+    const [s1, z1, s2, z2, sy, zy] = PARAMS[k % PARAMS.length];
+    const g = qnode(op, { a: q8(sa, s1, z1), b: q8(sb, s2, z2) }, qp(op === 'Mul' ? s1 * s2 * 40 : sy, zy), attrs);
+    const feeds = randomFeeds(g, k + 7);
+    const out = await assertBitExact(t, g, feeds);
+    assertNearFloat(t, g, feeds, out, 1);
+  }
+});

@@ -6,6 +6,8 @@ import { cFloat, type CLowerCtx, type CLowering } from '../lowering.js';
 import { cType, emitLoops, need, operand, type LoopOperand } from './elementwise.js';
 import { attrFloat, attrString } from '../../../ir/attrs.js';
 import { COMPUTED_TABLE_OPS } from '../../../ops/elementwise.js';
+import { int8Table } from '../../../quant/table.js';
+import { roundHalfEven } from '../../../quant/fixed-point.js';
 import { requantParams } from '../../../quant/kernels.js';
 import { centred, mbqm, plusZp } from './qelementwise.js';
 import { cScalar } from './layout.js';
@@ -96,6 +98,26 @@ const TABLE_FUNCTIONS: Record<string, (ctx: CLowerCtx) => string> = {
 };
 
 /**
+ * Whether edgec_qhswish_s8's float32 arithmetic (kernels/qlut.h: one rounding per step, no fused multiply-add) gives
+ * the op's table for every input code with these parameters, its quotients well inside int32: then the host computes
+ * HardSwish in vector registers instead of 16 byte shuffles per 32 lookups.
+ */
+function hardSwishFloat32Exact(ctx: CLowerCtx, xq: QuantParams, yq: QuantParams): boolean {
+  const f = Math.fround;
+  const [sx, sy, a] = [f(xq.scale[0]), f(yq.scale[0]), f(1 / 6)];
+  const table = int8Table(ctx.node, xq, yq);
+  for (let c = -128; c < 128; c++) {
+    const v = f(f(c - xq.zeroPoint[0]) * sx);
+    const g = Math.min(1, Math.max(0, f(f(v * a) + 0.5)));
+    const qv = f(f(v * g) / sy);
+    if (Math.abs(qv) >= 2 ** 30) return false;
+    const code = Math.min(127, Math.max(-128, roundHalfEven(qv) + yq.zeroPoint[0]));
+    if (code !== table[c + 128]) return false;
+  }
+  return true;
+}
+
+/**
  * Int8 HardSwish/HardSigmoid: the 256-entry table their integer reference defines, rebuilt in scratch each run from the
  * quantization parameters (the artifact stores no table), then one lookup pass; under 256 elements (a squeeze-excitation
  * gate) the same function is evaluated per element instead.
@@ -106,6 +128,11 @@ const computedTable: CLowering = (ctx) => {
   const xq = x.quant!;
   const yq = y.quant!;
   const n = numel(x.info.shape);
+  if (ctx.node.op === 'HardSwish' && !ctx.target.simd && n >= 256 && hardSwishFloat32Exact(ctx, xq, yq)) {
+    ctx.useKernel('qlut.h');
+    ctx.line(`edgec_qhswish_s8(${x.ptr}, ${y.ptr}, ${n}, ${xq.zeroPoint[0]}, ${cFloat(xq.scale[0])}, ${cFloat(1 / 6)}, 0.5f, ${cFloat(yq.scale[0])}, ${yq.zeroPoint[0]});`);
+    return;
+  }
   const direct = n < 256;
   if (!direct) ctx.line(`int8_t *lut = (int8_t *)${ctx.scratch(256)};`);
   ctx.line(`for (int i = 0; i < ${direct ? n : 256}; i++) {`);

@@ -154,7 +154,7 @@ export function compileGraph(model: string, target: Target, opts: Pick<BuildOpti
       log.push({ pass: 'quantize-w4', nodes: g.nodes.length });
       return { graph: g, reference, importedNodes, log, quantization, calibration, w4, sparsity };
     }
-    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), int16: new Set(opts.int16 ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, gptq: opts.gptq, biasCorrection: opts.biasCorrection, progress });
+    quantization = quantizeGraphInt8(g, { calib: calibration, method: opts.calibMethod ?? 'mse', keepFloat: new Set(opts.keepFloat ?? []), int16: new Set(opts.int16 ?? []), minSqnr: opts.minSqnr, maxWeightBytes: opts.maxWeightBytes, gptq: opts.gptq, biasCorrection: opts.biasCorrection, computedTables: target.backend === 'c', progress });
     if (opts.verifyIr) verifyGraph(g, 'after quantization');
     log.push({ pass: 'quantize-int8', nodes: g.nodes.length });
     runPipeline(g, INT8_PASSES, { verifyBetween: opts.verifyIr, onPass: (pass, nodes) => log.push({ pass, nodes }) });

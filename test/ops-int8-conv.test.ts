@@ -6,6 +6,8 @@ import { runReference } from '../src/interp/reference.js';
 import { dequantizeData } from '../src/quant/params.js';
 import { assertBitExact, qgraph, qp, qpc } from './helpers/qgraph.js';
 import { runC } from './helpers/c-run.js';
+import { runPipeline } from '../src/passes/pass.js';
+import { narrowIntBias } from '../src/passes/narrow-int-bias.js';
 import { limit } from './helpers/limit.js';
 import { assertSpread, int, int8, ints, layersGraph, str, type QLayer } from './helpers/qlayers.js';
 
@@ -215,4 +217,18 @@ test('extreme requantization: multipliers above 1 (left shifts), tiny multiplier
     await compilers(() => assertBitExact(t, g, feeds));
     await compilers(() => assertBitExact(t, g, feeds, { cflags: ['-DEDGEC_NO_SIMD'] }));
   }
+});
+
+test('narrow-int-bias stores biases that fit as int16: the same integers from the reference and the C artifact', async (t) => {
+  const layers: QLayer[] = [
+    { op: 'Conv', x: [1, 8, 9, 9], w: [12, 8, 3, 3], attrs: pads(1, 1, 1, 1), axis: 0, zx: 3, k: 72 },
+    { op: 'Conv', x: [1, 12, 9, 9], w: [12, 1, 3, 3], attrs: { ...pads(1, 1, 1, 1), group: int(12) }, axis: 0, zx: -5, k: 9 },
+    { op: 'Gemm', x: [3, 40], w: [40, 10], axis: 1, zx: 2, k: 40 },
+  ];
+  const { g, feeds } = layersGraph(layers, layers.length);
+  const wide = runReference(g, feeds);
+  runPipeline(g, [narrowIntBias]);
+  t.deepEqual(g.nodes.map((n) => g.tensors.get(n.inputs[2])!.dtype), ['int16', 'int16', 'int16']);
+  const out = await compilers(() => assertBitExact(t, g, feeds));
+  for (const k of Object.keys(wide)) t.deepEqual(Array.from(out[k].data), Array.from(wide[k].data), k);
 });

@@ -1,9 +1,10 @@
-/** Integer Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip: C == integer reference bit for bit, TFLite Micro goldens, float semantics. */
+/** Integer Add, Sub, Mul, PRelu, LeakyRelu, Relu, Clip and computed-table HardSwish/HardSigmoid: C == integer reference bit for bit, TFLite Micro goldens, float semantics. */
 import test, { type ExecutionContext } from 'ava';
 import type { Attr, QuantParams, Value } from '../src/ir/types.js';
 import { roundHalfAway } from '../src/quant/fixed-point.js';
 import { runReference } from '../src/interp/reference.js';
 import { addParams } from '../src/quant/kernels.js';
+import { int8Table } from '../src/quant/table.js';
 import { assertBitExact, qp } from './helpers/qgraph.js';
 import { assertNearFloat, f, q8, qnode, randomFeeds, s } from './helpers/qcheck.js';
 
@@ -155,4 +156,40 @@ test('integer elementwise errors name the node and op', (t) => {
   t.regex(err!.message, /node 'n0_Add' \(Add\): input 1 has no quantization parameters/);
   const h = qnode('Add', { a: q8([4], 0.1, 0), b: q8([4], 0.1, 0) }, qp(0.1, 0), { act: s('Sigmoid') });
   t.regex(t.throws(() => runReference(h, randomFeeds(h)))!.message, /\(Add\): fused Sigmoid cannot run on integers/);
+});
+
+/** `n` int8 codes spread from -128 to 127 (every code when n = 256). */
+const allCodes = (n: number): Record<string, Value> => ({ x: { dtype: 'int8', shape: [n], data: Int8Array.from({ length: n }, (_, c) => Math.round((c * 255) / (n - 1)) - 128) } });
+
+for (const [op, attrs, label] of [['HardSwish', {}, ''], ['HardSigmoid', { alpha: f(0.2), beta: f(0.5) }, ' alpha 0.2'], ['HardSigmoid', { alpha: f(1 / 6), beta: f(0.5) }, ' alpha 1/6']] as const) {
+  test(`${op}${label}: the table C rebuilds at run time equals the stored table of the same op, every code`, async (t) => {
+    for (const [k, [sx, zx, sy, zy]] of [[0.05, 3, 0.02, -7], [0.1, -20, 1 / 255, -128], [0.0123, 40, 0.05, -110]].entries()) {
+      // 256 and 300 codes go through the rebuilt table (or, for HardSwish on the host, float32 vector arithmetic the
+      // lowering checked against it, with a scalar tail at 300); 200 (a squeeze-excitation gate) are evaluated one by one.
+      const n = [256, 200, 300][k];
+      const g = qnode(op, { x: q8([n], sx, zx) }, qp(sy, zy), attrs as Record<string, Attr>);
+      const feeds = allCodes(n);
+      const out = await assertBitExact(t, g, feeds);
+      const node = { name: op, op, inputs: ['x'], outputs: ['y'], attrs: attrs as Record<string, Attr> };
+      const table = int8Table(node, qp(sx, zx), qp(sy, zy));
+      t.deepEqual(Array.from(out.y.data), Array.from(feeds.x.data, (c) => table[c + 128]), `${op} ${sx} ${zx} -> ${sy} ${zy}, ${n} codes`);
+    }
+  });
+}
+
+test('host kernels: Mul by one factor per row (squeeze-excitation gate) and same-shape Add, fused Relu, C == reference', async (t) => {
+  const cases: [string, number[], number[], Record<string, Attr>][] = [
+    ['Mul', [1, 24, 7, 9], [1, 24, 1, 1], {}],
+    ['Mul', [1, 5, 1, 1], [1, 5, 3, 40], {}],
+    ['Mul', [200, 96], [200, 1], { act: s('Relu') }],
+    ['Add', [1, 16, 3, 37], [1, 16, 3, 37], {}],
+    ['Add', [6144], [6144], { act: s('Relu') }],
+  ];
+  for (const [k, [op, sa, sb, attrs]] of cases.entries()) {
+    const [s1, z1, s2, z2, sy, zy] = PARAMS[k % PARAMS.length];
+    const g = qnode(op, { a: q8(sa, s1, z1), b: q8(sb, s2, z2) }, qp(op === 'Mul' ? s1 * s2 * 40 : sy, zy), attrs);
+    const feeds = randomFeeds(g, k + 7);
+    const out = await assertBitExact(t, g, feeds);
+    assertNearFloat(t, g, feeds, out, 1);
+  }
 });

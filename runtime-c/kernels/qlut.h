@@ -48,4 +48,43 @@ static EDGEC_UNUSED void edgec_qlut_s16(const int16_t *x, int16_t *y, ptrdiff_t 
   }
 }
 
+/* Int8 HardSwish in float32 arithmetic: x = (c - zx) * sx, y = x * clamp(x * a + b, 0, 1), code = rint(y / sy) + zy
+ * saturated to int8; each step one float32 operation (no fused multiply-add), the same in the vector and scalar code.
+ * The lowering emits it only where these codes equal the op's table for all 256 inputs. */
+EDGEC_INLINE int8_t edgec_qhswish1(int8_t c, int32_t zx, float sx, float a, float b, float sy, int32_t zy) {
+  const float x = (float)((int32_t)c - zx) * sx;
+  const float t = x * a;
+  float g = t + b;
+  int32_t v;
+  g = g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g;
+  v = (int32_t)rintf((x * g) / sy) + zy;
+  return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+}
+
+static EDGEC_UNUSED void edgec_qhswish_s8(const int8_t *x, int8_t *y, ptrdiff_t n, int32_t zx, float sx, float a, float b, float sy,
+                                          int32_t zy) {
+  ptrdiff_t i = 0;
+#if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
+  const __m256i vzx = _mm256_set1_epi32(zx), vzy = _mm256_set1_epi16((short)zy);
+  const __m256 vsx = _mm256_set1_ps(sx), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vsy = _mm256_set1_ps(sy);
+  const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  for (; i + 32 <= n; i += 32) {
+    __m256i q[4];
+    int k;
+    for (k = 0; k < 4; k++) {
+      const __m256i c = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(x + i + 8 * k)));
+      const __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, vzx)), vsx);
+      const __m256 g = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_mul_ps(v, va), vb), zero), one);
+      q[k] = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_mul_ps(v, g), vsy)); /* round to nearest even */
+    }
+    {
+      __m256i p = _mm256_packs_epi16(_mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), vzy), _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), vzy));
+      p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+      _mm256_storeu_si256((__m256i *)(void *)(y + i), p);
+    }
+  }
+#endif
+  for (; i < n; i++) y[i] = edgec_qhswish1(x[i], zx, sx, a, b, sy, zy);
+}
+
 #endif

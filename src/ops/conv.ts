@@ -51,8 +51,8 @@ function checkBias(node: Node, b: TensorInfo | undefined, outC: number, dtype: s
 /** Weight type per input type: integer convolutions are int8 x int8 or 16x8 (int16 activations, int8 weights). */
 const WEIGHT_TYPE: Partial<Record<string, string>> = { float32: 'float32', float64: 'float64', int8: 'int8', int16: 'int8' };
 
-/** Bias types of the integer convolutions (TFLite: int32 for int8, int64 or int32 for 16x8). */
-const BIAS_TYPES: Partial<Record<string, string[]>> = { int8: ['int32'], int16: ['int64', 'int32'] };
+/** Bias types of the integer convolutions (TFLite: int32 for int8, int64 or int32 for 16x8; int16 when an int8 bias fits). */
+const BIAS_TYPES: Partial<Record<string, string[]>> = { int8: ['int32', 'int16'], int16: ['int64', 'int32'] };
 
 /** Geometry of a Conv node from its input and weight types (ONNX output-size and auto_pad rules). */
 export function convGeometry(node: Node, x: TensorInfo, w: TensorInfo): ConvGeometry {

@@ -7,7 +7,7 @@ import { broadcastShapes, forEachBroadcast, makeValue, nodeError, requireInput }
 import type { QTensorInfo, QValue } from '../ir/quant.js';
 import { INT8_16_TYPES, INT8_TYPES, isQuantized, requireQuantOf, withIntForms, type IntForm } from './qform.js';
 import { clampInt } from '../quant/fixed-point.js';
-import { qRange } from '../quant/params.js';
+import { dequantizeData, qRange, quantizeData } from '../quant/params.js';
 import { clampRange, outputClamp } from '../quant/requant.js';
 import {
   addElem, addParams, leakyReluElem, leakyReluParams, mulElem, mulParams, preluElem, preluParams, requantElem, requantParams,
@@ -328,6 +328,29 @@ function intElementwiseForm(): IntForm {
 /** Unary ops the quantizer tabulates into a LookupTable: every unary op without its own integer kernel. */
 const LUT_OPS = UNARY_OPS.filter((op) => !(op in INT_ELEMENTWISE));
 
+/** Table ops whose int8 form needs no stored table: the C backends rebuild the same 256 codes at run time. */
+export const COMPUTED_TABLE_OPS: ReadonlySet<string> = new Set(['HardSwish', 'HardSigmoid']);
+
+/**
+ * The int8 form of a computed-table op: output code = quantize(f(dequantize(input code))), exactly as the stored
+ * LookupTable of the same op would hold (float32 dequantize, f in float64 stored as float32, round half to even).
+ */
+function computedTableForm(): IntForm {
+  return {
+    quant: 'lut',
+    intReference(node, [x], [y]) {
+      const xq = requireQuantOf(node, x, 'input', ['int8']);
+      const yq = requireQuantOf(node, y, 'output', ['int8']);
+      const f = UNARY[node.op](node);
+      const codes = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+      const fy = Float32Array.from(dequantizeData(codes, [256], xq), (v) => f(v));
+      const table = quantizeData(fy, [256], yq, 'int8');
+      const v = x as QValue;
+      return [{ dtype: 'int8', shape: [...v.shape], data: Int8Array.from(v.data as Int8Array, (c) => table[c + 128]) }];
+    },
+  };
+}
+
 /** Registry entries of every elementwise op. */
 export const elementwiseOps: OpDef[] = withIntForms(
   [
@@ -342,6 +365,6 @@ export const elementwiseOps: OpDef[] = withIntForms(
   ],
   {
     ...Object.fromEntries(Object.keys(INT_ELEMENTWISE).map((op) => [op, intElementwiseForm()])),
-    ...Object.fromEntries(LUT_OPS.map((op) => [op, { quant: 'lut' } as IntForm])),
+    ...Object.fromEntries(LUT_OPS.map((op) => [op, COMPUTED_TABLE_OPS.has(op) ? computedTableForm() : ({ quant: 'lut' } as IntForm)])),
   },
 );

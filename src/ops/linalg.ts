@@ -77,8 +77,8 @@ export function gemmGeometry(node: Node, a: TensorInfo, b: TensorInfo, c?: Tenso
     const s = c.shape;
     const ok = s.length <= 2 && s.every((d, i) => d === 1 || d === [m, n][i + 2 - s.length]);
     if (!ok) nodeError(node, `C shape [${s}] does not broadcast to [${m}, ${n}]`);
-    const want = a.dtype === 'int8' ? 'int32' : a.dtype;
-    if (c.dtype !== want) nodeError(node, `C type ${c.dtype} must be ${want} for ${a.dtype} A`);
+    const want = a.dtype === 'int8' ? ['int32', 'int16'] : [a.dtype];
+    if (!want.includes(c.dtype)) nodeError(node, `C type ${c.dtype} must be ${want.join(' or ')} for ${a.dtype} A`);
   }
   return { m, k, n, transA, transB, alpha: attrFloat(node, 'alpha', 1), beta: attrFloat(node, 'beta', 1) };
 }

@@ -40,9 +40,9 @@ export function weightQuant(node: Node, t: QOperand, what: string, axis: number,
   return q;
 }
 
-/** The int32 bias of an integer node (values used as is: scale s_x * s_w, zero point 0). */
+/** The bias of an integer node: int32, or int16 when its values fit (used as is: scale s_x * s_w, zero point 0). */
 export function biasCheck(node: Node, t: QOperand, what: string): void {
-  if (t && t.dtype !== 'int32') nodeError(node, `${what} is ${t.dtype}; the integer ${node.op} takes an int32 bias`);
+  if (t && t.dtype !== 'int32' && t.dtype !== 'int16') nodeError(node, `${what} is ${t.dtype}; the integer ${node.op} takes an int32 (or int16) bias`);
 }
 
 /** Output requantization of x (*) w -> y: multipliers s_x s_w[c] / s_y and the fused Relu/Clip range. */

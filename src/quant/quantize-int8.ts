@@ -5,6 +5,7 @@ import { getOp } from '../ops/registry.js';
 import { EdgecError } from '../util/errors.js';
 import { chooseQuantParams, quantizeData, symmetricParams, weightParams } from './params.js';
 import { int16ChainTable, int8ChainTable, type TableStep } from './table.js';
+import { COMPUTED_TABLE_OPS } from '../ops/elementwise.js';
 import { roundHalfEven } from './fixed-point.js';
 import type { Range } from './calibrate.js';
 
@@ -20,6 +21,8 @@ export interface QuantizeInt8Options {
   int16?: ReadonlySet<string>;
   /** Ranges of the int16 activations (symmetric over the larger end); the int8 ranges when absent. */
   ranges16?: Map<string, Range>;
+  /** Keep lone HardSwish/HardSigmoid as int8 nodes whose table the backend rebuilds (no stored 256-byte table). */
+  computedTables?: boolean;
 }
 
 /** How one node was treated, for the report. */
@@ -281,12 +284,16 @@ export function quantizeInt8(g: Graph, opts: QuantizeInt8Options): { decisions: 
         inTable.add(u.name);
       }
       const dtype = mode === 'int16' ? 'int16' : 'int8';
-      const data = mode === 'int16' ? int16ChainTable(steps, xqp, yq) : int8ChainTable(steps, xqp, yq);
-      const table = fresh(`${n.name}_table`);
-      addTensor({ name: table, dtype, shape: [data.length], data, quant: yq });
       const yName = fresh(`${y}_q${mode === 'int16' ? 16 : 8}`);
       addTensor({ name: yName, dtype, shape: [...g.tensors.get(y)!.shape], quant: yq });
-      out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
+      if (mode === 'table' && opts.computedTables && !tail.length && COMPUTED_TABLE_OPS.has(n.op)) {
+        out.push({ ...n, inputs: [xq], outputs: [yName] });
+      } else {
+        const data = mode === 'int16' ? int16ChainTable(steps, xqp, yq) : int8ChainTable(steps, xqp, yq);
+        const table = fresh(`${n.name}_table`);
+        addTensor({ name: table, dtype, shape: [data.length], data, quant: yq });
+        out.push({ name: n.name, op: 'LookupTable', inputs: [xq, table], outputs: [yName], attrs: { from: { type: 'string', value: [n.op, ...tail.map((u) => u.op)].join('+') } } });
+      }
       wrote(y, yName, dtype);
       continue;
     }

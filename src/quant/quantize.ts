@@ -7,6 +7,7 @@ import { runPipeline } from '../passes/pass.js';
 import { splitActivations } from '../passes/split-activations.js';
 import { foldConstants } from '../passes/fold-constants.js';
 import { eliminateDeadCode } from '../passes/eliminate-dead-code.js';
+import { narrowIntBias } from '../passes/narrow-int-bias.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import { EdgecError } from '../util/errors.js';
 import { chooseRanges, collectHistograms, type CalibMethod, type Range } from './calibrate.js';
@@ -30,6 +31,8 @@ export interface QuantizeOptions {
   gptq?: boolean;
   /** Move each convolution's per-channel output mean onto the float model's by adjusting its int32 bias. */
   biasCorrection?: boolean;
+  /** The backend rebuilds HardSwish/HardSigmoid tables at run time (C family), so the graph stores none. */
+  computedTables?: boolean;
   progress?: Progress;
 }
 
@@ -101,12 +104,13 @@ interface Calibrated {
   ranges16: Map<string, Range>;
   weightCodes?: Map<string, { data: Int8Array; quant: QuantParams }>;
   biasCorrection?: { feeds: Record<string, Value>[]; means?: ChannelMeans };
+  computedTables?: boolean;
 }
 
 /** Quantize a copy of the float graph and measure it against the float values of one sample. */
 function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, int16: ReadonlySet<string>, sample: Record<string, Value>, floatVals: Map<string, Value>): Attempt {
   const g = cloneGraph(float);
-  const { decisions, intOf } = quantizeInt8(g, { ranges: cal.ranges, ranges16: cal.ranges16, keepFloat: keep, int16, weightCodes: cal.weightCodes });
+  const { decisions, intOf } = quantizeInt8(g, { ranges: cal.ranges, ranges16: cal.ranges16, keepFloat: keep, int16, weightCodes: cal.weightCodes, computedTables: cal.computedTables });
   runPipeline(g, [foldConstants, eliminateDeadCode]);
   const floatOf = new Map([...intOf].map(([f, q]) => [q, f]));
   const bc = cal.biasCorrection;
@@ -115,6 +119,7 @@ function attempt(float: Graph, cal: Calibrated, keep: ReadonlySet<string>, int16
     correctBiases(g, bc.feeds, floatOf, bc.means);
     runPipeline(g, [eliminateDeadCode]); // the biases it replaced
   }
+  runPipeline(g, [narrowIntBias]);
   const tensors: QuantTensorReport[] = [];
   const out = runReference(g, sample, (name, v) => {
     const f = floatOf.get(name);
@@ -148,7 +153,7 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
   runPipeline(g, [splitActivations]);
   const float = cloneGraph(g);
   const hists = collectHistograms(g, opts.calib, progress);
-  const cal: Calibrated = { ranges: chooseRanges(hists, opts.method), ranges16: chooseRanges(hists, 'minmax') };
+  const cal: Calibrated = { ranges: chooseRanges(hists, opts.method), ranges16: chooseRanges(hists, 'minmax'), computedTables: opts.computedTables };
   if (opts.gptq) cal.weightCodes = gptqConvWeights(float, opts.calib);
   if (opts.biasCorrection) cal.biasCorrection = { feeds: opts.calib };
   const sample = opts.calib[0];

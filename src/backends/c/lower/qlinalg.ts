@@ -70,7 +70,7 @@ export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: 
   const nq = uniform ? 1 : channels;
   const mult = ctx.constArray('qmult', { dtype: 'int32', shape: [nq], data: Int32Array.from({ length: nq }, (_, i) => m(ch(i)).multiplier) });
   const shift = ctx.constArray('qshift', { dtype: 'int8', shape: [nq], data: Int8Array.from({ length: nq }, (_, i) => m(ch(i)).shift) });
-  const b = bias ? ctx.constArray('qbias', { dtype: 'int32', shape: [channels], data: Int32Array.from({ length: channels }, (_, i) => bias[ch(i)]) }) : undefined;
+  const b = bias ? ctx.constArray('qbias', narrowBias(Int32Array.from({ length: channels }, (_, i) => bias[ch(i)]))) : undefined;
   const hasLsh = r.mults.some((q) => q.shift > 0);
   const fast = Array.from({ length: channels }, (_, i) => ch(i)).every((c) => rsh(c) >= 1 && (accBound + Math.abs(bias ? bias[c] : 0)) * 2 ** lshOf(c) + 1 < 2 ** 30);
   const v = opts.name ?? 'e';
@@ -84,6 +84,12 @@ export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: 
   const at = (k: number) => `${v}_t + ${k * len}`;
   const fields = [b ? at(0) : 'NULL', at(1), hasLsh ? at(2) : 'NULL', at(3), at(4), fast ? at(5) : 'NULL'];
   ctx.line(`const edgec_qepi ${v} = {${fields.join(', ')}, ${perCol ? 1 : 0}, ${r.zy}, ${r.lo}, ${r.hi}};`);
+}
+
+/** A constant int32 bias array as the artifact stores it: int16 when every value fits (widened where it is read). */
+export function narrowBias(data: Int32Array): { dtype: 'int16' | 'int32'; shape: number[]; data: Int16Array | Int32Array } {
+  const fits = data.every((v) => v >= -32768 && v <= 32767);
+  return { dtype: fits ? 'int16' : 'int32', shape: [data.length], data: fits ? Int16Array.from(data) : data };
 }
 
 /** Largest |x - z_x| of an int8 activation. */
@@ -255,7 +261,7 @@ function lowerQGemm(ctx: CLowerCtx): void {
     (o, d) => `edgec_qpack_b(${k}, ${n}, ${b.ptr} + ${o}, ${rsb}, ${csb}, ${zb(0)}, ${d});`, y, !p.r);
   if (!p.r && bias) {
     // A classifier head's int32 accumulators: the bias is added after the product (wrapping as the reference does).
-    const bsym = ctx.constArray('qbias', { dtype: 'int32', shape: [n], data: Int32Array.from(bias) });
+    const bsym = ctx.constArray('qbias', narrowBias(Int32Array.from(bias)));
     ctx.line(`for (int i = 0; i < ${m * n}; i++) ${y.ptr}[i] = (int32_t)((uint32_t)${y.ptr}[i] + (uint32_t)${bsym}[i % ${n}]);`);
   }
 }

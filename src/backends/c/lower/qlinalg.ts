@@ -76,10 +76,21 @@ export function emitQEpi(ctx: CLowerCtx, r: QRequant, channels: number, perCol: 
   const v = opts.name ?? 'e';
   ctx.line(`int32_t *${v}_t = (int32_t *)${ctx.scratch(24 * len)};`);
   const q = nq === 1 ? '0' : 'i';
-  ctx.line(`for (int i = 0; i < ${len}; i++) {`);
-  ctx.line(`  const int in = i < ${channels}, s = in ? ${shift}[${q}] : 0, rs = s < 0 ? -s : 0;`);
-  ctx.line(`  ${v}_t[i] = ${b ? `in ? ${b}[i] : 0` : '0'}; ${v}_t[${len} + i] = in ? ${mult}[${q}] : 0; ${v}_t[${2 * len} + i] = s > 0 ? s : 0; ${v}_t[${3 * len} + i] = rs;`);
-  ctx.line(`  ${v}_t[${4 * len} + i] = (int32_t)(((int64_t)1 << rs) - 1); ${v}_t[${5 * len} + i] = rs ? (int32_t)1 << (rs - 1) : 0;`);
+  // Real channels first (the tables the kernels read only: lsh with left shifts, round or mask), then zeroed slack, so
+  // both loops vectorize; the mask is formed in 32 bits where every right shift is below 32.
+  const wide = Array.from({ length: channels }, (_, i) => rsh(ch(i))).some((s) => s >= 32);
+  const maskOf = wide ? '(int32_t)(((int64_t)1 << rs) - 1)' : '(int32_t)(((uint32_t)1 << rs) - 1u)';
+  const tables = [
+    `${v}_t[i] = ${b ? `${b}[i]` : '0'};`, `${v}_t[${len} + i] = ${mult}[${q}];`,
+    hasLsh ? `${v}_t[${2 * len} + i] = s > 0 ? s : 0;` : '', `${v}_t[${3 * len} + i] = rs;`,
+    fast ? `${v}_t[${5 * len} + i] = rs ? (int32_t)1 << (rs - 1) : 0;` : `${v}_t[${4 * len} + i] = ${maskOf};`,
+  ].filter((l) => l);
+  ctx.line(`for (int i = 0; i < ${channels}; i++) {`);
+  ctx.line(`  const int s = ${shift}[${q}], rs = s < 0 ? -s : 0;`);
+  ctx.line(`  ${tables.join(' ')}`);
+  ctx.line('}');
+  ctx.line(`for (int i = ${channels}; i < ${len}; i++) {`);
+  ctx.line(`  ${[0, 1, 2, 3, 4, 5].map((k) => `${v}_t[${k * len} + i] = 0;`).join(' ')}`);
   ctx.line('}');
   const at = (k: number) => `${v}_t + ${k * len}`;
   const fields = [b ? at(0) : 'NULL', at(1), hasLsh ? at(2) : 'NULL', at(3), at(4), fast ? at(5) : 'NULL'];

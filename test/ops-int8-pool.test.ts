@@ -9,6 +9,7 @@ import { assertNearFloat, i, is, q8, qnode, randomFeeds } from './helpers/qcheck
 const WINDOWS: { shape: number[]; attrs: Record<string, Attr>; maxOnly?: boolean }[] = [
   { shape: [1, 3, 9, 11], attrs: { kernel_shape: is([3, 3]), strides: is([2, 2]), pads: is([1, 1, 1, 1]) } },
   { shape: [2, 2, 8, 7], attrs: { kernel_shape: is([2, 3]), strides: is([2, 2]), ceil_mode: i(1) } },
+  { shape: [1, 3, 4, 37], attrs: { kernel_shape: is([2, 2]), strides: is([2, 2]) } },
   { shape: [1, 4, 10, 10], attrs: { kernel_shape: is([3, 3]), dilations: is([2, 2]), pads: is([2, 1, 2, 1]) }, maxOnly: true },
   { shape: [2, 3, 17], attrs: { kernel_shape: is([5]), strides: is([3]), pads: is([2, 2]) } },
   { shape: [1, 2, 5, 6, 7], attrs: { kernel_shape: is([2, 3, 3]), strides: is([1, 2, 2]), pads: is([0, 1, 1, 1, 1, 1]) } },

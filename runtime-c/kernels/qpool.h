@@ -5,6 +5,9 @@
 #define EDGEC_KERNELS_QPOOL_H
 #include "pool.h"
 #include "qelementwise.h"
+#if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
+#include <immintrin.h>
+#endif
 
 /* Window geometry over 3 spatial dims: nc planes of id x ih x iw pooled into od x oh x ow with kernel k*, stride s*,
  * dilation d*, leading pads p* and trailing pads e* (the extent count_include_pad counts). */
@@ -50,6 +53,30 @@ static EDGEC_UNUSED void edgec_q_maxpool_s8(const int8_t *EDGEC_RESTRICT x, int8
                                             const edgec_qpool_geom *g, int32_t lo, int32_t hi) {
   const ptrdiff_t plane = (ptrdiff_t)g->id * g->ih * g->iw;
   int p, z, r, c;
+#if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
+  if (g->od == 1 && g->kd == 1 && g->pd == 0 && g->ph == 0 && g->pw == 0 && g->kh == 2 && g->kw == 2 && g->sh == 2 &&
+      g->sw == 2 && g->dh == 1 && g->dw == 1 && 2 * g->oh <= g->ih && 2 * g->ow <= g->iw) {
+    /* 2x2 stride 2 windows all inside the plane: 16 outputs from two 32-byte rows, the column pairs maxed as int16 */
+    const __m256i vlo = _mm256_set1_epi8((char)lo), vhi = _mm256_set1_epi8((char)hi);
+    for (p = 0; p < g->nc; p++)
+      for (r = 0; r < g->oh; r++) {
+        const int8_t *x0 = x + p * plane + (ptrdiff_t)(2 * r) * g->iw, *x1 = x0 + g->iw;
+        for (c = 0; c + 16 <= g->ow; c += 16, y += 16) {
+          const __m256i v = _mm256_max_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(x0 + 2 * c)),
+                                            _mm256_loadu_si256((const __m256i *)(const void *)(x1 + 2 * c)));
+          const __m256i w = _mm256_max_epi16(_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8), _mm256_srai_epi16(v, 8));
+          __m256i q = _mm256_permute4x64_epi64(_mm256_packs_epi16(w, w), 0x08);
+          q = _mm256_min_epi8(_mm256_max_epi8(q, vlo), vhi);
+          _mm_storeu_si128((__m128i *)(void *)y, _mm256_castsi256_si128(q));
+        }
+        for (; c < g->ow; c++) {
+          const int8_t a = x0[2 * c] > x0[2 * c + 1] ? x0[2 * c] : x0[2 * c + 1], b = x1[2 * c] > x1[2 * c + 1] ? x1[2 * c] : x1[2 * c + 1];
+          *y++ = (int8_t)edgec_clampi(a > b ? a : b, lo, hi);
+        }
+      }
+    return;
+  }
+#endif
   for (p = 0; p < g->nc; p++) {
     const int8_t *xp = x + p * plane;
     for (z = 0; z < g->od; z++)

@@ -80,7 +80,7 @@ EDGEC_INLINE void edgec_qdw_acc(const int16_t *row, ptrdiff_t r2, int OW, const 
                                 int taps, int two, int32_t *EDGEC_RESTRICT acc) {
   int ow, t;
 #define EDGEC_QDW_LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
-#define EDGEC_QDW_MAC(a, p) a = _mm256_add_epi32(a, _mm256_madd_epi16(EDGEC_QDW_LD(p), wv))
+#define EDGEC_QDW_MAC(a, p) a = edgec_q_dpwssd(a, EDGEC_QDW_LD(p), wv)
 #define EDGEC_QDW_ST(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), a)
   for (ow = 0; ow < OW; ow += 32) {
     const int16_t *s0 = row + 2 * ow;
@@ -223,22 +223,22 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw1_rows(const int16_t *EDGEC_RES
             const __m256i va = edgec_q_bcast(wa + 2 * t), vb = edgec_q_bcast(wb + 2 * t);
             __m256i v;
             v = EDGEC_QDW_LD(s);
-            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(v, va)); b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(v, vb));
+            a0 = edgec_q_dpwssd(a0, v, va); b0 = edgec_q_dpwssd(b0, v, vb);
             v = EDGEC_QDW_LD(s + 16);
-            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(v, va)); b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(v, vb));
+            a1 = edgec_q_dpwssd(a1, v, va); b1 = edgec_q_dpwssd(b1, v, vb);
             v = EDGEC_QDW_LD(s + 32);
-            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(v, va)); b2 = _mm256_add_epi32(b2, _mm256_madd_epi16(v, vb));
+            a2 = edgec_q_dpwssd(a2, v, va); b2 = edgec_q_dpwssd(b2, v, vb);
             v = EDGEC_QDW_LD(s + 48);
-            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(v, va)); b3 = _mm256_add_epi32(b3, _mm256_madd_epi16(v, vb));
+            a3 = edgec_q_dpwssd(a3, v, va); b3 = edgec_q_dpwssd(b3, v, vb);
           }
         else
           for (t = 0; t < taps; t++) {
             const int16_t *s = s0 + off[t];
             const __m256i va = edgec_q_bcast(wa + 2 * t);
-            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(EDGEC_QDW_LD(s), va));
-            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(EDGEC_QDW_LD(s + 16), va));
-            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(EDGEC_QDW_LD(s + 32), va));
-            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(EDGEC_QDW_LD(s + 48), va));
+            a0 = edgec_q_dpwssd(a0, EDGEC_QDW_LD(s), va);
+            a1 = edgec_q_dpwssd(a1, EDGEC_QDW_LD(s + 16), va);
+            a2 = edgec_q_dpwssd(a2, EDGEC_QDW_LD(s + 32), va);
+            a3 = edgec_q_dpwssd(a3, EDGEC_QDW_LD(s + 48), va);
           }
         EDGEC_QDW_ST(acc + ow, a0); EDGEC_QDW_ST(acc + ow + 8, a1); EDGEC_QDW_ST(acc + ow + 16, a2); EDGEC_QDW_ST(acc + ow + 24, a3);
         EDGEC_QDW_ST(acc1 + ow, b0); EDGEC_QDW_ST(acc1 + ow + 8, b1); EDGEC_QDW_ST(acc1 + ow + 16, b2); EDGEC_QDW_ST(acc1 + ow + 24, b3);

@@ -1,6 +1,6 @@
 /* edgec int8 GEMM (TFLite int8 scheme): int16-widened operands in k-pair panels, int32 accumulation, and a fused
  * requantizing epilogue (bias, MultiplyByQuantizedMultiplier per row or per column, output zero point, clamp).
- * With AVX2 a 6x16 micro-kernel multiplies with _mm256_madd_epi16 (16 MACs per instruction); elsewhere (or with
+ * With AVX2 a 6x16 micro-kernel multiplies with _mm256_madd_epi16 (16 MACs per instruction; vpdpwssd with VNNI); elsewhere (or with
  * -DEDGEC_NO_SIMD) plain C99 loops compute the same integers. No malloc, no globals.
  *
  * Layouts (MR = EDGEC_QGEMM_MR, NR = EDGEC_QGEMM_NR, K2 = ceil(K / 2); operands are int16 values minus zero point):
@@ -66,6 +66,18 @@ EDGEC_INLINE edgec_vi8 edgec_q_requant16(edgec_vi32 x0, edgec_vi32 x1, edgec_vi3
 #endif
 
 #if defined(EDGEC_QAVX2)
+/* acc + the int16 pair products a * b summed per int32 lane: one vpdpwssd where the ISA has it (AVX-VNNI, or AVX512-VNNI
+ * with VL), else madd + add; both wrap modulo 2^32, so the integers are the same. */
+EDGEC_INLINE __m256i edgec_q_dpwssd(__m256i acc, __m256i a, __m256i b) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpwssd_epi32(acc, a, b);
+#elif defined(__AVXVNNI__)
+  return _mm256_dpwssd_avx_epi32(acc, a, b);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
 /* Broadcast one int16 pair (32 bits) to all lanes. */
 EDGEC_INLINE __m256i edgec_q_bcast(const int16_t *p) {
   int32_t v;
@@ -169,17 +181,17 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qgemm_tile(int K2, const int16_t *
     const __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 16));
     __m256i av;
     av = edgec_q_bcast(a);
-    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(av, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(av, b1));
+    c00 = edgec_q_dpwssd(c00, av, b0); c01 = edgec_q_dpwssd(c01, av, b1);
     av = edgec_q_bcast(a + 2);
-    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(av, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(av, b1));
+    c10 = edgec_q_dpwssd(c10, av, b0); c11 = edgec_q_dpwssd(c11, av, b1);
     av = edgec_q_bcast(a + 4);
-    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(av, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(av, b1));
+    c20 = edgec_q_dpwssd(c20, av, b0); c21 = edgec_q_dpwssd(c21, av, b1);
     av = edgec_q_bcast(a + 6);
-    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(av, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(av, b1));
+    c30 = edgec_q_dpwssd(c30, av, b0); c31 = edgec_q_dpwssd(c31, av, b1);
     av = edgec_q_bcast(a + 8);
-    c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(av, b0)); c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(av, b1));
+    c40 = edgec_q_dpwssd(c40, av, b0); c41 = edgec_q_dpwssd(c41, av, b1);
     av = edgec_q_bcast(a + 10);
-    c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(av, b0)); c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(av, b1));
+    c50 = edgec_q_dpwssd(c50, av, b0); c51 = edgec_q_dpwssd(c51, av, b1);
     a += 2 * EDGEC_QGEMM_MR;
     b += 2 * EDGEC_QGEMM_NR;
   }

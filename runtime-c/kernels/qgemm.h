@@ -176,6 +176,9 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qgemm_tile(int K2, const int16_t *
 #if defined(EDGEC_QAVX2)
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 2
+#endif
   for (k = 0; k < K2; k++) {
     const __m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
     const __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 16));

@@ -226,13 +226,13 @@ EDGEC_INLINE void edgec_qgemm_store_v(const int32_t *EDGEC_RESTRICT t, int8_t *c
                                       const edgec_qepi *e, int row0, int col0, int per_col, int lsh, int fast) {
   const edgec_qout8 out = edgec_qout8_of(e);
   int8_t tmp[EDGEC_QGEMM_MR * EDGEC_QGEMM_NR];
-  const int full = mr == EDGEC_QGEMM_MR && nr == EDGEC_QGEMM_NR;
+  const int full = nr == EDGEC_QGEMM_NR; /* whole rows go straight to c; only the first mr rows are requantized */
   int8_t *o = full ? c : tmp;
   const ptrdiff_t ld = full ? ldc : EDGEC_QGEMM_NR;
   edgec_qepi8 p0 = edgec_qepi8_at(e, per_col ? col0 : row0, per_col);
   edgec_qepi8 p1 = per_col ? edgec_qepi8_at(e, col0 + 8, 1) : p0, q0 = p0, q1 = p1;
   int i;
-  for (i = 0; i < EDGEC_QGEMM_MR; i += 2) {
+  for (i = 0; i < mr; i += 2) {
     const int32_t *r = t + i * EDGEC_QGEMM_NR;
     if (!per_col) {
       p0 = p1 = edgec_qepi8_at(e, row0 + i, 0);
@@ -242,7 +242,7 @@ EDGEC_INLINE void edgec_qgemm_store_v(const int32_t *EDGEC_RESTRICT t, int8_t *c
                       edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 8)), &p1, lsh, fast),
                       edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 16)), &q0, lsh, fast),
                       edgec_q_requant8(_mm256_load_si256((const __m256i *)(const void *)(r + 24)), &q1, lsh, fast),
-                      &out, o + i * ld, o + (i + 1) * ld);
+                      &out, o + i * ld, i + 1 < mr || !full ? o + (i + 1) * ld : tmp);
   }
   if (!full)
     for (i = 0; i < mr; i++) memcpy(c + i * ldc, tmp + i * EDGEC_QGEMM_NR, (size_t)nr);

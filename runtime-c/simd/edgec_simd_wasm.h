@@ -91,6 +91,12 @@ EDGEC_SIMD_FN v128_t edgec_vi32_srdhm(v128_t a, v128_t b) {
   /* The one overflow gives INT32_MIN; flipping its bits gives INT32_MAX. */
   return wasm_v128_xor(r, wasm_v128_and(wasm_i32x4_eq(a, min), wasm_i32x4_eq(b, min)));
 }
+/* edgec_vi32_srdhm(x << (31 - k), m) for |x| <= 255 and k in [8, 21], with mh = m >> k and ml = m & (2^k - 1):
+ * x * mh + ((x * ml + 2^(k-1)) >> k), exact in 32 bits (two multiplies instead of the 64-bit products). */
+EDGEC_SIMD_FN v128_t edgec_vi32_srdhm_shl_narrow(v128_t x, v128_t mh, v128_t ml, int k) {
+  const v128_t lo = wasm_i32x4_add(wasm_i32x4_mul(x, ml), wasm_i32x4_splat((int32_t)1 << (k - 1)));
+  return wasm_i32x4_add(wasm_i32x4_mul(x, mh), wasm_i32x4_shr(lo, (uint32_t)k));
+}
 /* gemmlowp RoundingDivideByPOT per lane (ties away from zero), exponents e in [0, 31]. */
 EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
   const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);

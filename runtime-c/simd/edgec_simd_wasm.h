@@ -166,6 +166,14 @@ EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, v128_t r0, v128_t r1, v128_t 
   wasm_v128_store(p + 48, z[3]);
 }
 
+/* a[0], b[0], a[1], b[1], ..., a[15], b[15] stored at p (32 bytes: two rows' bytes interleaved). */
+#define edgec_vi8_store_zip2(p, a, b)                                                                              \
+  do {                                                                                                             \
+    const v128_t za_ = (a), zb_ = (b);                                                                             \
+    wasm_v128_store((p), wasm_i8x16_shuffle(za_, zb_, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));      \
+    wasm_v128_store((p) + 16, wasm_i8x16_shuffle(za_, zb_, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)); \
+  } while (0)
+
 /* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
 #define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))
 

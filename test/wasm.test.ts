@@ -136,7 +136,7 @@ run('cls int8: the wasm module equals the integer reference bit for bit', async 
   t.true(v.against_float![0].sqnr_db > 25);
 });
 
-/** Convs of every kind the SIMD128 int8 kernels take (dot-product GEMM, im2col, groups, depthwise) plus Gemm/MatMul. */
+/** Convs of every kind the SIMD128 int8 kernels take (dot-product GEMM, im2col, groups, depthwise), Gemm/MatMul and ConvTranspose. */
 const INT8_LAYERS: QLayer[] = [
   { op: 'Conv', x: [1, 8, 12, 12], w: [16, 8, 3, 3], attrs: { pads: ints(1, 1, 1, 1) }, axis: 0, zx: -3, zy: 5, k: 72 },
   { op: 'Conv', x: [1, 24, 10, 10], w: [40, 24, 1, 1], axis: 0, zx: 7, k: 24 },
@@ -147,6 +147,8 @@ const INT8_LAYERS: QLayer[] = [
   { op: 'Conv', x: [1, 10, 16, 15], w: [10, 1, 5, 5], attrs: { pads: ints(2, 2, 2, 2), strides: ints(2, 2), group: int(10) }, axis: 0, zx: -7, k: 25 },
   { op: 'Gemm', x: [5, 40], w: [40, 24], axis: 1, zx: 3, k: 40 },
   { op: 'MatMul', x: [1, 9, 33], w: [33, 20], axis: 1, zx: -11, k: 33 },
+  // 2x2 stride-2 ConvTranspose (rows interleaved 16 bytes at a time, then a tail of 5).
+  { op: 'ConvTranspose', x: [1, 8, 3, 37], w: [8, 6, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: 1, k: 8 },
 ];
 
 run('int8 layers on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {

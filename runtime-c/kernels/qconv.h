@@ -273,6 +273,8 @@ static EDGEC_UNUSED void edgec_qconvtranspose2d_direct(const int8_t *x, const in
                   _mm_storeu_si128((__m128i *)(void *)(d + 2 * iw), _mm_unpacklo_epi8(va, vb));
                   _mm_storeu_si128((__m128i *)(void *)(d + 2 * iw + 16), _mm_unpackhi_epi8(va, vb));
                 }
+#elif defined(edgec_vi8_store_zip2)
+                for (; iw + 16 <= W; iw += 16) edgec_vi8_store_zip2(d + 2 * iw, edgec_vi8_load(a + iw), edgec_vi8_load(b + iw));
 #endif
                 for (; iw < W; iw++) {
                   d[2 * iw] = a[iw];

@@ -69,11 +69,46 @@ EDGEC_INLINE int32_t edgec_qadd_in(int32_t x, int32_t z, int left, int32_t m, in
   return edgec_mbqm_lt1((x - z) * (1 << left), m, s);
 }
 
+/* edgec_qadd_in on 4 centred lanes: mbqm_lt1(x << left, q). With EDGEC_QADD_NARROW and left in [10, 23] (centred
+ * int8 lanes are within +-255), the doubling high product of the shifted lanes is edgec_vi32_srdhm_shl_narrow's
+ * 32-bit form from the split multiplier (mh, ml). */
+typedef struct {
+  edgec_vqm q;
+  edgec_vi32 sh, mh, ml;
+  int narrow, k;
+} edgec_vqadd_in;
+
+EDGEC_INLINE edgec_vqadd_in edgec_vqadd_in_of(int left, int32_t m, int s) {
+  edgec_vqadd_in a;
+  a.q = edgec_vqm_of(m, s);
+  a.sh = edgec_vi32_splat(left);
+  a.k = 31 - left;
+#if defined(EDGEC_QADD_NARROW) && EDGEC_QADD_NARROW
+  a.narrow = left >= 10 && left <= 23 && s <= 0;
+#else
+  a.narrow = 0;
+#endif
+  a.mh = edgec_vi32_splat(a.narrow ? m >> a.k : 0);
+  a.ml = edgec_vi32_splat(a.narrow ? (int32_t)(m & (((int32_t)1 << a.k) - 1)) : 0);
+  return a;
+}
+
+EDGEC_INLINE edgec_vi32 edgec_vqadd_in_apply(edgec_vi32 x, const edgec_vqadd_in *a) {
+#if defined(EDGEC_QADD_NARROW) && EDGEC_QADD_NARROW
+  if (a->narrow) {
+    x = edgec_vi32_srdhm_shl_narrow(x, a->mh, a->ml, a->k);
+    return a->q.rsh ? edgec_vi32_rdivpot_pos(x, a->q.r) : x;
+  }
+#endif
+  return edgec_vqm_apply(edgec_vi32_shl(x, a->sh), &a->q);
+}
+
 /* y[o][i] = Add/Sub(a[o][i], b[o][i]) for outer x inner values (y dense; a or b may be y itself). */
 static EDGEC_UNUSED void edgec_vq_add_s8(edgec_qrow a, edgec_qrow b, int8_t *y, ptrdiff_t outer, ptrdiff_t inner,
                                          const edgec_qadd *p) {
-  const edgec_vqm q1 = edgec_vqm_of(p->m1, p->s1), q2 = edgec_vqm_of(p->m2, p->s2), qo = edgec_vqm_of(p->mo, p->so);
-  const edgec_vi32 z1 = edgec_vi32_splat(p->z1), z2 = edgec_vi32_splat(p->z2), sh = edgec_vi32_splat(p->left);
+  const edgec_vqadd_in q1 = edgec_vqadd_in_of(p->left, p->m1, p->s1), q2 = edgec_vqadd_in_of(p->left, p->m2, p->s2);
+  const edgec_vqm qo = edgec_vqm_of(p->mo, p->so);
+  const edgec_vi32 z1 = edgec_vi32_splat(p->z1), z2 = edgec_vi32_splat(p->z2);
   const edgec_vi8 lo = edgec_vi8_splat((int8_t)p->lo), hi = edgec_vi8_splat((int8_t)p->hi);
   ptrdiff_t o, i;
   int v;
@@ -86,13 +121,13 @@ static EDGEC_UNUSED void edgec_vq_add_s8(edgec_qrow a, edgec_qrow b, int8_t *y, 
       edgec_vi32 x1[4], x2[4];
       if (a.si) {
         edgec_vq_centred(pa + i, z1, x1);
-        for (v = 0; v < 4; v++) x1[v] = edgec_vqm_apply(edgec_vi32_shl(x1[v], sh), &q1);
+        for (v = 0; v < 4; v++) x1[v] = edgec_vqadd_in_apply(x1[v], &q1);
       } else {
         for (v = 0; v < 4; v++) x1[v] = edgec_vi32_splat(ra);
       }
       if (b.si) {
         edgec_vq_centred(pb + i, z2, x2);
-        for (v = 0; v < 4; v++) x2[v] = edgec_vqm_apply(edgec_vi32_shl(x2[v], sh), &q2);
+        for (v = 0; v < 4; v++) x2[v] = edgec_vqadd_in_apply(x2[v], &q2);
       } else {
         for (v = 0; v < 4; v++) x2[v] = edgec_vi32_splat(rb);
       }

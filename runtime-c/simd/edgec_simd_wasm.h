@@ -91,6 +91,12 @@ EDGEC_SIMD_FN v128_t edgec_vi32_srdhm(v128_t a, v128_t b) {
   /* The one overflow gives INT32_MIN; flipping its bits gives INT32_MAX. */
   return wasm_v128_xor(r, wasm_v128_and(wasm_i32x4_eq(a, min), wasm_i32x4_eq(b, min)));
 }
+/* edgec_vi32_srdhm(x << (31 - k), m) for |x| <= 255 and k in [8, 21], with mh = m >> k and ml = m & (2^k - 1):
+ * x * mh + ((x * ml + 2^(k-1)) >> k), exact in 32 bits (two multiplies instead of the 64-bit products). */
+EDGEC_SIMD_FN v128_t edgec_vi32_srdhm_shl_narrow(v128_t x, v128_t mh, v128_t ml, int k) {
+  const v128_t lo = wasm_i32x4_add(wasm_i32x4_mul(x, ml), wasm_i32x4_splat((int32_t)1 << (k - 1)));
+  return wasm_i32x4_add(wasm_i32x4_mul(x, mh), wasm_i32x4_shr(lo, (uint32_t)k));
+}
 /* gemmlowp RoundingDivideByPOT per lane (ties away from zero), exponents e in [0, 31]. */
 EDGEC_SIMD_FN int32_t edgec_simd_rdivpot1(int32_t x, int e) {
   const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
@@ -159,6 +165,14 @@ EDGEC_SIMD_FN void edgec_vi8_store_zip4(int8_t *p, v128_t r0, v128_t r1, v128_t 
   wasm_v128_store(p + 32, z[2]);
   wasm_v128_store(p + 48, z[3]);
 }
+
+/* a[0], b[0], a[1], b[1], ..., a[15], b[15] stored at p (32 bytes: two rows' bytes interleaved). */
+#define edgec_vi8_store_zip2(p, a, b)                                                                              \
+  do {                                                                                                             \
+    const v128_t za_ = (a), zb_ = (b);                                                                             \
+    wasm_v128_store((p), wasm_i8x16_shuffle(za_, zb_, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));      \
+    wasm_v128_store((p) + 16, wasm_i8x16_shuffle(za_, zb_, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)); \
+  } while (0)
 
 /* edgec_vi32_rdivpot for exponents e in [1, 31] and lanes above INT32_MIN (NEON has a shorter form for them). */
 #define edgec_vi32_rdivpot_pos(x, e) edgec_vi32_rdivpot((x), (e))

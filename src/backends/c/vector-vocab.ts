@@ -63,7 +63,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
   wasm: {
     header: 'edgec_simd_wasm.h',
     // Float depthwise on GNU 8-float vectors (two v128 each): measured ~30% faster in V8 than the 4-lane vocabulary form.
-    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16, EDGEC_QDOT_PAIRS: 1 },
+    // EDGEC_QADD_NARROW: int8 Add/Sub scales its centred inputs with edgec_vi32_srdhm_shl_narrow (no 64-bit products).
+    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16, EDGEC_QDOT_PAIRS: 1, EDGEC_QADD_NARROW: 1 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     // 16 v128 registers in V8 (15 allocatable on x64): 2 rows x 4 vectors (8 accumulators, 4 B vectors, a splat and a

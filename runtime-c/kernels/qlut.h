@@ -10,10 +10,31 @@
 #include <immintrin.h>
 #endif
 
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__) && !defined(EDGEC_NO_SIMD)
+#define EDGEC_QLUT_VBMI 1
+/* y[i] = lut[x[i] + 128] for all n int8 values, 64 at a time: the table sits in four 64-byte registers; one two-table
+ * byte permute answers the negative codes (u = x + 128 < 128), another the others, and the sign bits pick between
+ * them (both permutes read the low 7 bits of x, equal to those of u). The tail goes through masked loads and stores. */
+EDGEC_INLINE void edgec_qlut_s8_vbmi(const int8_t *x, int8_t *y, ptrdiff_t n, const int8_t *lut) {
+  const __m512i t0 = _mm512_loadu_si512((const void *)lut), t1 = _mm512_loadu_si512((const void *)(lut + 64));
+  const __m512i t2 = _mm512_loadu_si512((const void *)(lut + 128)), t3 = _mm512_loadu_si512((const void *)(lut + 192));
+  ptrdiff_t i;
+  for (i = 0; i < n; i += 64) {
+    const __mmask64 live = n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi8(live, (const void *)(x + i));
+    const __m512i neg = _mm512_permutex2var_epi8(t0, v, t1), pos = _mm512_permutex2var_epi8(t2, v, t3);
+    _mm512_mask_storeu_epi8((void *)(y + i), live, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), pos, neg));
+  }
+}
+#endif
+
 /* y[i] = lut[x[i] + 128] for n int8 values (x and y may be the same buffer). */
 static EDGEC_UNUSED void edgec_qlut_s8(const int8_t *x, int8_t *y, ptrdiff_t n, const int8_t *lut) {
   ptrdiff_t i = 0;
-#if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
+#if defined(EDGEC_QLUT_VBMI)
+  edgec_qlut_s8_vbmi(x, y, n, lut);
+  return;
+#elif defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
   if (n >= 256) {
     /* Part k (entries 16k..16k+15) answers the lanes whose index u = x + 128 has u - 16k in [0, 16): adding 0x70 with
      * unsigned saturation keeps those below 0x80 (low nibble intact) and sends every other lane to 0x80 and up, which the
@@ -64,6 +85,17 @@ EDGEC_INLINE int8_t edgec_qhswish1(int8_t c, int32_t zx, float sx, float a, floa
 static EDGEC_UNUSED void edgec_qhswish_s8(const int8_t *x, int8_t *y, ptrdiff_t n, int32_t zx, float sx, float a, float b, float sy,
                                           int32_t zy) {
   ptrdiff_t i = 0;
+#if defined(EDGEC_QLUT_VBMI)
+  if (n >= 1024) {
+    /* The 256 codes through the same arithmetic (this function, below the size test) make the table; then lookups. */
+    int8_t codes[256], lut[256];
+    int k;
+    for (k = 0; k < 256; k++) codes[k] = (int8_t)(k - 128);
+    edgec_qhswish_s8(codes, lut, 256, zx, sx, a, b, sy, zy);
+    edgec_qlut_s8_vbmi(x, y, n, lut);
+    return;
+  }
+#endif
 #if defined(__AVX2__) && !defined(EDGEC_NO_SIMD)
   const __m256i vzx = _mm256_set1_epi32(zx), vzy = _mm256_set1_epi16((short)zy);
   const __m256 vsx = _mm256_set1_ps(sx), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vsy = _mm256_set1_ps(sy);

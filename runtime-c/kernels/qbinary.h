@@ -36,6 +36,13 @@ EDGEC_INLINE edgec_qout8 edgec_qbin_out8(int32_t zy, int32_t lo, int32_t hi) {
 EDGEC_INLINE __m256i edgec_qbin_widen(const int8_t *p, int k) {
   return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(p + 8 * k)));
 }
+
+#if defined(EDGEC_QAVX512)
+/* 16 int8 at p as int32. */
+EDGEC_INLINE __m512i edgec_qbin_widen16(const int8_t *p) {
+  return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+#endif
 #endif
 
 /* y[r][i] = clamp(mbqm((a[r][i] - za) * (b[r] - zb), m, shift) + zy, lo, hi) over `rows` rows of n elements. */
@@ -56,6 +63,13 @@ static EDGEC_UNUSED void edgec_qmul_rows(const int8_t *EDGEC_RESTRICT a, const i
       const __m256i vg = _mm256_set1_epi32(g);
       __m256i v[4];
       int k;
+#if defined(EDGEC_QAVX512)
+      const edgec_qepi16 p16 = edgec_qepi16_of8(&p);
+      const __m512i vg16 = _mm512_set1_epi32(g);
+      for (; i + 32 <= n; i += 32)
+        edgec_q_store32x(edgec_q_requant16x(_mm512_mullo_epi32(edgec_qbin_widen16(ar + i), vg16), &p16, 1, 0),
+                         edgec_q_requant16x(_mm512_mullo_epi32(edgec_qbin_widen16(ar + i + 16), vg16), &p16, 1, 0), &o, yr + i, 32);
+#endif
       for (; i + 32 <= n; i += 32) {
         for (k = 0; k < 4; k++) v[k] = edgec_q_requant8(_mm256_mullo_epi32(edgec_qbin_widen(ar + i, k), vg), &p, 1, 0);
         edgec_q_store2x16(v[0], v[1], v[2], v[3], &o, yr + i, yr + i + 16);
@@ -79,6 +93,19 @@ static EDGEC_UNUSED void edgec_qadd_s8(const int8_t *EDGEC_RESTRICT a, const int
     const __m256i vza = _mm256_set1_epi32(za), vzb = _mm256_set1_epi32(zb);
     __m256i v[4];
     int k;
+#if defined(EDGEC_QAVX512)
+    const edgec_qepi16 q1 = edgec_qepi16_of8(&p1), q2 = edgec_qepi16_of8(&p2), qo = edgec_qepi16_of8(&po);
+    const __m512i wza = _mm512_set1_epi32(za), wzb = _mm512_set1_epi32(zb);
+    __m512i u[2];
+    for (; i + 32 <= n; i += 32) {
+      for (k = 0; k < 2; k++) {
+        const __m512i x1 = edgec_q_requant16x(_mm512_slli_epi32(_mm512_sub_epi32(edgec_qbin_widen16(a + i + 16 * k), wza), 20), &q1, 0, 0);
+        const __m512i x2 = edgec_q_requant16x(_mm512_slli_epi32(_mm512_sub_epi32(edgec_qbin_widen16(b + i + 16 * k), wzb), 20), &q2, 0, 0);
+        u[k] = edgec_q_requant16x(_mm512_add_epi32(x1, x2), &qo, 1, 0);
+      }
+      edgec_q_store32x(u[0], u[1], &o, y + i, 32);
+    }
+#endif
     for (; i + 32 <= n; i += 32) {
       for (k = 0; k < 4; k++) {
         const __m256i x1 = edgec_q_requant8(_mm256_slli_epi32(_mm256_sub_epi32(edgec_qbin_widen(a + i, k), vza), 20), &p1, 0, 0);

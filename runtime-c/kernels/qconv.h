@@ -27,6 +27,13 @@ EDGEC_INLINE void edgec_q_requant_row_v(const int32_t *EDGEC_RESTRICT acc, int8_
   const edgec_qepi8 p = edgec_qepi8_at(e, ch, 0);
   const edgec_qout8 out = edgec_qout8_of(e);
   ptrdiff_t i;
+#if defined(EDGEC_QAVX512)
+  const edgec_qepi16 p16 = edgec_qepi16_of8(&p);
+  for (i = 0; i < n; i += 32)
+    edgec_q_store32x(edgec_q_requant16x(_mm512_loadu_si512((const void *)(acc + i)), &p16, lsh, fast),
+                     edgec_q_requant16x(_mm512_loadu_si512((const void *)(acc + i + 16)), &p16, lsh, fast), &out, y + i, n - i);
+  return;
+#endif
   for (i = 0; i < n; i += 32) {
     const __m256i a0 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), &p, lsh, fast);
     const __m256i a1 = edgec_q_requant8(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), &p, lsh, fast);

@@ -156,6 +156,8 @@ EDGEC_INLINE void edgec_q_store2x16(__m256i a0, __m256i a1, __m256i b0, __m256i 
 }
 #endif
 
+#include "qreq512.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define EDGEC_NOINLINE __attribute__((noipa))
 #elif defined(__GNUC__) && !defined(__clang__)

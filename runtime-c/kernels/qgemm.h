@@ -231,9 +231,37 @@ EDGEC_INLINE void edgec_qgemm_store_v(const int32_t *EDGEC_RESTRICT t, int8_t *c
   const int full = nr == EDGEC_QGEMM_NR; /* whole rows go straight to c; only the first mr rows are requantized */
   int8_t *o = full ? c : tmp;
   const ptrdiff_t ld = full ? ldc : EDGEC_QGEMM_NR;
+  int i;
+#if defined(EDGEC_QAVX512)
+  /* Two tile rows (16 int32 each) per store; the per-column parameters are one 16-lane load. */
+  edgec_qepi16 r0 = edgec_qepi16_at(e, per_col ? col0 : row0, per_col), r1 = r0;
+  for (i = 0; i < mr; i += 2) {
+    if (!per_col) {
+      r0 = edgec_qepi16_at(e, row0 + i, 0);
+      r1 = edgec_qepi16_at(e, row0 + i + 1, 0);
+    }
+    {
+      const __m512i v0 = edgec_q_requant16x(_mm512_loadu_si512((const void *)(t + i * EDGEC_QGEMM_NR)), &r0, lsh, fast);
+      const __m512i v1 = edgec_q_requant16x(_mm512_loadu_si512((const void *)(t + (i + 1) * EDGEC_QGEMM_NR)), &r1, lsh, fast);
+      int8_t b[32];
+      if (full && i + 1 < mr) {
+        const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtsepi32_epi16(v0)), _mm512_cvtsepi32_epi16(v1), 1);
+        __m256i q = _mm512_cvtsepi16_epi8(_mm512_adds_epi16(w, _mm512_broadcast_i64x4(out.zy)));
+        if (out.clamp) q = _mm256_min_epi8(_mm256_max_epi8(q, out.lo), out.hi);
+        _mm_storeu_si128((__m128i *)(void *)(c + i * ldc), _mm256_castsi256_si128(q));
+        _mm_storeu_si128((__m128i *)(void *)(c + (i + 1) * ldc), _mm256_extracti128_si256(q, 1));
+        continue;
+      }
+      edgec_q_store32x(v0, v1, &out, b, 32);
+      memcpy(c + i * ldc, b, (size_t)nr);
+      if (i + 1 < mr) memcpy(c + (i + 1) * ldc, b + 16, (size_t)nr);
+    }
+  }
+  (void)tmp; (void)o; (void)ld;
+  return;
+#else
   edgec_qepi8 p0 = edgec_qepi8_at(e, per_col ? col0 : row0, per_col);
   edgec_qepi8 p1 = per_col ? edgec_qepi8_at(e, col0 + 8, 1) : p0, q0 = p0, q1 = p1;
-  int i;
   for (i = 0; i < mr; i += 2) {
     const int32_t *r = t + i * EDGEC_QGEMM_NR;
     if (!per_col) {
@@ -248,6 +276,7 @@ EDGEC_INLINE void edgec_qgemm_store_v(const int32_t *EDGEC_RESTRICT t, int8_t *c
   }
   if (!full)
     for (i = 0; i < mr; i++) memcpy(c + i * ldc, tmp + i * EDGEC_QGEMM_NR, (size_t)nr);
+#endif
 }
 #endif
 

@@ -7,6 +7,22 @@
 #if defined(EDGEC_QAVX2) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define EDGEC_QAVX512 1
 
+/* acc + the int16 pair products a * b per int32 lane on 16 lanes (vpdpwssd with AVX512-VNNI, else madd + add). */
+EDGEC_INLINE __m512i edgec_q_dpwssd16(__m512i acc, __m512i a, __m512i b) {
+#if defined(__AVX512VNNI__)
+  return _mm512_dpwssd_epi32(acc, a, b);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+#endif
+}
+
+/* One int16 pair (32 bits) in all 16 lanes. */
+EDGEC_INLINE __m512i edgec_q_bcast16(const int16_t *p) {
+  int32_t v;
+  memcpy(&v, p, sizeof v);
+  return _mm512_set1_epi32(v);
+}
+
 /* Epilogue parameters of 16 lanes (see edgec_qepi8). */
 typedef struct {
   __m512i bias, mult, mult_odd, lsh, rsh, mask, half, round;

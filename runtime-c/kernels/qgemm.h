@@ -175,7 +175,30 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qgemm_tile(int K2, const int16_t *
                                                          const int16_t *EDGEC_RESTRICT b, int32_t *EDGEC_RESTRICT t,
                                                          ptrdiff_t ldt) {
   int k;
-#if defined(EDGEC_QAVX2)
+#if defined(EDGEC_QAVX512)
+  /* A panel k-pair of B (16 columns x 2) is one 64-byte register: six 16-lane accumulators, one per tile row. */
+  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 2
+#endif
+  for (k = 0; k < K2; k++) {
+    const __m512i bv = _mm512_loadu_si512((const void *)b);
+    c0 = edgec_q_dpwssd16(c0, edgec_q_bcast16(a), bv);
+    c1 = edgec_q_dpwssd16(c1, edgec_q_bcast16(a + 2), bv);
+    c2 = edgec_q_dpwssd16(c2, edgec_q_bcast16(a + 4), bv);
+    c3 = edgec_q_dpwssd16(c3, edgec_q_bcast16(a + 6), bv);
+    c4 = edgec_q_dpwssd16(c4, edgec_q_bcast16(a + 8), bv);
+    c5 = edgec_q_dpwssd16(c5, edgec_q_bcast16(a + 10), bv);
+    a += 2 * EDGEC_QGEMM_MR;
+    b += 2 * EDGEC_QGEMM_NR;
+  }
+  _mm512_storeu_si512((void *)t, c0);
+  _mm512_storeu_si512((void *)(t + ldt), c1);
+  _mm512_storeu_si512((void *)(t + 2 * ldt), c2);
+  _mm512_storeu_si512((void *)(t + 3 * ldt), c3);
+  _mm512_storeu_si512((void *)(t + 4 * ldt), c4);
+  _mm512_storeu_si512((void *)(t + 5 * ldt), c5);
+#elif defined(EDGEC_QAVX2)
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #if defined(__GNUC__) && !defined(__clang__)

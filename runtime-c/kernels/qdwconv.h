@@ -193,20 +193,23 @@ static EDGEC_UNUSED void edgec_qconv2d_dw(const int8_t *x, const int16_t *w, con
 /* Output rows of one depthwise channel with vertical dilation 1 from a plane of row pairs. Stride 1: rows oh and
  * oh + 1 (oh even) both read pair rows oh/2 + j (padded rows oh + 2j, oh + 2j + 1); row oh weighs them with
  * wa[j] = (w[2j], w[2j+1]), row oh + 1 with wb[j] = (w[2j-1], w[2j]) (zero outside the kernel), so each loaded pair
- * feeds both rows. Stride 2: row oh reads pair rows oh + j with wa[j]. Taps at off[t] (t = j*KW + kw). */
+ * feeds both rows. Stride 2: row oh reads pair rows oh + j with wa[j]. Taps at plane offsets off[t] (t = j*KW + kw;
+ * the caller computes them once). */
 static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw1_rows(const int16_t *EDGEC_RESTRICT pp, ptrdiff_t pw,
                                                         const int16_t *EDGEC_RESTRICT wk, int8_t *EDGEC_RESTRICT yc,
                                                         int OH, int OW, int KH, int KW, int SH, int SW, int DW,
-                                                        const edgec_qepi *e, int ch, int32_t *EDGEC_RESTRICT acc) {
+                                                        const edgec_qepi *e, int ch, const ptrdiff_t *off,
+                                                        int32_t *EDGEC_RESTRICT acc) {
   const int J = (KH + 2) / 2, taps = J * KW;
   const ptrdiff_t ws = (ptrdiff_t)SW * pw;
   const int16_t *wa = wk, *wb = wk + 2 * taps;
   int32_t *acc1 = acc + EDGEC_QROW(OW);
-  ptrdiff_t off[EDGEC_QDW_MAXTAPS];
   int oh, ow, j, kw, t;
-  for (j = 0; j < J && taps <= EDGEC_QDW_MAXTAPS; j++)
-    for (kw = 0; kw < KW; kw++) off[j * KW + kw] = 2 * ((ptrdiff_t)j * ws + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
   (void)off;
+#if defined(EDGEC_QAVX512)
+  const edgec_qepi16 p16 = edgec_qepi16_at(e, ch, 0);
+  const edgec_qout8 out = edgec_qout8_of(e);
+#endif
   for (oh = 0; oh < OH; oh += 1 + (SH == 1)) {
     const int16_t *row = pp + (ptrdiff_t)(SH == 1 ? oh / 2 : oh) * 2 * ws; /* its first pair row */
     const int two = SH == 1 && oh + 1 < OH;
@@ -217,24 +220,55 @@ static EDGEC_UNUSED EDGEC_NOINLINE void edgec_qdw1_rows(const int16_t *EDGEC_RES
       for (ow = 0; ow < OW; ow += 32) {
         const int16_t *s0 = row + 2 * ow;
         __m512i a0 = _mm512_setzero_si512(), a1 = a0, b0 = a0, b1 = a0;
-        if (two)
-          for (t = 0; t < taps; t++) {
+        if (two) {
+          /* Even and odd taps into separate accumulators (summed at the end): twice the independent chains. */
+          __m512i c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+          for (t = 0; t + 1 < taps; t += 2) {
+            const int16_t *s = s0 + off[t], *u = s0 + off[t + 1];
+            const __m512i va = edgec_q_bcast16(wa + 2 * t), vb = edgec_q_bcast16(wb + 2 * t);
+            const __m512i vc = edgec_q_bcast16(wa + 2 * t + 2), vd = edgec_q_bcast16(wb + 2 * t + 2);
+            const __m512i v0 = _mm512_loadu_si512((const void *)s), v1 = _mm512_loadu_si512((const void *)(s + 32));
+            const __m512i x0 = _mm512_loadu_si512((const void *)u), x1 = _mm512_loadu_si512((const void *)(u + 32));
+            a0 = edgec_q_dpwssd16(a0, v0, va); b0 = edgec_q_dpwssd16(b0, v0, vb);
+            a1 = edgec_q_dpwssd16(a1, v1, va); b1 = edgec_q_dpwssd16(b1, v1, vb);
+            c0 = edgec_q_dpwssd16(c0, x0, vc); d0 = edgec_q_dpwssd16(d0, x0, vd);
+            c1 = edgec_q_dpwssd16(c1, x1, vc); d1 = edgec_q_dpwssd16(d1, x1, vd);
+          }
+          if (t < taps) {
             const int16_t *s = s0 + off[t];
             const __m512i va = edgec_q_bcast16(wa + 2 * t), vb = edgec_q_bcast16(wb + 2 * t);
             const __m512i v0 = _mm512_loadu_si512((const void *)s), v1 = _mm512_loadu_si512((const void *)(s + 32));
             a0 = edgec_q_dpwssd16(a0, v0, va); b0 = edgec_q_dpwssd16(b0, v0, vb);
             a1 = edgec_q_dpwssd16(a1, v1, va); b1 = edgec_q_dpwssd16(b1, v1, vb);
           }
-        else
-          for (t = 0; t < taps; t++) {
+          a0 = _mm512_add_epi32(a0, c0); a1 = _mm512_add_epi32(a1, c1);
+          b0 = _mm512_add_epi32(b0, d0); b1 = _mm512_add_epi32(b1, d1);
+        } else {
+          __m512i c0 = a0, c1 = a0;
+          for (t = 0; t + 1 < taps; t += 2) {
+            const int16_t *s = s0 + off[t], *u = s0 + off[t + 1];
+            const __m512i va = edgec_q_bcast16(wa + 2 * t), vc = edgec_q_bcast16(wa + 2 * t + 2);
+            a0 = edgec_q_dpwssd16(a0, _mm512_loadu_si512((const void *)s), va);
+            a1 = edgec_q_dpwssd16(a1, _mm512_loadu_si512((const void *)(s + 32)), va);
+            c0 = edgec_q_dpwssd16(c0, _mm512_loadu_si512((const void *)u), vc);
+            c1 = edgec_q_dpwssd16(c1, _mm512_loadu_si512((const void *)(u + 32)), vc);
+          }
+          if (t < taps) {
             const int16_t *s = s0 + off[t];
             const __m512i va = edgec_q_bcast16(wa + 2 * t);
             a0 = edgec_q_dpwssd16(a0, _mm512_loadu_si512((const void *)s), va);
             a1 = edgec_q_dpwssd16(a1, _mm512_loadu_si512((const void *)(s + 32)), va);
           }
-        _mm512_storeu_si512((void *)(acc + ow), a0); _mm512_storeu_si512((void *)(acc + ow + 16), a1);
-        _mm512_storeu_si512((void *)(acc1 + ow), b0); _mm512_storeu_si512((void *)(acc1 + ow + 16), b1);
+          a0 = _mm512_add_epi32(a0, c0); a1 = _mm512_add_epi32(a1, c1);
+        }
+        /* Requantized in registers: no int32 rows in memory. */
+        edgec_q_store32x(edgec_q_requant16x(a0, &p16, e->lsh != NULL, e->round != NULL),
+                         edgec_q_requant16x(a1, &p16, e->lsh != NULL, e->round != NULL), &out, yc + (ptrdiff_t)oh * OW + ow, OW - ow);
+        if (two)
+          edgec_q_store32x(edgec_q_requant16x(b0, &p16, e->lsh != NULL, e->round != NULL),
+                           edgec_q_requant16x(b1, &p16, e->lsh != NULL, e->round != NULL), &out, yc + (ptrdiff_t)(oh + 1) * OW + ow, OW - ow);
       }
+      continue;
 #else
 #define EDGEC_QDW_LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define EDGEC_QDW_ST(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), a)
@@ -338,7 +372,10 @@ static EDGEC_UNUSED void edgec_qconv2d_dw1(const int8_t *x, const int16_t *w, co
   const ptrdiff_t pw = EDGEC_QDW_PHASE(OW, KW, SW, DW), hq = EDGEC_QDW1_ROWS(OH, KH, SH);
   int16_t *pp = (int16_t *)scratch;
   int32_t *acc = (int32_t *)(void *)(pp + 2 * hq * SW * pw);
-  int n, c, m, q, p;
+  ptrdiff_t off[EDGEC_QDW_MAXTAPS]; /* the taps' plane offsets, the same for every channel */
+  int n, c, m, q, p, kw;
+  for (q = 0; q < J && J * KW <= EDGEC_QDW_MAXTAPS; q++)
+    for (kw = 0; kw < KW; kw++) off[q * KW + kw] = 2 * ((ptrdiff_t)q * SW * pw + (ptrdiff_t)(kw * DW % SW) * pw + kw * DW / SW);
   for (n = 0; n < N; n++) {
     for (c = 0; c < C; c++) {
       const int8_t *xc = x + ((ptrdiff_t)n * C + c) * H * W;
@@ -351,7 +388,7 @@ static EDGEC_UNUSED void edgec_qconv2d_dw1(const int8_t *x, const int16_t *w, co
       for (m = 0; m < mult; m++) {
         const int co = c * mult + m;
         edgec_qdw1_rows(pp, pw, w + (ptrdiff_t)co * 4 * J * KW, y + ((ptrdiff_t)n * M + co) * OH * OW, OH, OW, KH, KW, SH,
-                        SW, DW, e, co, acc);
+                        SW, DW, e, co, off, acc);
       }
     }
   }

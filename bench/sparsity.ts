@@ -28,7 +28,8 @@ import { detInput, haveOcrLines, recInput } from '../test/helpers/ocr-inputs.js'
 import { buildMarked, buildPlugin, countOne } from './neon-insns.js';
 
 const argv = yargs(hideBin(process.argv))
-  .option('repeat', { type: 'number', default: 10, describe: 'timed runs per measurement (the fastest is reported)' })
+  .option('repeat', { type: 'number', default: 10, describe: 'timed runs per round (their median CPU time is taken)' })
+  .option('rounds', { type: 'number', default: 3, describe: 'alternating dense/2:4 rounds; the table shows the median' })
   .option('targets', { type: 'string', default: 'c,wasm', describe: 'targets to time, comma-separated' })
   .option('int8', { type: 'boolean', default: false, describe: 'also time int8 dense vs int8 2:4 (rec, the timed targets; with --neon also count its instructions)' })
   .option('neon', { type: 'string', describe: 'count aarch64 instructions dense vs 2:4 (float rec) on this qemu target, e.g. rpi5' })
@@ -60,11 +61,19 @@ async function outputsOn(g: Graph, inputs: Value[]): Promise<Value[]> {
   for (const x of inputs) out.push((await runnerFor(host).run(program, [x], outsOf(g))).outputs[0]);
   return out;
 }
-/** Fastest of `repeat` runs in ms. */
-async function timeOn(g: Graph, target: Target, x: Value): Promise<number> {
-  const program = await compile(g, target);
-  const r = await runnerFor(target).run(program, [x], outsOf(g), { repeat: argv.repeat });
-  return (r.minUs ?? r.medianUs!) / 1000;
+/** Dense and 2:4 per-run process CPU time in ms on one target: `rounds` alternating rounds of `repeat` runs each, the
+ * median of the rounds' medians (CPU time, not wall clock, so other work on the machine distorts it less). */
+async function timePair(dense: Graph, sparse: Graph, target: Target, x: Value): Promise<[number, number]> {
+  const programs = [await compile(dense, target), await compile(sparse, target)];
+  const graphs = [dense, sparse];
+  const rounds: number[][] = [[], []];
+  for (let r = 0; r < argv.rounds; r++)
+    for (const i of [0, 1]) {
+      const res = await runnerFor(target).run(programs[i], [x], outsOf(graphs[i]), { repeat: argv.repeat });
+      rounds[i].push((res.medianCpuUs ?? res.medianUs!) / 1000);
+    }
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+  return [median(rounds[0]), median(rounds[1])];
 }
 const sqnr = (want: Value[], got: Value[]) => {
   const cat = (vs: Value[]) => Float32Array.from(vs.flatMap((v) => Array.from(v.data as Float32Array)));
@@ -141,7 +150,7 @@ for (const name of argv.models.split(',')) {
   layers.push(...layerRows(sparse!, name));
   for (const target of timed) {
     process.stderr.write(`${name}: timing dense and 2:4 on ${target.name}\n`);
-    const [td, ts] = [await timeOn(graph, target, evals[0]), await timeOn(sparse!, target, evals[0])];
+    const [td, ts] = await timePair(graph, sparse!, target, evals[0]);
     speed.push(`| ${name} | float | ${target.name} | ${weightsOf(graph, target)} | ${weightsOf(sparse!, target)} | ${td.toFixed(2)} | ${ts.toFixed(2)} | ${(ts / td).toFixed(2)}x |`);
     process.stderr.write(`${speed[speed.length - 1]}\n`);
   }
@@ -157,7 +166,7 @@ for (const name of argv.models.split(',')) {
     if (argv.neon) neonRows.push(await neonCounts(`${name} int8`, qd, qs, evals[0]));
     const label = `int8 (2:4 SQNR ${sqnr(dense, await outputsOn(qs, evals)).toFixed(2)} dB, dense int8 ${sqnr(dense, await outputsOn(qd, evals)).toFixed(2)} dB)`;
     for (const target of timed) {
-      const [tqd, tqs] = [await timeOn(qd, target, evals[0]), await timeOn(qs, target, evals[0])];
+      const [tqd, tqs] = await timePair(qd, qs, target, evals[0]);
       speed.push(`| ${name} | ${label} | ${target.name} | ${weightsOf(qd, target)} | ${weightsOf(qs, target)} | ${tqd.toFixed(2)} | ${tqs.toFixed(2)} | ${(tqs / tqd).toFixed(2)}x |`);
     }
   }
@@ -183,7 +192,7 @@ const table = [
   '|---|---|---|---:|---:|---:|---|---|---|---|---|---|---|',
   ...layers,
   '',
-  `Output SQNR against the dense float model on rendered text lines not used for calibration. Times: fastest of ${argv.repeat} runs, one thread; host ${host.toolchain.cc} ${host.toolchain.cflags.join(' ')}, wasm in Node (V8). NEON: instructions of one inference counted by a qemu TCG plugin.`,
+  `Output SQNR against the dense float model on rendered text lines not used for calibration. Times: per-run process CPU time, median of ${argv.rounds} alternating dense/2:4 rounds of ${argv.repeat} runs, one thread; host ${host.toolchain.cc} ${host.toolchain.cflags.join(' ')}, wasm in Node (V8). NEON: instructions of one inference counted by a qemu TCG plugin.`,
 ].join('\n');
 fs.mkdirSync(path.dirname(argv.out), { recursive: true });
 fs.writeFileSync(argv.out, `${table}\n`);

@@ -63,11 +63,15 @@ export const wasmRunner: Runner = {
     const values = outputs.map((info: TensorInfo, i) => bytesToValue(Buffer.from(outs[i].buffer, outs[i].byteOffset, outs[i].byteLength), info));
     if (!opts.repeat) return { outputs: values };
     const t: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < opts.repeat; r++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       m.run(...xs);
       t.push((performance.now() - t0) * 1000);
+      const c = process.cpuUsage(c0);
+      cpu.push(c.user + c.system);
     }
-    return { outputs: values, medianUs: median(t), minUs: Math.min(...t) };
+    return { outputs: values, medianUs: median(t), minUs: Math.min(...t), medianCpuUs: median(cpu) };
   },
 };

@@ -149,6 +149,12 @@ const INT8_LAYERS: QLayer[] = [
   { op: 'MatMul', x: [1, 9, 33], w: [33, 20], axis: 1, zx: -11, k: 33 },
   // 2x2 stride-2 ConvTranspose (rows interleaved 16 bytes at a time, then a tail of 5).
   { op: 'ConvTranspose', x: [1, 8, 3, 37], w: [8, 6, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: 1, k: 8 },
+  // Winograd F(2x2, 3x3) on the int16 GEMM tile (odd output size, 10 rows: a partial 6-row tile), with a Relu clamp
+  // and a per-tensor weight zero point.
+  { op: 'Conv', x: [1, 16, 11, 13], w: [10, 16, 3, 3], attrs: { pads: ints(1, 1, 1, 1) }, axis: 0, zx: -5, zy: 4, act: 'Relu', k: 144 },
+  { op: 'Conv', x: [1, 9, 9, 8], w: [8, 9, 3, 3], attrs: { pads: ints(1, 1, 1, 1) }, wz: 3, zx: 6, k: 81 },
+  // Overlapping taps: the int16 GEMM into int32 columns, then col2im.
+  { op: 'ConvTranspose', x: [1, 8, 5, 7], w: [8, 6, 3, 3], attrs: { strides: ints(2, 2), pads: ints(1, 1, 1, 1) }, axis: 1, zx: -2, k: 18 },
 ];
 
 run('int8 layers on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Value } from '../src/ir/types.js';
+import type { Graph, Value } from '../src/ir/types.js';
 import { build, type BuildReport } from '../src/build.js';
 import { getTarget } from '../src/targets/targets.js';
 import { wasmRunner } from '../src/runners/wasm.js';
@@ -16,7 +16,7 @@ import { REAL_MODELS } from './helpers/models.js';
 import { haveOcrLines, recInput } from './helpers/ocr-inputs.js';
 import { runOrt } from './helpers/ort.js';
 import { edgec } from './helpers/cli.js';
-import { assertBitExact } from './helpers/qgraph.js';
+import { assertBitExact, qgraph, qp, randInts, type TensorSpec } from './helpers/qgraph.js';
 import { assertSpread, flt, int, ints, layersGraph, str, type QLayer } from './helpers/qlayers.js';
 import { vqElementwiseGraph, vqLinalgGraph, vqPoolGraph, vqSoftmaxGraph } from './helpers/vq-cases.js';
 import { browserUnavailable, classifyInBrowser, writeLineBmp } from './helpers/browser.js';
@@ -149,6 +149,12 @@ const INT8_LAYERS: QLayer[] = [
   { op: 'MatMul', x: [1, 9, 33], w: [33, 20], axis: 1, zx: -11, k: 33 },
   // 2x2 stride-2 ConvTranspose (rows interleaved 16 bytes at a time, then a tail of 5).
   { op: 'ConvTranspose', x: [1, 8, 3, 37], w: [8, 6, 2, 2], attrs: { strides: ints(2, 2) }, axis: 1, zx: 1, k: 8 },
+  // Winograd F(2x2, 3x3) on the int16 GEMM tile (odd output size, 10 rows: a partial 6-row tile), with a Relu clamp
+  // and a per-tensor weight zero point.
+  { op: 'Conv', x: [1, 16, 11, 13], w: [10, 16, 3, 3], attrs: { pads: ints(1, 1, 1, 1) }, axis: 0, zx: -5, zy: 4, act: 'Relu', k: 144 },
+  { op: 'Conv', x: [1, 9, 9, 8], w: [8, 9, 3, 3], attrs: { pads: ints(1, 1, 1, 1) }, wz: 3, zx: 6, k: 81 },
+  // Overlapping taps: the int16 GEMM into int32 columns, then col2im.
+  { op: 'ConvTranspose', x: [1, 8, 5, 7], w: [8, 6, 3, 3], attrs: { strides: ints(2, 2), pads: ints(1, 1, 1, 1) }, axis: 1, zx: -2, k: 18 },
 ];
 
 run('int8 layers on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {
@@ -157,8 +163,26 @@ run('int8 layers on the SIMD128 vocabulary equal the integer reference bit for b
   assertSpread(t, ref);
 });
 
-run('int8 elementwise, pooling, Softmax and Gemm/MatMul on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {
-  for (const [make, spread] of [[vqElementwiseGraph, 8], [vqPoolGraph, 8], [vqSoftmaxGraph, 4], [vqLinalgGraph, 8]] as const) {
+/** Concat requantizing a large int8 input through a 256-code table (two rows of 1300 bytes), copying an input with
+ * the output's parameters and requantizing a small one element by element. */
+function concatGraph(): { g: Graph; feeds: Record<string, Value> } {
+  const i8 = (shape: number[], scale: number, zp: number): TensorSpec => ({ dtype: 'int8', shape, quant: qp(scale, zp) });
+  const inputs = { a: i8([2, 4, 13, 25], 0.05, 3), c: i8([2, 2, 13, 25], 0.1, 7), d: i8([2, 1, 13, 25], 0.01, 0) };
+  const g = qgraph({
+    inputs,
+    quant: { y: qp(0.1, 7) },
+    nodes: [{ op: 'Concat', inputs: ['a', 'c', 'd'], outputs: ['y'], attrs: { axis: int(1) } }],
+    outputs: ['y'],
+  });
+  const feeds = Object.fromEntries(['a', 'c', 'd'].map((n, i) => {
+    const shape = inputs[n as 'a' | 'c' | 'd'].shape;
+    return [n, { dtype: 'int8' as const, shape, data: randInts('int8', shape.reduce((x, y) => x * y, 1), -128, 127, 60 + i) }];
+  }));
+  return { g, feeds };
+}
+
+run('int8 elementwise, pooling, Softmax, Concat and Gemm/MatMul on the SIMD128 vocabulary equal the integer reference bit for bit', async (t) => {
+  for (const [make, spread] of [[vqElementwiseGraph, 8], [vqPoolGraph, 8], [vqSoftmaxGraph, 4], [vqLinalgGraph, 8], [concatGraph, 8]] as const) {
     const { g, feeds } = make();
     const ref = await assertBitExact(t, g, feeds, { target: 'wasm' });
     assertSpread(t, ref, spread);

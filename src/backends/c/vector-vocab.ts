@@ -22,6 +22,9 @@ export interface VectorVocab {
   qdot: { mr: number; nr: number };
   /** Compiler flags the header needs beyond the target's own. */
   cflags: string[];
+  /** 3x3 stride-1 int8 Convs on integer Winograd F(2x2, 3x3) (qwinograd.h over the int16 GEMM) rather than the dot
+   * GEMM: where the dot GEMM is emulated, Winograd's 2.25x fewer multiplies win. */
+  qwinograd?: boolean;
   /** Multiply-accumulates one instruction can do at best: a float FMA vector, an int8 dot vector (the bench's ideal). */
   peakMacsPerInsn: { f32: number; i8: number };
 }
@@ -64,7 +67,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     header: 'edgec_simd_wasm.h',
     // Float depthwise on GNU 8-float vectors (two v128 each): measured ~30% faster in V8 than the 4-lane vocabulary form.
     // EDGEC_QADD_NARROW: int8 Add/Sub scales its centred inputs with edgec_vi32_srdhm_shl_narrow (no 64-bit products).
-    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16, EDGEC_QDOT_PAIRS: 1, EDGEC_QADD_NARROW: 1 },
+    // EDGEC_QGEMM_VTILE: the int16 GEMM of qgemm.h (ConvTranspose, Winograd) on edgec_vi32_dot2 with a vector store.
+    defines: { EDGEC_DW_VEXT: 1, EDGEC_DW_COLS: 16, EDGEC_QDOT_PAIRS: 1, EDGEC_QADD_NARROW: 1, EDGEC_QGEMM_VTILE: 1 },
     lanes: { f32: 4, i32: 4, i8: 16 },
     sgemm: { mr: 6, nr: 16 },
     // 16 v128 registers in V8 (15 allocatable on x64): 2 rows x 4 vectors (8 accumulators, 4 B vectors, a splat and a
@@ -75,6 +79,8 @@ export const VECTOR_VOCABS: Record<SimdIsa, VectorVocab> = {
     // this 2-row tile then holds 8 plain accumulators.
     qdot: { mr: 2, nr: 16 },
     cflags: [],
+    // Measured in V8 on PP-OCR det's 96->24 3x3 convs at 80x80: ~2.5x faster than the pair dot GEMM.
+    qwinograd: true,
     // f32x4 mul + add (no FMA); i32x4.dot_i16x8 does 8 multiply-adds.
     peakMacsPerInsn: { f32: 4, i8: 8 },
   },

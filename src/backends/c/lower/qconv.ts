@@ -5,6 +5,7 @@ import { qconvParams, type QConvParams } from '../../../ops/conv-int.js';
 import { nodeError } from '../../../ops/util.js';
 import { isConv16, lowerConv16 } from './qconv16.js';
 import { foldZeroPoint, lowerQConvDot, qdotTile } from './qdot.js';
+import { VECTOR_VOCABS } from '../vector-vocab.js';
 import { isVqdw, lowerVqdw } from './vqdwconv.js';
 import type { CLowerCtx, CLowering, CTensor } from '../lowering.js';
 import { constBias, emitQEpi, narrowWeights, weightZero, MAX_DX, maxCentered, packQA, qblockBytes, qgemmMC, qop, qpackAElems, qpackBElems, QGEMM_MR, QGEMM_NR, zeroPointAt } from './qlinalg.js';
@@ -77,7 +78,36 @@ function dwScratchBytes(oh: number, ow: number, kh: number, kw: number, sh: numb
  */
 const int8Winograd = (ctx: CLowerCtx) => (ctx.target.kernelProfile ?? 'speed') === 'speed';
 
+/** Whether an int8 Conv is a Winograd F(2x2, 3x3) shape: one group, 3x3, stride 1, no dilation, 8+ channels each way. */
+function winogradShape(g: ConvGeometry): boolean {
+  const is = (v: number[], n: number) => v.length === 2 && v[0] === n && v[1] === n;
+  return g.group === 1 && is(g.kernel, 3) && is(g.strides, 1) && is(g.dilations, 1) && g.outC >= 8 && g.inC >= 8 && g.outSpatial[0] * g.outSpatial[1] >= 64;
+}
+
+/** The Winograd filters of an int8 Conv when its vocabulary prefers Winograd to the dot GEMM (and no intermediate
+ * can leave int32), else undefined. */
+function vocabWinograd(ctx: CLowerCtx): Int16Array | undefined {
+  const isa = ctx.target.simd;
+  const x = ctx.input(0);
+  const w = ctx.input(1);
+  if (!isa || !VECTOR_VOCABS[isa].qwinograd || !int8Winograd(ctx) || !x || !w?.value || !w.quant) return undefined;
+  const g = convGeometry(ctx.node, x.info, w.info);
+  if (!winogradShape(g)) return undefined;
+  const p = qconvParams(ctx.node, false, [qop(x), qop(w), qop(ctx.input(2))], qop(ctx.output(0)));
+  const wd = w.value.data;
+  return winogradWeights(g.outC, g.inC, (m, c, k) => wd[(m * g.inC + c) * 9 + k] - zeroPointAt(p.w, m));
+}
+
 function lowerQConv(ctx: CLowerCtx): void {
+  const wino = vocabWinograd(ctx);
+  if (wino) {
+    const { x, y, g, p } = qconvIO(ctx, false);
+    const [H, W] = to2d(g.inSpatial, 1);
+    const [OH, OW] = to2d(g.outSpatial, 1);
+    const [PT, PL] = to2d(g.padsBegin, 0);
+    lowerWinograd(ctx, wino, x.ptr, y.ptr, [g.batch, g.inC, H, W, g.outC, OH, OW], PT, PL, p.x.zeroPoint[0]);
+    return;
+  }
   const tile = qdotTile(ctx);
   const vdw = !tile && isVqdw(ctx);
   const { x, y, g, p, wc } = qconvIO(ctx, false, tile !== undefined || vdw);
@@ -129,7 +159,7 @@ function lowerQConv(ctx: CLowerCtx): void {
     ctx.line(`edgec_qconv2d_dw(${x.ptr}, ${wexp}, &e, ${y.ptr}, ${geo.join(', ')}, ${win.join(', ')}, ${zx}, ${s});`);
     return;
   }
-  if (int8Winograd(ctx) && g.group === 1 && KH === 3 && KW === 3 && SH === 1 && SW === 1 && DH === 1 && DW === 1 && g.outC >= 8 && g.inC >= 8 && OH * OW >= 64) {
+  if (int8Winograd(ctx) && winogradShape(g)) {
     const u = winogradWeights(g.outC, g.inC, (m, c, k) => wc((m * g.inC + c) * 9 + k, m));
     if (u) {
       lowerWinograd(ctx, u, x.ptr, y.ptr, geo, PT, PL, zx);

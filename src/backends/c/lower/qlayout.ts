@@ -37,7 +37,11 @@ const pad: CLowering = (ctx) => {
   emitRemap(ctx, x, y, x.info.shape, padPlanOf(ctx.node, x.info.shape), fill);
 };
 
-/** Concat: inputs with the output's parameters are copied, the others requantized row by row. */
+/** Elements from which a requantized int8 Concat input goes through a 256-entry table on vector targets. */
+const LUT_MIN = 1024;
+
+/** Concat: inputs with the output's parameters are copied, the others requantized row by row (on vector targets,
+ * int8 inputs of LUT_MIN+ elements through a table of their 256 codes). */
 const concat: CLowering = (ctx) => {
   const y = ctx.output(0);
   const yq = requireQuant8(ctx.node, qinfo(y), 'output 0');
@@ -63,6 +67,17 @@ const concat: CLowering = (ctx) => {
     } else {
       const p = requantParams(ctx.node, x.quant, yq, `input ${i}`);
       ctx.useKernel('qelementwise.h');
+      if (ctx.target.simd && T === 'int8_t' && x.info.dtype === 'int8' && outer * row >= LUT_MIN) {
+        // int8 to int8: a function of 256 codes, tabulated per run and applied on the vocabulary (kernels/vlut.h).
+        ctx.useKernel('vlut.h');
+        ctx.line('{');
+        ctx.line(`  int8_t *lut = (int8_t *)${ctx.scratch(256)};`);
+        ctx.line(`  for (int c = 0; c < 256; c++) lut[c] = (int8_t)edgec_clampi(${plusZp(mbqm(centred('(c - 128)', p.zx), p.m), p.zy)}, ${lo}, ${hi});`);
+        ctx.line(`  for (ptrdiff_t o = 0; o < ${outer}; o++) edgec_lut_s8(${x.ptr} + o * ${row}, ${y.ptr} + ${off} + o * ${rowOut}, ${row}, lut);`);
+        ctx.line('}');
+        off += row;
+        return;
+      }
       ctx.line('{');
       ctx.line(`  const ${T} *EDGEC_RESTRICT xs = ${x.ptr};`);
       ctx.line(`  ${T} *EDGEC_RESTRICT ys = ${y.ptr} + ${off};`);

@@ -281,23 +281,24 @@ EDGEC_INLINE void edgec_vqdw_rows(const int8_t *qp, const int8_t *wq, const int3
     {
       const ptrdiff_t *off = G.off + j0 * KW;
       int8_t *y = yc + (ptrdiff_t)oh * OW;
+      const int rm = mode | EDGEC_VQDW_RSH; /* constants: the mode is one per instantiation */
       if (rq.rs <= 0) edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, mode, y, OW); /* no rounding shift */
 #if EDGEC_SIMD_DOTPROD
-      else if (ta == 3) edgec_vqdw_row3(row, off, wa, wb, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH, y, OW);
-      else if (ta == 5) edgec_vqdw_row5(row, off, wa, wb, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH, y, OW);
+      else if (ta == 3) edgec_vqdw_row3(row, off, wa, wb, two, ba, bb, &rq, rm, y, OW);
+      else if (ta == 5) edgec_vqdw_row5(row, off, wa, wb, two, ba, bb, &rq, rm, y, OW);
       else if (ta == 10) { /* two rows of 10 taps as two passes: one pass would spill (a load per tap is cheap) */
-        edgec_vqdw_row10(row, off, wa, wa, 0, ba, ba, &rq, mode | EDGEC_VQDW_RSH, y, OW);
-        if (two) edgec_vqdw_row10(row, off, wb, wb, 0, bb, bb, &rq, mode | EDGEC_VQDW_RSH, y + OW, OW);
+        edgec_vqdw_row10(row, off, wa, wa, 0, ba, ba, &rq, rm, y, OW);
+        if (two) edgec_vqdw_row10(row, off, wb, wb, 0, bb, bb, &rq, rm, y + OW, OW);
       }
 #else
       /* Emulated dot products: a dot by lane costs a broadcast per tap and accumulator group, splat quads do not;
        * taps go in pairs where the weights allow (edgec_vdot_acc2). */
-      else if (ta == 3 && G.pair) edgec_vqdw_row(row, off, wa, wb, 3, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH | EDGEC_VQDW_PAIR, y, OW);
-      else if (ta == 5 && G.pair) edgec_vqdw_row(row, off, wa, wb, 5, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH | EDGEC_VQDW_PAIR, y, OW);
-      else if (ta == 10 && G.pair) edgec_vqdw_row(row, off, wa, wb, 10, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH | EDGEC_VQDW_PAIR, y, OW);
-      else if (G.pair) edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH | EDGEC_VQDW_PAIR, y, OW);
+      else if (ta == 3 && G.pair) edgec_vqdw_row(row, off, wa, wb, 3, two, ba, bb, &rq, rm | EDGEC_VQDW_PAIR, y, OW);
+      else if (ta == 5 && G.pair) edgec_vqdw_row(row, off, wa, wb, 5, two, ba, bb, &rq, rm | EDGEC_VQDW_PAIR, y, OW);
+      else if (ta == 10 && G.pair) edgec_vqdw_row(row, off, wa, wb, 10, two, ba, bb, &rq, rm | EDGEC_VQDW_PAIR, y, OW);
+      else if (G.pair) edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, rm | EDGEC_VQDW_PAIR, y, OW);
 #endif
-      else edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, mode | EDGEC_VQDW_RSH, y, OW);
+      else edgec_vqdw_row(row, off, wa, wb, ta, two, ba, bb, &rq, rm, y, OW);
     }
     oh += two;
   }

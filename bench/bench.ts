@@ -33,6 +33,8 @@ const argv = await yargs(hideBin(process.argv))
   .option('neon', { type: 'boolean', default: false, describe: 'instead: count aarch64 instructions per inference under qemu, NEON vs portable C (bench/neon-insns.ts)' })
   .option('neon-target', { type: 'string', default: 'rpi5', describe: 'with --neon: the aarch64 target' })
   .option('neon-models', { type: 'string', default: 'ppocr-cls,hello-deepa', describe: 'with --neon: comma-separated models of test/helpers/models.ts' })
+  .option('neon-precisions', { type: 'string', default: 'float,int8', describe: 'with --neon: comma-separated precisions (float, int8; int8 also needs --int8)' })
+  .option('neon-portable', { type: 'boolean', default: true, describe: 'with --neon: also count the portable C artifact (--no-neon-portable: NEON only, faster)' })
   .option('neon-out', { type: 'string', default: 'bench/results/neon.md' })
   .option('wasm', { type: 'boolean', default: false, describe: 'instead: edgec wasm bundles vs onnxruntime-web (wasm, SIMD, 1 thread) in this Node (bench/wasm-web.ts)' })
   .option('wasm-models', { type: 'string', default: 'ppocr-det,ppocr-rec,ppocr-cls', describe: 'with --wasm: comma-separated PP-OCR models' })
@@ -101,7 +103,8 @@ if (argv.neon) {
     if (!m) throw new Error(`--neon-models: unknown model '${name}' (known: ${REAL_MODELS.map((r) => r.name).join(', ')})`);
     return { name, file: m.file, shapes: { [m.input]: m.shape }, input: ocr && INPUTS[name] ? [INPUTS[name]()] : undefined, calib: ocr ? CALIB[name] : undefined };
   });
-  const table = await neonBench(neonCases, argv['neon-target'], argv.int8, 'bench/results/neon');
+  const precisions = argv['neon-precisions'].split(',').filter((p) => p !== 'int8' || argv.int8);
+  const table = await neonBench(neonCases, argv['neon-target'], precisions, argv['neon-portable'], 'bench/results/neon');
   fs.mkdirSync(path.dirname(argv['neon-out']), { recursive: true });
   fs.writeFileSync(argv['neon-out'], `${table}\n`);
   process.stdout.write(`${table}\n\nwrote ${argv['neon-out']}\n`);

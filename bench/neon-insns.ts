@@ -109,10 +109,13 @@ function layerKind(g: Graph, i: number): string {
   return g.tensors.get(n.inputs[1])?.shape[1] === 1 ? 'Conv (depthwise)' : 'Conv (GEMM)';
 }
 
+/** Instructions and MACs of a set of layers. */
+interface Tally { insns: number; macs: number }
+
 /** Instructions and MACs per layer kind. */
-function byKind(g: Graph, c: Counts): Map<string, { insns: number; macs: number }> {
+function byKind(g: Graph, c: Counts): Map<string, Tally> {
   const rows = layerTable(g);
-  const out = new Map<string, { insns: number; macs: number }>();
+  const out = new Map<string, Tally>();
   g.nodes.forEach((_, i) => {
     const k = layerKind(g, i);
     const e = out.get(k) ?? { insns: 0, macs: 0 };
@@ -123,12 +126,26 @@ function byKind(g: Graph, c: Counts): Map<string, { insns: number; macs: number 
   return out;
 }
 
-interface NeonRow { model: string; precision: string; macs: number; portable: Counts; neon: Counts; pk: Map<string, { insns: number; macs: number }>; nk: Map<string, { insns: number; macs: number }>; agree: string }
+/** Layer kinds of the conv summary: GEMM-based convs, depthwise convs, and every convolution layer. */
+const CONV_GEMM = ['Conv (GEMM)'];
+const CONV_DW = ['Conv (depthwise)'];
+const CONV_ALL = ['Conv (GEMM)', 'Conv (depthwise)', 'ConvTranspose'];
 
-const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+/** The layers of `kinds` in a per-kind breakdown, summed. */
+function convTally(m: Map<string, Tally>, kinds: string[]): Tally {
+  return kinds.reduce((a, k) => ({ insns: a.insns + (m.get(k)?.insns ?? 0), macs: a.macs + (m.get(k)?.macs ?? 0) }), { insns: 0, macs: 0 });
+}
 
-/** Count every case in float and int8 for `targetName` (a NEON target) and its portable-C twin; returns a markdown table. */
-export async function neonBench(cases: NeonCase[], targetName: string, int8: boolean, outDir: string): Promise<string> {
+interface NeonRow { model: string; precision: string; macs: number; portable: Counts; neon: Counts; pk: Map<string, Tally>; nk: Map<string, Tally>; agree: string }
+
+/** Counts of an artifact that was not run (the portable twin skipped): NaN everywhere, shown as '-'. */
+const NO_COUNTS: Counts = { insns: NaN, fmla: NaN, sdot: NaN, smull: NaN, sadalp: NaN, layers: new Map() };
+
+const fmt = (x: number) => (Number.isNaN(x) ? '-' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+
+/** Count every case in the given precisions (int8 only for cases with calibration samples) for `targetName` (a NEON
+ * target) and, with `withPortable`, its portable-C twin; returns markdown tables. */
+export async function neonBench(cases: NeonCase[], targetName: string, precisions: string[], withPortable: boolean, outDir: string): Promise<string> {
   const neon = getTarget(targetName);
   if (!neon.simd || neon.runner !== 'qemu') throw new Error(`--neon-target ${targetName}: not a qemu target with a vector vocabulary`);
   const why = await runnerFor(neon).unavailable(neon);
@@ -140,7 +157,7 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
   const rows: NeonRow[] = [];
   try {
     for (const c of cases) {
-      for (const precision of int8 && c.calib ? ['float', 'int8'] : ['float']) {
+      for (const precision of precisions.filter((p) => p === 'float' || (p === 'int8' && c.calib))) {
         process.stderr.write(`bench --neon ${c.name} ${precision}: compiling\n`);
         let calibDir: string | undefined;
         if (precision === 'int8') {
@@ -150,13 +167,13 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
         }
         const { graph, reference } = compileGraph(c.file, neon, { inputShapes: c.shapes, quantize: precision === 'int8' ? 'int8' : undefined, calib: calibDir });
         const base = path.join(outDir, `${c.name}-${precision}`);
-        const [pExe, nExe] = await Promise.all([buildMarked(graph, `${base}-portable`, portable), buildMarked(graph, `${base}-neon`, neon)]);
+        const [pExe, nExe] = await Promise.all([withPortable ? buildMarked(graph, `${base}-portable`, portable) : undefined, buildMarked(graph, `${base}-neon`, neon)]);
         process.stderr.write(`bench --neon ${c.name} ${precision}: counting under qemu -cpu ${neon.qemu!.cpu}\n`);
         const input = c.input ?? randomInputs(reference, 1);
-        const p = await countOne(portable, pExe, plugin, graph, input);
         const n = await countOne(neon, nExe, plugin, graph, input);
+        const p = pExe ? await countOne(portable, pExe, plugin, graph, input) : { counts: NO_COUNTS, outputs: n.outputs };
         const m = compareValues(graph.outputs[0], n.outputs[0], p.outputs[0]);
-        const agree = precision === 'int8' ? (m.max_abs_err === 0 ? 'identical' : `max diff ${m.max_abs_err}`) : `rel_l2 ${m.rel_l2_err.toExponential(1)}`;
+        const agree = !pExe ? '-' : precision === 'int8' ? (m.max_abs_err === 0 ? 'identical' : `max diff ${m.max_abs_err}`) : `rel_l2 ${m.rel_l2_err.toExponential(1)}`;
         rows.push({ model: c.name, precision, macs: layerTable(graph).reduce((a, r) => a + r.macs, 0), portable: p.counts, neon: n.counts, pk: byKind(graph, p.counts), nk: byKind(graph, n.counts), agree });
       }
     }
@@ -164,20 +181,26 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   const vocab = VECTOR_VOCABS[neon.simd];
-  const ideal = (prec: string) => (prec === 'int8' ? vocab.peakMacsPerInsn.i8 : vocab.peakMacsPerInsn.f32);
-  const perMac = (insns: number, macs: number) => (macs > 0 ? (insns / macs).toFixed(3) : '-');
-  const gemm = (m: Map<string, { insns: number; macs: number }>) => m.get('Conv (GEMM)') ?? { insns: 0, macs: 0 };
-  const dw = (m: Map<string, { insns: number; macs: number }>) => m.get('Conv (depthwise)') ?? { insns: 0, macs: 0 };
+  const ideal = (prec: string) => 1 / (prec === 'int8' ? vocab.peakMacsPerInsn.i8 : vocab.peakMacsPerInsn.f32);
+  const perMac = (k: Tally) => (k.macs > 0 && k.insns > 0 ? (k.insns / k.macs).toFixed(3) : '-');
+  const vsIdeal = (k: Tally, prec: string) => (k.macs > 0 ? `${perMac(k)} (${(k.insns / k.macs / ideal(prec)).toFixed(2)}x)` : '-');
+  const mmacs = (k: Tally) => (k.macs / 1e6).toFixed(2);
   const table = [
-    `| model | precision | MMACs | portable C insns/inference | NEON insns/inference | portable / NEON | NEON GEMM-conv insns/MAC | ideal | NEON / ideal | portable GEMM-conv insns/MAC | NEON / portable depthwise insns/MAC | ${neon.simd === 'neon-dotprod' ? 'SDOT' : 'SMULL'} (int8) / FMLA (float) executed | outputs |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| model | precision | MMACs | portable C insns/inference | NEON insns/inference | portable / NEON | ${neon.simd === 'neon-dotprod' ? 'SDOT' : 'SMULL'} (int8) / FMLA (float) executed | outputs |`,
+    '|---|---|---:|---:|---:|---:|---:|---|',
     ...rows.map((r) => {
-      const id = 1 / ideal(r.precision);
-      const g = gemm(r.nk);
-      const nConv = g.macs > 0 ? (g.insns / g.macs).toFixed(3) : '-';
-      const vsIdeal = g.macs > 0 ? `${(g.insns / g.macs / id).toFixed(2)}x` : '-';
       const mac = r.precision === 'int8' ? fmt(neon.simd === 'neon-dotprod' ? r.neon.sdot : r.neon.smull) : fmt(r.neon.fmla);
-      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${(r.portable.insns / r.neon.insns).toFixed(2)}x | ${nConv} | ${id.toFixed(4)} | ${vsIdeal} | ${perMac(gemm(r.pk).insns, gemm(r.pk).macs)} | ${perMac(dw(r.nk).insns, dw(r.nk).macs)} / ${perMac(dw(r.pk).insns, dw(r.pk).macs)} | ${mac} | ${r.agree} |`;
+      return `| ${r.model} | ${r.precision} | ${(r.macs / 1e6).toFixed(1)} | ${fmt(r.portable.insns)} | ${fmt(r.neon.insns)} | ${Number.isNaN(r.portable.insns) ? '-' : `${(r.portable.insns / r.neon.insns).toFixed(2)}x`} | ${mac} | ${r.agree} |`;
+    }),
+    '',
+    'Convolution instructions per MAC, NEON (times the ideal) and portable C, one inference:',
+    '',
+    '| model | precision | ideal | GEMM conv MMACs | GEMM conv | depthwise MMACs | depthwise | all conv MMACs | all conv | portable C GEMM / depthwise / all conv |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const [ng, nd, na] = [CONV_GEMM, CONV_DW, CONV_ALL].map((k) => convTally(r.nk, k));
+      const [pg, pd, pa] = [CONV_GEMM, CONV_DW, CONV_ALL].map((k) => convTally(r.pk, k));
+      return `| ${r.model} | ${r.precision} | ${ideal(r.precision).toFixed(4)} | ${mmacs(ng)} | ${vsIdeal(ng, r.precision)} | ${mmacs(nd)} | ${vsIdeal(nd, r.precision)} | ${mmacs(na)} | ${vsIdeal(na, r.precision)} | ${perMac(pg)} / ${perMac(pd)} / ${perMac(pa)} |`;
     }),
     '',
     'Instructions per layer kind (NEON / portable C), one inference:',
@@ -185,9 +208,9 @@ export async function neonBench(cases: NeonCase[], targetName: string, int8: boo
     '| model | precision | layer kind | MMACs | NEON insns | portable insns | NEON share |',
     '|---|---|---|---:|---:|---:|---:|',
     ...rows.flatMap((r) => [...r.nk].filter(([, v]) => v.insns > 0).sort((x, y) => y[1].insns - x[1].insns).map(([k, v]) =>
-      `| ${r.model} | ${r.precision} | ${k} | ${(v.macs / 1e6).toFixed(2)} | ${fmt(v.insns)} | ${fmt(r.pk.get(k)?.insns ?? 0)} | ${((100 * v.insns) / r.neon.insns).toFixed(1)}% |`)),
+      `| ${r.model} | ${r.precision} | ${k} | ${(v.macs / 1e6).toFixed(2)} | ${fmt(v.insns)} | ${fmt(r.pk.get(k)?.insns ?? NaN)} | ${((100 * v.insns) / r.neon.insns).toFixed(1)}% |`)),
     '',
-    `Target ${neon.name} (${neon.toolchain.cc} ${neon.toolchain.cflags.join(' ')}), run under ${neon.qemu!.binary} -cpu ${neon.qemu!.cpu}; instructions counted by a TCG plugin (bench/qemu-insn-count.c) over exactly one inference. Portable C: the same graph emitted without a vector vocabulary, same compiler and flags. GEMM-conv: regular and 1x1 Conv layers (im2col/packing + micro-kernel + requantization); ideal: one FMLA per 4 float MACs, one SDOT per 16 int8 MACs.`,
+    `Target ${neon.name} (${neon.toolchain.cc} ${neon.toolchain.cflags.join(' ')}), run under ${neon.qemu!.binary} -cpu ${neon.qemu!.cpu}; instructions counted by a TCG plugin (bench/qemu-insn-count.c) over exactly one inference. Portable C: the same graph emitted without a vector vocabulary, same compiler and flags. GEMM conv: regular and 1x1 Conv layers (im2col/packing + micro-kernel + requantization); depthwise: Conv with one input channel per group; all conv: every Conv and ConvTranspose layer together (their instructions over their MACs); each layer's instructions include its padding, packing and requantization; ideal: one FMLA per 4 float MACs, one SDOT per 16 int8 MACs.`,
   ].join('\n');
   return table;
 }

@@ -79,3 +79,14 @@ test('int8 depthwise with a nonzero weight zero point stays on the int16 pair ke
   t.false(src.includes('edgec_qconv2d_vdw('));
   await jobs(() => assertBitExact(t, g, feeds, { target: portable }));
 });
+
+needs(noQemu, 'int8 depthwise with -128 weights keeps its taps unpaired without dotprod (qemu cortex-a72) and is bit-exact', async (t) => {
+  const layer: QLayer = { op: 'Conv', x: [1, 2, 6, 20], w: [2, 1, 3, 3], attrs: { pads: ints(1, 1, 1, 1), group: int(2) }, axis: 0, zx: -128, k: 9 };
+  const { g, feeds } = layersGraph([layer], 13);
+  // Channel 0: every tap and every input pixel -128, so two products summed in int16 (32768) would wrap.
+  (g.tensors.get('w0')!.data as Int8Array).fill(-128, 0, 9);
+  (feeds.x0.data as Int8Array).fill(-128, 0, 6 * 20);
+  const src = emitC(g, { prefix: 'model', target: cTargetFacts(getTarget('rpi4')) }).files.get('model.c')!;
+  t.regex(src, /edgec_qconv2d_vdw\([^;]*, -128, 0, [^;]*\);/, 'the call says the taps may not pair');
+  await jobs(() => assertBitExact(t, g, feeds, { target: 'rpi4' }));
+});

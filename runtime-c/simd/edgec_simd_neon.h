@@ -119,6 +119,9 @@ static inline void edgec_vi16_zip_i8(int8x16_t r0, int8x16_t r1, int16x8_t out[4
 #define edgec_vi8_min(a, b) vminq_s8((a), (b))
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
 #define edgec_vi8_load_even(p) (vld2q_s8(p).val[0])
+/* The 64 bytes at p as four vectors val[0..3] (one LD1 of four registers). */
+typedef int8x16x4_t edgec_vi8x4;
+#define edgec_vi8_load_x4(p) vld1q_s8_x4(p)
 /* The 16 int8 lanes sign-extended to four int32 vectors (lanes 0-3, 4-7, 8-11, 12-15). */
 static inline void edgec_vi8_widen4(int8x16_t v, int32x4_t out[4]) {
   const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_high_s8(v);
@@ -209,6 +212,9 @@ typedef int32x4_t edgec_vdot;
 /* acc += dot4(b, the 4 bytes of 32-bit lane `lane` of a in every lane) (lane a constant). */
 #define edgec_vdot_acc_lane(acc, b, a, lane) vdotq_laneq_s32((acc), (b), (a), (lane))
 #define edgec_vdot_sum(acc) (acc)
+/* acc += dot4(a0, b0) + dot4(a1, b1) per lane (callers keep every a0[i] b0[i] + a1[i] b1[i] within int16: no byte
+ * position where both products are -128 * -128). */
+#define edgec_vdot_acc2(acc, a0, b0, a1, b1) vdotq_s32(vdotq_s32((acc), (a0), (b0)), (a1), (b1))
 #else
 /* Without dotprod: pair sums of the low and high 8 products, folded into quads by edgec_vdot_sum. */
 typedef struct {
@@ -234,6 +240,14 @@ static inline edgec_vdot edgec_vdot_from(int32x4_t v) {
 #define edgec_vdot_acc_lane(acc, b, a, lane) \
   edgec_vdot_acc((acc), (b), vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(a), (lane))))
 #define edgec_vdot_sum(acc) vpaddq_s32((acc).lo, (acc).hi)
+/* acc += dot4(a0, b0) + dot4(a1, b1) per lane, the two products of each byte position summed in int16 (SMULL + SMLAL
+ * per half, then one SADALP): callers keep every a0[i] b0[i] + a1[i] b1[i] within int16 (no byte position where both
+ * products are -128 * -128). */
+static inline edgec_vdot edgec_vdot_acc2(edgec_vdot acc, int8x16_t a0, int8x16_t b0, int8x16_t a1, int8x16_t b1) {
+  acc.lo = vpadalq_s16(acc.lo, vmlal_s8(vmull_s8(vget_low_s8(a0), vget_low_s8(b0)), vget_low_s8(a1), vget_low_s8(b1)));
+  acc.hi = vpadalq_s16(acc.hi, vmlal_high_s8(vmull_high_s8(a0, b0), a1, b1));
+  return acc;
+}
 #endif
 /* acc + dot4(a, b) on int32 lanes (SDOT semantics). */
 #define edgec_vi32_dot4(acc, a, b) vaddq_s32((acc), edgec_vdot_sum(edgec_vdot_acc(edgec_vdot_zero(), (a), (b))))

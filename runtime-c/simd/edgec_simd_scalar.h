@@ -146,6 +146,13 @@ EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat(int8_t x) { edgec_vi8 r; memset(r.v, x, 
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_splat4(const int8_t *p) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = p[i % 4]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_max(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i]; return r; }
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_min(edgec_vi8 a, edgec_vi8 b) { edgec_vi8 r; int i; for (i = 0; i < 16; i++) r.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i]; return r; }
+/* The 64 bytes at p as four vectors val[0..3]. */
+typedef struct { edgec_vi8 val[4]; } edgec_vi8x4;
+EDGEC_SIMD_FN edgec_vi8x4 edgec_vi8_load_x4(const int8_t *p) {
+  edgec_vi8x4 r;
+  memcpy(r.val, p, sizeof r.val);
+  return r;
+}
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
 EDGEC_SIMD_FN edgec_vi8 edgec_vi8_load_even(const int8_t *p) {
   edgec_vi8 r;
@@ -237,6 +244,8 @@ EDGEC_SIMD_FN edgec_vdot edgec_vdot_acc_lane_f(edgec_vdot acc, edgec_vi8 b, edge
 }
 #define edgec_vdot_acc_lane(acc, b, a, lane) edgec_vdot_acc_lane_f((acc), (b), (a), (lane))
 #define edgec_vdot_sum(acc) (acc)
+/* acc += dot4(a0, b0) + dot4(a1, b1) per lane. */
+#define edgec_vdot_acc2(acc, a0, b0, a1, b1) edgec_vdot_acc(edgec_vdot_acc((acc), (a0), (b0)), (a1), (b1))
 /* acc + dot4(a, b) on int32 lanes. */
 #define edgec_vi32_dot4(acc, a, b) edgec_vdot_acc((acc), (a), (b))
 

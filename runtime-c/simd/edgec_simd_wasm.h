@@ -125,6 +125,14 @@ EDGEC_SIMD_FN v128_t edgec_vi32_rdivpot(v128_t x, v128_t e) {
 #define edgec_vi8_splat4(p) wasm_v128_load32_splat(p)
 #define edgec_vi8_max(a, b) wasm_i8x16_max((a), (b))
 #define edgec_vi8_min(a, b) wasm_i8x16_min((a), (b))
+/* The 64 bytes at p as four vectors val[0..3]. */
+typedef struct { v128_t val[4]; } edgec_vi8x4;
+EDGEC_SIMD_FN edgec_vi8x4 edgec_vi8_load_x4(const int8_t *p) {
+  edgec_vi8x4 r;
+  r.val[0] = wasm_v128_load(p); r.val[1] = wasm_v128_load(p + 16);
+  r.val[2] = wasm_v128_load(p + 32); r.val[3] = wasm_v128_load(p + 48);
+  return r;
+}
 /* The 16 even-indexed bytes of p[0..31]: p[0], p[2], ..., p[30] (reads 32 bytes). */
 EDGEC_SIMD_FN v128_t edgec_vi8_load_even(const int8_t *p) {
   return wasm_i8x16_shuffle(wasm_v128_load(p), wasm_v128_load(p + 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -285,6 +293,8 @@ EDGEC_SIMD_FN edgec_vdot edgec_vdot_from(v128_t v) {
 EDGEC_SIMD_FN v128_t edgec_vdot_sum(edgec_vdot acc) {
   return wasm_i32x4_add(wasm_i32x4_shuffle(acc.lo, acc.hi, 0, 2, 4, 6), wasm_i32x4_shuffle(acc.lo, acc.hi, 1, 3, 5, 7));
 }
+/* acc += dot4(a0, b0) + dot4(a1, b1) per lane. */
+#define edgec_vdot_acc2(acc, a0, b0, a1, b1) edgec_vdot_acc(edgec_vdot_acc((acc), (a0), (b0)), (a1), (b1))
 /* acc + dot4(a, b) on int32 lanes (SDOT semantics). */
 #define edgec_vi32_dot4(acc, a, b) wasm_i32x4_add((acc), edgec_vdot_sum(edgec_vdot_acc(edgec_vdot_zero(), (a), (b))))
 

@@ -72,6 +72,8 @@ export function lowerVqdw(ctx: CLowerCtx, g: ConvGeometry, xPtr: string, yPtr: s
   const wq = ctx.constArray('qdw_quads', { dtype: 'int8', shape: [quads.length], data: quads });
   const gc = ctx.constArray('qdw_gsum', { dtype: 'int32', shape: [sums.length], data: sums });
   const s = ctx.scratch(scratchBytes(W, PL, OH, OW, KH, KW, SH, SW, DW));
-  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, KH, KW, SH, SW, DW, PT, PL, zx];
+  // Taps may be summed two at a time in int16 unless a weight is -128 (two -128 * -128 products overflow it).
+  const pair = ctx.input(1)!.value!.data.every((v) => Number(v) !== -128) ? 1 : 0;
+  const args = [g.batch, g.inC, H, W, g.outC, OH, OW, KH, KW, SH, SW, DW, PT, PL, zx, pair];
   ctx.line(`edgec_qconv2d_vdw(${xPtr}, ${wq}, ${gc}, &e, ${yPtr}, ${args.join(', ')}, ${s});`);
 }

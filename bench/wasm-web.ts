@@ -1,5 +1,5 @@
 /** `npm run bench -- --wasm`: edgec's wasm bundles (float and int8) against onnxruntime-web (wasm backend, SIMD, one
- * thread) in the same Node process: median latency per model, ratios, output agreement, and bundle bytes. */
+ * thread) in the same Node process: median per-run CPU time per model, ratios, output agreement, and bundle bytes. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,21 +45,28 @@ async function bundle(graph: Parameters<typeof buildProgram>[0], dir: string): P
   return { m: await mod.load(), bytes: fs.statSync(loader.replace(/\.js$/, '.wasm')).size };
 }
 
-/** Milliseconds of `repeat` synchronous runs, appended to `t`. */
+/** Process CPU time in ms (user + system): other work on the machine distorts it far less than wall clock, and with
+ * one thread each side's runs are on this process's clock alone. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/** CPU milliseconds of `repeat` synchronous runs, appended to `t`. */
 function timeSync(f: () => void, repeat: number, t: number[]): void {
   for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
+    const t0 = cpuMs();
     f();
-    t.push(performance.now() - t0);
+    t.push(cpuMs() - t0);
   }
 }
 
-/** Milliseconds of `repeat` awaited runs, appended to `t`. */
+/** CPU milliseconds of `repeat` awaited runs, appended to `t`. */
 async function timeAsync(f: () => Promise<unknown>, repeat: number, t: number[]): Promise<void> {
   for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
+    const t0 = cpuMs();
     await f();
-    t.push(performance.now() - t0);
+    t.push(cpuMs() - t0);
   }
 }
 
@@ -120,7 +127,7 @@ export async function wasmBench(cases: WasmBenchCase[], opts: WasmBenchOptions):
     ...rows,
     '',
     `Node ${process.version}, one thread, same process; onnxruntime-web ${ortWeb.env.versions?.web ?? ''} wasm backend (SIMD), graph optimizations on. ` +
-      `Medians (and minima) over ${opts.rounds} alternating rounds x ${opts.repeat} runs. edgec's model.wasm holds the weights and the code; ` +
+      `Per-run process CPU time: medians (and minima) over ${opts.rounds} alternating rounds x ${opts.repeat} runs. edgec's model.wasm holds the weights and the code; ` +
       `onnxruntime-web loads its ${kb(ortWasmBytes())} ort-wasm-simd-threaded.wasm (plus its JS) and the .onnx file.`,
   ].join('\n');
 }

@@ -80,6 +80,19 @@ test('build --quantize int8 --min-sqnr keeps sensitive layers float and reports 
   t.deepEqual(q.mixed_precision.steps[0], { ...q.mixed_precision.steps[0], precision: 'int16', kept: true });
   t.true(q.int16_nodes.length >= 2, JSON.stringify(q.int16_nodes));
   t.regex(r.stdout, /mixed precision \(min SQNR 90 dB/);
+  // Whether the target was reached is reported, and a miss is said on the console.
+  t.is(q.mixed_precision.reached, q.outputs.every((o: { sqnr_db: number }) => o.sqnr_db >= 90));
+  t.is(/warning: the output reaches .* below --min-sqnr 90 dB/.test(r.stdout), !q.mixed_precision.reached, r.stdout);
+});
+
+test('build --quantize int8 --min-sqnr that no mix reaches: reached false in the report and a warning naming the flags', async (t) => {
+  const dir = tmp();
+  const out = path.join(dir, 'out');
+  const r = await edgec(['build', convNet(dir), '--quantize', 'int8', '--calib', calibFolder(dir, 4, [1, 3, 16, 16]), '--min-sqnr', '500', '-o', out]);
+  t.is(r.code, 0, r.stderr);
+  const q = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).quantization;
+  t.false(q.mixed_precision.reached);
+  t.regex(r.stdout, /warning: the output reaches [\d.]+ dB, below --min-sqnr 500 dB, after \d+ steps; name the layers with --int16 or --keep-float/);
 });
 
 test('build --quantize int8 --int16: 16x8 Conv and an int16 HardSwish table, bit-exact, closer to float than int8', async (t) => {

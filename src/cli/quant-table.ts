@@ -11,6 +11,8 @@ export function formatQuantReport(q: QuantReport, top: number): string {
   const mp = q.mixed_precision;
   if (mp) {
     lines.push(`  mixed precision (min SQNR ${mp.min_sqnr_db ?? '-'} dB, weight budget ${mp.max_weight_bytes ?? '-'} B): ${mp.steps.filter((s) => s.kept && s.precision === 'int16').length} step(s) to int16 activations, ${mp.steps.filter((s) => s.kept && s.precision === 'float').length} layer(s) kept float`);
+    if (!mp.reached)
+      lines.push(`  warning: the output reaches ${Math.min(...q.outputs.map((o) => o.sqnr_db)).toFixed(1)} dB, below --min-sqnr ${mp.min_sqnr_db} dB, after ${mp.steps.length} steps; name the layers with --int16 or --keep-float (see 'edgec inspect --quant')`);
     for (const s of mp.steps) lines.push(`    ${s.kept ? s.precision.padEnd(5) : 'int8 '} ${s.node} (${s.op}, lost ${s.drop_db} dB${s.precision === 'int16' ? `, tried int16 for ${s.int16_nodes!.join(' ')}` : ''}) -> output ${s.output_sqnr_db} dB, weights ${s.weight_bytes} B`);
   }
   const islands = new Map<string, number>();

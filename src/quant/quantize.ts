@@ -76,7 +76,7 @@ export interface QuantReport {
   /** Output SQNR (dB) of the whole integer graph against the float graph, per output, on the calibration sample. */
   outputs: { name: string; sqnr_db: number }[];
   weight_bytes: number;
-  mixed_precision?: { min_sqnr_db?: number; max_weight_bytes?: number; steps: PrecisionChoice[] };
+  mixed_precision?: { min_sqnr_db?: number; max_weight_bytes?: number; steps: PrecisionChoice[]; reached: boolean };
 }
 
 interface Attempt {
@@ -209,6 +209,6 @@ export function quantizeGraphInt8(g: Graph, opts: QuantizeOptions): QuantReport 
     tensors: cur.tensors,
     outputs: cur.outputs,
     weight_bytes: cur.weightBytes,
-    mixed_precision: opts.minSqnr !== undefined || opts.maxWeightBytes !== undefined ? { min_sqnr_db: opts.minSqnr, max_weight_bytes: opts.maxWeightBytes, steps } : undefined,
+    mixed_precision: opts.minSqnr !== undefined || opts.maxWeightBytes !== undefined ? { min_sqnr_db: opts.minSqnr, max_weight_bytes: opts.maxWeightBytes, steps, reached: opts.minSqnr === undefined || worst(cur) >= opts.minSqnr } : undefined,
   };
 }
